@@ -1,0 +1,26 @@
+package dev.chute.spi;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
+
+/**
+ * A hint from an {@link EventSource} that an object may have changed. Events are delivered at least
+ * once and may be duplicated, reordered or lost; the engine treats them as hints and always checks
+ * the store (and the periodic listing catches whatever no event announced).
+ */
+public record ObjectEvent(String key, Kind kind, Instant time, String source) {
+    public ObjectEvent {
+        requireNonNull(key, "key is null");
+        requireNonNull(kind, "kind is null");
+        requireNonNull(time, "time is null");
+        requireNonNull(source, "source is null");
+    }
+
+    public enum Kind {
+        /** Created, overwritten or modified. */
+        UPSERTED,
+        /** Deleted or moved away. */
+        DELETED
+    }
+}

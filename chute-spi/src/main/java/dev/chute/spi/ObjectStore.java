@@ -1,0 +1,68 @@
+package dev.chute.spi;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A bucket-like store with three areas: landing (where producers put files), archive (where
+ * committed files go) and failed (where permanently failed files go, each with an
+ * {@code .error.json} sidecar).
+ *
+ * <p>Thread-safety: implementations are called concurrently from the engine's intake, load and
+ * archive threads and must be thread-safe. Every method may throw {@link ChuteException}: with
+ * {@link ErrorCode#STORE_UNAVAILABLE} for transient trouble, {@link ErrorCode#OBJECT_GONE} when the
+ * object does not exist.
+ */
+public interface ObjectStore extends AutoCloseable {
+    /** A short name for logs and status: {@code local:/path}, {@code s3://bucket/prefix}. */
+    String describe();
+
+    /**
+     * Lists the objects under {@code prefix} (relative to the area; empty for all) and hands each to
+     * {@code sink} as it is found, so a large bucket is never held in memory. Directory
+     * placeholders are skipped.
+     */
+    void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink);
+
+    /** What the store knows about one object, or empty if it does not exist. */
+    Optional<ObjectInfo> stat(ObjectRef ref);
+
+    /** Opens the content for reading. The caller closes the stream. */
+    InputStream open(ObjectRef ref);
+
+    /**
+     * Makes the object's content available as a local file at {@code target} (which does not
+     * exist yet) for engines that read files themselves. Local stores hard-link (or copy);
+     * remote stores download, streaming, with bounded memory.
+     */
+    void materialize(ObjectRef ref, Path target);
+
+    /**
+     * Moves an object to another area under {@code targetKey}, only if it still is the object
+     * described by {@code expected} (its fingerprint), and never over an existing target. Returns
+     * false and changes nothing if the target exists. Throws {@link ErrorCode#OBJECT_GONE} if the
+     * source is gone, {@link ErrorCode#CHANGED_WHILE_LOADING} if it was rewritten. A move that half
+     * happened (copied, not yet deleted) is finished by calling it again.
+     */
+    boolean move(ObjectInfo expected, ObjectRef.Area targetArea, String targetKey);
+
+    /** Writes a small object (a sidecar), replacing any existing one, atomically. */
+    void put(ObjectRef ref, byte[] content);
+
+    /** Deletes an object if it exists. Used only for sidecars and retention, never for unloaded data. */
+    void delete(ObjectRef ref);
+
+    /**
+     * The local directory of an area, when the store is a local filesystem. File watching and
+     * retention use it; remote stores return empty.
+     */
+    default Optional<Path> localRoot(ObjectRef.Area area) {
+        return Optional.empty();
+    }
+
+    @Override
+    void close();
+}

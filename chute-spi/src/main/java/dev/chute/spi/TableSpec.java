@@ -1,0 +1,81 @@
+package dev.chute.spi;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How one table is loaded: explicit column types, format options and policies. Built by the engine
+ * from {@code chute.yaml}; a table without configuration gets {@link #defaults()}.
+ *
+ * @param columnTypes explicit SQL types by column name (others are inferred), in declaration order
+ * @param format the format to assume, overriding the file name's extension
+ * @param delimiter CSV field delimiter; detected when empty
+ * @param quote CSV quote character; detected when empty
+ * @param header whether CSV files have a header line; detected when empty
+ * @param encoding character encoding of text files
+ * @param onOverwrite what a new version of an already loaded key does
+ * @param onTypeConflict what a value that does not fit its column does
+ * @param maxBadRows rows per file that may be rejected (to the rejects table) before the file fails
+ * @param lineage whether the table carries the lineage columns
+ */
+public record TableSpec(
+        Map<String, String> columnTypes,
+        Optional<FileFormat.Kind> format,
+        Optional<String> delimiter,
+        Optional<String> quote,
+        Optional<Boolean> header,
+        String encoding,
+        OnOverwrite onOverwrite,
+        OnTypeConflict onTypeConflict,
+        int maxBadRows,
+        boolean lineage) {
+
+    /** Column holding the landing key of the object a row came from. */
+    public static final String SOURCE_COLUMN = "_chute_source";
+    /** Column holding the id of the load (commit) that wrote the row. */
+    public static final String LOAD_ID_COLUMN = "_chute_load_id";
+    /** Column holding the commit time of the row. */
+    public static final String LOADED_AT_COLUMN = "_chute_loaded_at";
+
+    public TableSpec {
+        requireNonNull(columnTypes, "columnTypes is null");
+        columnTypes = Collections.unmodifiableMap(new LinkedHashMap<>(columnTypes));
+        requireNonNull(format, "format is null");
+        requireNonNull(delimiter, "delimiter is null");
+        requireNonNull(quote, "quote is null");
+        requireNonNull(header, "header is null");
+        requireNonNull(encoding, "encoding is null");
+        requireNonNull(onOverwrite, "onOverwrite is null");
+        requireNonNull(onTypeConflict, "onTypeConflict is null");
+        if (maxBadRows < 0) {
+            throw new IllegalArgumentException("maxBadRows must be >= 0, found " + maxBadRows);
+        }
+        if (onOverwrite == OnOverwrite.REPLACE && !lineage) {
+            throw new ChuteException(ErrorCode.CONFIGURATION,
+                    "on_overwrite: replace needs lineage: true (rows of the previous version are found through their source column)");
+        }
+    }
+
+    public static TableSpec defaults() {
+        return new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                "utf-8", OnOverwrite.APPEND, OnTypeConflict.FAIL, 0, true);
+    }
+
+    public enum OnOverwrite {
+        /** A new version's rows are added next to the previous version's. */
+        APPEND,
+        /** A new version's rows replace the previous version's rows, in the same transaction. */
+        REPLACE
+    }
+
+    public enum OnTypeConflict {
+        /** The file fails, naming line, column, expected type and value. */
+        FAIL,
+        /** The column is widened (ultimately to text) so the value fits. */
+        WIDEN
+    }
+}

@@ -1,0 +1,65 @@
+package dev.chute.spi;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where rows and the ledger live. The ledger (Chute's load history: one entry per committed object
+ * version) is kept in the warehouse itself, in the reserved dataset {@code _chute}, so that rows and
+ * ledger entries commit in one transaction: that, not any in-memory state, is what makes loading
+ * exactly-once across restarts and workers.
+ *
+ * <p>Threads: {@link #load} is called by one engine thread at a time per table; the engine may call
+ * the read methods ({@link #committed}, {@link #query}, the status methods) from other threads
+ * concurrently, so implementations are thread-safe. Every method may throw {@link ChuteException}
+ * with {@link ErrorCode#WAREHOUSE_UNAVAILABLE} when the warehouse cannot be reached; the engine then
+ * retries with backoff and leaves the objects in landing.
+ */
+public interface Warehouse extends AutoCloseable {
+    String describe();
+
+    /** The ledger entries of those of {@code versions} that are committed. */
+    Map<ObjectVersion, LedgerEntry> committed(Collection<ObjectVersion> versions);
+
+    /**
+     * Loads the batch's files into its table in one transaction that also creates or evolves the
+     * table and writes one ledger entry per committed file. A file whose version is already in the
+     * ledger is a {@link FileOutcome.Status#DUPLICATE}. A file that cannot be loaded is split out
+     * and reported {@link FileOutcome.Status#FAILED} with a {@link LoadError}; the other files still
+     * commit. Before committing, {@code stillValid} is asked whether each file is unchanged; a file
+     * that changed is left out with {@link ErrorCode#CHANGED_WHILE_LOADING}.
+     *
+     * @return one outcome per file of the batch, in the batch's order
+     * @throws ChuteException retryable, when the warehouse failed as a whole (nothing committed)
+     */
+    List<FileOutcome> load(LoadBatch batch, FileCheck stillValid);
+
+    /** Records a failed attempt (replacing the previous record of the same version). */
+    void recordFailure(FailureRecord failure);
+
+    /** Runs one read-only query. Anything that would write, or read outside the warehouse, is refused. */
+    QueryResult query(String sql, int maxRows, Duration timeout);
+
+    /** Per-table totals. */
+    List<TableSummary> tables();
+
+    /** The most recent ledger entries, newest first. */
+    List<LedgerEntry> recentLoads(int limit);
+
+    /** The most recent unresolved failures, newest first. */
+    List<FailureRecord> recentFailures(int limit);
+
+    /** Checks that the warehouse answers; throws {@link ErrorCode#WAREHOUSE_UNAVAILABLE} if not. */
+    void ping();
+
+    @Override
+    void close();
+
+    /** Asked just before commit whether a staged file still is the object that was read. */
+    @FunctionalInterface
+    interface FileCheck {
+        boolean unchanged(LoadFile file);
+    }
+}
