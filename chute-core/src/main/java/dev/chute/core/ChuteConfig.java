@@ -1,0 +1,335 @@
+package dev.chute.core;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.FileFormat;
+import dev.chute.spi.TableId;
+import dev.chute.spi.TableSpec;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Chute's configuration: {@code <home>/chute.yaml} (or {@code --config FILE}), every key optional.
+ * Each key is declared once below with its type, default and documentation; an unknown key or a
+ * bad value fails at start with a message naming the key, the value and what is allowed.
+ */
+public final class ChuteConfig {
+    public static final ConfigKey<String> STORE_TYPE = ConfigKey.string("store.type", "local",
+            "Object store connector: local (directories under the home), or another installed connector (s3, gcs).");
+    public static final ConfigKey<String> WAREHOUSE_TYPE = ConfigKey.string("warehouse.type", "duckdb",
+            "Warehouse connector: duckdb (embedded file in the home), or another installed connector (postgres, bigquery).");
+    public static final ConfigKey<Duration> QUIET_PERIOD = ConfigKey.duration("intake.quiet_period", "30ms",
+            "A file is loaded only once its size and modification time have not changed for this long (files still being written wait).");
+    public static final ConfigKey<Duration> RECONCILE_INTERVAL = ConfigKey.duration("intake.reconcile_interval", "10s",
+            "How often the landing area is listed to catch files that no event announced.");
+    public static final ConfigKey<Integer> BATCH_MAX_FILES = ConfigKey.integer("batch.max_files", 1000, 1, 100_000,
+            "A table's batch is flushed when it holds this many files.");
+    public static final ConfigKey<Long> BATCH_MAX_BYTES = ConfigKey.bytes("batch.max_bytes", "512MB",
+            "A table's batch is flushed when its files add up to this many bytes.");
+    public static final ConfigKey<Duration> BATCH_MAX_WAIT = ConfigKey.duration("batch.max_wait", "10ms",
+            "A table's batch is flushed at the latest this long after its first file became ready.");
+    public static final ConfigKey<Duration> RETRY_INITIAL = ConfigKey.duration("retry.initial_backoff", "500ms",
+            "First wait before retrying a transient failure (warehouse or disk unavailable); doubles on each attempt.");
+    public static final ConfigKey<Duration> RETRY_MAX = ConfigKey.duration("retry.max_backoff", "5m",
+            "Longest wait between retries of a transient failure.");
+    public static final ConfigKey<Duration> ARCHIVE_RETENTION = ConfigKey.duration("archive.retention", "0",
+            "Archived files older than this are deleted; 0 keeps them forever.");
+    public static final ConfigKey<String> SERVER_BIND = ConfigKey.string("server.bind", "127.0.0.1",
+            "Address the HTTP server binds to (--bind overrides).");
+    public static final ConfigKey<Integer> SERVER_PORT = ConfigKey.integer("server.port", 8080, 0, 65535,
+            "Port of the HTTP server; 0 picks a free one (--port overrides).");
+    public static final ConfigKey<Integer> QUERY_MAX_ROWS = ConfigKey.integer("query.max_rows", 10_000, 1, 10_000_000,
+            "Rows returned by one read-only query at most; the answer says when it was truncated.");
+    public static final ConfigKey<Duration> QUERY_TIMEOUT = ConfigKey.duration("query.timeout", "30s",
+            "Time limit of one read-only query.");
+
+    /** Keys of a {@code tables.<dataset.table>} entry or a route. */
+    public static final ConfigKey<String> TABLE_FORMAT = ConfigKey.oneOf("tables.*.format", "auto",
+            List.of("auto", "csv", "tsv", "json", "parquet"), "File format; auto follows the file name's extension.");
+    public static final ConfigKey<String> TABLE_DELIMITER = ConfigKey.string("tables.*.delimiter", "auto",
+            "CSV field delimiter (one character, \\t for tab); auto detects it.");
+    public static final ConfigKey<String> TABLE_QUOTE = ConfigKey.string("tables.*.quote", "auto",
+            "CSV quote character; auto detects it.");
+    public static final ConfigKey<String> TABLE_HEADER = ConfigKey.oneOf("tables.*.header", "auto",
+            List.of("auto", "true", "false"), "Whether CSV files start with a header line; auto detects it.");
+    public static final ConfigKey<String> TABLE_ENCODING = ConfigKey.string("tables.*.encoding", "utf-8",
+            "Character encoding of the table's text files (utf-8, utf-16, latin-1).");
+    public static final ConfigKey<String> TABLE_ON_OVERWRITE = ConfigKey.oneOf("tables.*.on_overwrite", "append",
+            List.of("append", "replace"), "A new version of an already loaded key: append its rows, or replace the previous version's rows.");
+    public static final ConfigKey<String> TABLE_ON_TYPE_CONFLICT = ConfigKey.oneOf("tables.*.on_type_conflict", "fail",
+            List.of("fail", "widen"), "A value that does not fit its column: fail the file, or widen the column.");
+    public static final ConfigKey<Integer> TABLE_MAX_BAD_ROWS = ConfigKey.integer("tables.*.max_bad_rows", 0, 0, Integer.MAX_VALUE,
+            "Rows per file that may be set aside in _chute.rejects (with file and line) before the file fails.");
+    public static final ConfigKey<Boolean> TABLE_LINEAGE = ConfigKey.bool("tables.*.lineage", true,
+            "Add the lineage columns _chute_source, _chute_load_id, _chute_loaded_at to the table.");
+
+    public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, RECONCILE_INTERVAL,
+            BATCH_MAX_FILES, BATCH_MAX_BYTES, BATCH_MAX_WAIT, RETRY_INITIAL, RETRY_MAX, ARCHIVE_RETENTION, SERVER_BIND,
+            SERVER_PORT, QUERY_MAX_ROWS, QUERY_TIMEOUT);
+    public static final List<ConfigKey<?>> TABLE_KEYS = List.of(TABLE_FORMAT, TABLE_DELIMITER, TABLE_QUOTE, TABLE_HEADER,
+            TABLE_ENCODING, TABLE_ON_OVERWRITE, TABLE_ON_TYPE_CONFLICT, TABLE_MAX_BAD_ROWS, TABLE_LINEAGE);
+
+    private static final List<String> SECTIONS = List.of("store", "warehouse", "intake", "batch", "retry", "archive",
+            "server", "query", "tables", "routes");
+    private static final Pattern COLUMN_TYPE = Pattern.compile("[A-Za-z][A-Za-z0-9 _(),]*");
+
+    private final Map<String, String> scalars;
+    private final Map<String, String> storeSettings;
+    private final Map<String, String> warehouseSettings;
+    private final Map<TableId, TableSpec> tables;
+    private final List<Route> routes;
+
+    private ChuteConfig(Map<String, String> scalars, Map<String, String> storeSettings, Map<String, String> warehouseSettings,
+                        Map<TableId, TableSpec> tables, List<Route> routes) {
+        this.scalars = Map.copyOf(scalars);
+        this.storeSettings = Map.copyOf(storeSettings);
+        this.warehouseSettings = Map.copyOf(warehouseSettings);
+        this.tables = Map.copyOf(tables);
+        this.routes = List.copyOf(routes);
+    }
+
+    public static ChuteConfig defaults() {
+        return new ChuteConfig(Map.of(), Map.of(), Map.of(), Map.of(), List.of());
+    }
+
+    /** Reads a YAML file; a missing file yields the defaults. */
+    public static ChuteConfig load(Path file) {
+        requireNonNull(file, "file is null");
+        if (!Files.exists(file)) {
+            return defaults();
+        }
+        try {
+            return parse(Files.readString(file), file.toString());
+        } catch (IOException e) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "cannot read configuration file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static ChuteConfig parse(String yaml, String origin) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (IOException e) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, origin + " is not valid YAML: " + e.getMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return defaults();
+        }
+        if (!root.isObject()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, origin + ": expected a mapping of sections at the top level, found " + root.getNodeType());
+        }
+        Map<String, String> scalars = new LinkedHashMap<>();
+        Map<String, String> store = new LinkedHashMap<>();
+        Map<String, String> warehouse = new LinkedHashMap<>();
+        Map<TableId, TableSpec> tables = new LinkedHashMap<>();
+        List<Route> routes = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> section = it.next();
+            String name = section.getKey();
+            JsonNode value = section.getValue();
+            switch (name) {
+                case "tables" -> {
+                    requireObject("tables", value);
+                    value.fields().forEachRemaining(e -> {
+                        TableId id = parseTable("tables." + e.getKey(), e.getKey());
+                        tables.put(id, tableSpec("tables." + e.getKey(), e.getValue()));
+                    });
+                }
+                case "routes" -> {
+                    if (!value.isArray()) {
+                        throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'routes' must be a list of {match, table, ...}, found " + value.getNodeType());
+                    }
+                    int i = 0;
+                    for (JsonNode route : value) {
+                        routes.add(route("routes[" + i++ + "]", route));
+                    }
+                }
+                case "store", "warehouse" -> {
+                    requireObject(name, value);
+                    Map<String, String> target = name.equals("store") ? store : warehouse;
+                    value.fields().forEachRemaining(e -> {
+                        if (e.getValue().isContainerNode()) {
+                            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + name + "." + e.getKey() + "' must be a scalar");
+                        }
+                        target.put(e.getKey(), e.getValue().asText());
+                    });
+                    if (target.containsKey("type")) {
+                        scalars.put(name + ".type", target.get("type"));
+                    }
+                }
+                default -> {
+                    if (!SECTIONS.contains(name)) {
+                        throw new ChuteException(ErrorCode.CONFIGURATION,
+                                "unknown configuration section '" + name + "' in " + origin + "; expected one of " + String.join(", ", SECTIONS));
+                    }
+                    requireObject(name, value);
+                    value.fields().forEachRemaining(e -> {
+                        String key = name + "." + e.getKey();
+                        ConfigKey<?> declared = KEYS.stream().filter(k -> k.name().equals(key)).findFirst()
+                                .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + key + "' in " + origin
+                                        + "; known keys of '" + name + "': " + String.join(", ", KEYS.stream().map(ConfigKey::name)
+                                        .filter(k -> k.startsWith(name + ".")).toList())));
+                        String text = e.getValue().asText();
+                        declared.parse(text);
+                        scalars.put(key, text);
+                    });
+                }
+            }
+        }
+        return new ChuteConfig(scalars, store, warehouse, tables, routes);
+    }
+
+    private static void requireObject(String name, JsonNode value) {
+        if (!value.isObject()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + name + "' must be a mapping, found " + value.getNodeType());
+        }
+    }
+
+    private static TableId parseTable(String key, String text) {
+        try {
+            return TableId.parse(text);
+        } catch (ChuteException e) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + key + "': " + e.getMessage());
+        }
+    }
+
+    private static Route route(String where, JsonNode node) {
+        requireObject(where, node);
+        JsonNode match = node.get("match");
+        JsonNode table = node.get("table");
+        if (match == null || table == null) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + "' needs 'match' (a glob on the key) and 'table' (dataset.table)");
+        }
+        ObjectNode options = ((ObjectNode) node).deepCopy();
+        options.remove("match");
+        options.remove("table");
+        TableId id = parseTable(where + ".table", table.asText());
+        Optional<TableSpec> spec = options.isEmpty() ? Optional.empty() : Optional.of(tableSpec(where, options));
+        return new Route(match.asText(), id, spec);
+    }
+
+    static TableSpec tableSpec(String where, JsonNode node) {
+        requireObject(where, node);
+        Map<String, String> columns = new LinkedHashMap<>();
+        Map<String, String> values = new LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> {
+            if (e.getKey().equals("columns")) {
+                requireObject(where + ".columns", e.getValue());
+                e.getValue().fields().forEachRemaining(c -> {
+                    String type = c.getValue().asText();
+                    if (!COLUMN_TYPE.matcher(type).matches()) {
+                        throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".columns." + c.getKey()
+                                + "' has type '" + type + "'; expected a SQL type name such as BIGINT, DOUBLE, DECIMAL(18,2), VARCHAR, DATE, TIMESTAMPTZ");
+                    }
+                    columns.put(c.getKey(), type.toUpperCase(Locale.ROOT));
+                });
+                return;
+            }
+            String key = "tables.*." + e.getKey();
+            ConfigKey<?> declared = TABLE_KEYS.stream().filter(k -> k.name().equals(key)).findFirst()
+                    .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + where + "." + e.getKey()
+                            + "'; known table keys: columns, " + String.join(", ", TABLE_KEYS.stream().map(k -> k.name().substring(9)).toList())));
+            String text = e.getValue().asText();
+            try {
+                declared.parse(text);
+            } catch (ChuteException bad) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, bad.getMessage().replace(key, where + "." + e.getKey()));
+            }
+            values.put(e.getKey(), text);
+        });
+        String format = TABLE_FORMAT.parse(values.getOrDefault("format", TABLE_FORMAT.defaultText()));
+        String delimiter = values.getOrDefault("delimiter", "auto");
+        if (delimiter.equals("\\t")) {
+            delimiter = "\t";
+        }
+        if (!delimiter.equals("auto") && delimiter.length() != 1) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".delimiter' has value '" + delimiter + "'; expected one character or auto");
+        }
+        String quote = values.getOrDefault("quote", "auto");
+        if (!quote.equals("auto") && quote.length() != 1) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".quote' has value '" + quote + "'; expected one character or auto");
+        }
+        String header = TABLE_HEADER.parse(values.getOrDefault("header", "auto"));
+        String encoding = values.getOrDefault("encoding", "utf-8");
+        if (!Charset.isSupported(encoding)) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".encoding' has value '" + encoding + "'; expected a character set name such as utf-8, utf-16 or latin-1");
+        }
+        boolean lineage = TABLE_LINEAGE.parse(values.getOrDefault("lineage", "true"));
+        String onOverwrite = TABLE_ON_OVERWRITE.parse(values.getOrDefault("on_overwrite", "append"));
+        try {
+            return new TableSpec(columns,
+                    format.equals("auto") ? Optional.empty() : Optional.of(FileFormat.Kind.valueOf(format.toUpperCase(Locale.ROOT))),
+                    delimiter.equals("auto") ? Optional.empty() : Optional.of(delimiter),
+                    quote.equals("auto") ? Optional.empty() : Optional.of(quote),
+                    header.equals("auto") ? Optional.empty() : Optional.of(Boolean.parseBoolean(header)),
+                    encoding.toLowerCase(Locale.ROOT),
+                    TableSpec.OnOverwrite.valueOf(onOverwrite.toUpperCase(Locale.ROOT)),
+                    TableSpec.OnTypeConflict.valueOf(TABLE_ON_TYPE_CONFLICT.parse(values.getOrDefault("on_type_conflict", "fail")).toUpperCase(Locale.ROOT)),
+                    TABLE_MAX_BAD_ROWS.parse(values.getOrDefault("max_bad_rows", "0")),
+                    lineage);
+        } catch (ChuteException e) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + "': " + e.getMessage());
+        }
+    }
+
+    public <T> T get(ConfigKey<T> key) {
+        String text = scalars.get(key.name());
+        return text == null ? key.defaultValue() : key.parse(text);
+    }
+
+    /** A copy of this configuration with one scalar key set (command-line flags win over the file). */
+    public ChuteConfig with(ConfigKey<?> key, String value) {
+        key.parse(value);
+        Map<String, String> copy = new LinkedHashMap<>(scalars);
+        copy.put(key.name(), value);
+        return new ChuteConfig(copy, storeSettings, warehouseSettings, tables, routes);
+    }
+
+    /** The {@code store:} section, for the store connector. */
+    public Map<String, String> storeSettings() {
+        return storeSettings;
+    }
+
+    /** The {@code warehouse:} section, for the warehouse connector. */
+    public Map<String, String> warehouseSettings() {
+        return warehouseSettings;
+    }
+
+    public Map<TableId, TableSpec> tables() {
+        return tables;
+    }
+
+    public List<Route> routes() {
+        return routes;
+    }
+
+    public TableSpec tableSpec(TableId table) {
+        return tables.getOrDefault(table, TableSpec.defaults());
+    }
+
+    /** A routing override: keys matching {@code match} (a glob; {@code **} crosses directories) go to {@code table}. */
+    public record Route(String match, TableId table, Optional<TableSpec> spec) {
+        public Route {
+            requireNonNull(match, "match is null");
+            requireNonNull(table, "table is null");
+            requireNonNull(spec, "spec is null");
+        }
+    }
+}

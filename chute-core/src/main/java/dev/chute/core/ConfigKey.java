@@ -1,0 +1,121 @@
+package dev.chute.core;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One scalar configuration key, declared once: its dotted name, type, default, documentation and
+ * validation. {@link ChuteConfig} holds the declarations; {@code docs/configuration.md} is checked
+ * against them by a test.
+ */
+public record ConfigKey<T>(String name, String type, String defaultText, String doc, Function<String, T> parser) {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
+
+    public ConfigKey {
+        requireNonNull(name, "name is null");
+        requireNonNull(type, "type is null");
+        requireNonNull(defaultText, "defaultText is null");
+        requireNonNull(doc, "doc is null");
+        requireNonNull(parser, "parser is null");
+    }
+
+    public T parse(String value) {
+        try {
+            return parser.apply(value.trim());
+        } catch (ChuteException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw invalid(value, e.getMessage());
+        }
+    }
+
+    public T defaultValue() {
+        return parse(defaultText);
+    }
+
+    ChuteException invalid(String value, String allowed) {
+        return new ChuteException(ErrorCode.CONFIGURATION,
+                "configuration key '" + name + "' has value '" + value + "'; expected " + type + (allowed == null ? "" : " (" + allowed + ")"));
+    }
+
+    public static ConfigKey<Integer> integer(String name, int defaultValue, int min, int max, String doc) {
+        return new ConfigKey<>(name, "an integer from " + min + " to " + max, Integer.toString(defaultValue), doc, text -> {
+            int value = Integer.parseInt(text);
+            if (value < min || value > max) {
+                throw new IllegalArgumentException("out of range");
+            }
+            return value;
+        });
+    }
+
+    public static ConfigKey<Long> bytes(String name, String defaultValue, String doc) {
+        return new ConfigKey<>(name, "a size in bytes (suffix KB, MB, GB allowed)", defaultValue, doc, ConfigKey::parseBytes);
+    }
+
+    public static ConfigKey<Duration> duration(String name, String defaultValue, String doc) {
+        return new ConfigKey<>(name, "a duration such as 250ms, 10s, 5m, 2h, 30d (a bare number means milliseconds)", defaultValue, doc,
+                ConfigKey::parseDuration);
+    }
+
+    public static ConfigKey<String> string(String name, String defaultValue, String doc) {
+        return new ConfigKey<>(name, "a string", defaultValue, doc, text -> text);
+    }
+
+    public static ConfigKey<String> oneOf(String name, String defaultValue, List<String> allowed, String doc) {
+        return new ConfigKey<>(name, "one of " + String.join(", ", allowed), defaultValue, doc, text -> {
+            String lower = text.toLowerCase(Locale.ROOT);
+            if (!allowed.contains(lower)) {
+                throw new IllegalArgumentException("not allowed");
+            }
+            return lower;
+        });
+    }
+
+    public static ConfigKey<Boolean> bool(String name, boolean defaultValue, String doc) {
+        return new ConfigKey<>(name, "true or false", Boolean.toString(defaultValue), doc, text -> {
+            if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
+                throw new IllegalArgumentException("not a boolean");
+            }
+            return Boolean.parseBoolean(text);
+        });
+    }
+
+    static long parseBytes(String text) {
+        Matcher m = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE).matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a size");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+        return switch (unit) {
+            case "KB" -> n << 10;
+            case "MB" -> n << 20;
+            case "GB" -> n << 30;
+            default -> n;
+        };
+    }
+
+    static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a duration");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "ms" : m.group(2);
+        return switch (unit) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
+            default -> Duration.ofMillis(n);
+        };
+    }
+}

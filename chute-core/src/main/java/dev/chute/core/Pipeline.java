@@ -1,0 +1,906 @@
+package dev.chute.core;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.EventSource;
+import dev.chute.spi.FailureRecord;
+import dev.chute.spi.FileOutcome;
+import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LoadBatch;
+import dev.chute.spi.LoadError;
+import dev.chute.spi.LoadFile;
+import dev.chute.spi.ObjectEvent;
+import dev.chute.spi.ObjectInfo;
+import dev.chute.spi.ObjectRef;
+import dev.chute.spi.ObjectStore;
+import dev.chute.spi.ObjectVersion;
+import dev.chute.spi.TableId;
+import dev.chute.spi.Warehouse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine: intake (events + reconciling listing), quiet-period check, routing, dedup against the
+ * ledger, per-table batching, loading, and archiving after commit.
+ *
+ * <p>Threads: one named pipeline thread ({@code chute-pipeline}) runs intake and loads; event
+ * sources call {@link #offer} from their own threads; {@link #loadFiles} (one-shot loads) runs on
+ * the caller's thread. Loads never run concurrently: the warehouse sees one writer.
+ *
+ * <p>Order of the guarantees: an object is moved out of landing only after its version is in the
+ * ledger (committed), or after it failed permanently (then to failed/ with a sidecar). A crash at
+ * any point leaves it in landing, where the next listing finds it; if it was committed, only its
+ * archive step runs again.
+ */
+public final class Pipeline implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ObjectStore store;
+    private final Warehouse warehouse;
+    private final List<EventSource> sources;
+    private final ChuteConfig config;
+    private final Router router;
+    private final Path stageRoot;
+    private final PipelineListener listener;
+
+    private final Duration quietPeriod;
+    private final Duration reconcileInterval;
+    private final int batchMaxFiles;
+    private final long batchMaxBytes;
+    private final Duration batchMaxWait;
+    private final Duration retryInitial;
+    private final Duration retryMax;
+    private final Duration archiveRetention;
+
+    private final LinkedBlockingQueue<ObjectEvent> events = new LinkedBlockingQueue<>();
+    private final Map<String, Candidate> pending = new LinkedHashMap<>();
+    private final Map<TableId, Accumulator> batches = new LinkedHashMap<>();
+    private final Set<String> inFlight = new HashSet<>();
+    private final Map<String, LoadError> retrying = new ConcurrentHashMap<>();
+    private final ReentrantLock loadLock = new ReentrantLock();
+    private final AtomicLong loadCounter = new AtomicLong();
+    private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong lastReconcileMillis = new AtomicLong();
+
+    private volatile boolean running;
+    private volatile boolean reconcileRequested = true;
+    private Thread thread;
+    private long nextReconcileNanos;
+    private long nextRetentionNanos;
+
+    public Pipeline(ObjectStore store, Warehouse warehouse, List<EventSource> sources, ChuteConfig config, Path stateDir,
+                    PipelineListener listener) {
+        this.store = requireNonNull(store, "store is null");
+        this.warehouse = requireNonNull(warehouse, "warehouse is null");
+        this.sources = List.copyOf(requireNonNull(sources, "sources is null"));
+        this.config = requireNonNull(config, "config is null");
+        this.router = new Router(config);
+        this.stageRoot = requireNonNull(stateDir, "stateDir is null").resolve("stage");
+        this.listener = requireNonNull(listener, "listener is null");
+        this.quietPeriod = config.get(ChuteConfig.QUIET_PERIOD);
+        this.reconcileInterval = config.get(ChuteConfig.RECONCILE_INTERVAL);
+        this.batchMaxFiles = config.get(ChuteConfig.BATCH_MAX_FILES);
+        this.batchMaxBytes = config.get(ChuteConfig.BATCH_MAX_BYTES);
+        this.batchMaxWait = config.get(ChuteConfig.BATCH_MAX_WAIT);
+        this.retryInitial = config.get(ChuteConfig.RETRY_INITIAL);
+        this.retryMax = config.get(ChuteConfig.RETRY_MAX);
+        this.archiveRetention = config.get(ChuteConfig.ARCHIVE_RETENTION);
+    }
+
+    /** Starts the event sources and the pipeline thread; the first thing it does is list landing. */
+    public synchronized void start() {
+        if (thread != null) {
+            throw new IllegalStateException("pipeline already started");
+        }
+        clearStage();
+        running = true;
+        thread = new Thread(this::run, "chute-pipeline");
+        thread.start();
+        for (EventSource source : sources) {
+            source.start(this::offer);
+            log.info("listening to {}", source.describe());
+        }
+    }
+
+    /** Takes an event from any thread. */
+    public void offer(ObjectEvent event) {
+        events.add(event);
+    }
+
+    /** Asks for a listing of landing as soon as possible. */
+    public void reconcileNow() {
+        reconcileRequested = true;
+    }
+
+    /** Objects seen in landing and not yet committed, archived or failed. */
+    public long backlog() {
+        return backlog.get();
+    }
+
+    /** Objects waiting for a retry after a transient failure, with the last error. */
+    public Map<String, LoadError> retrying() {
+        return Map.copyOf(retrying);
+    }
+
+    public Optional<Instant> lastReconcile() {
+        long millis = lastReconcileMillis.get();
+        return millis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
+    }
+
+    public boolean running() {
+        return running && thread != null && thread.isAlive();
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                step();
+            } catch (RuntimeException e) {
+                log.error("pipeline step failed; retrying", e);
+                sleep(retryInitial);
+            }
+        }
+    }
+
+    /** One turn of the loop: take events, list if due, check candidates, flush due batches. */
+    private void step() {
+        long now = System.nanoTime();
+        if (reconcileRequested || now >= nextReconcileNanos) {
+            reconcileRequested = false;
+            reconcile();
+            nextReconcileNanos = System.nanoTime() + reconcileInterval.toNanos();
+        }
+        if (!archiveRetention.isZero() && now >= nextRetentionNanos) {
+            applyRetention();
+            nextRetentionNanos = System.nanoTime() + Math.max(reconcileInterval.toNanos(), Duration.ofMinutes(1).toNanos());
+        }
+        drainEvents();
+        List<Ready> ready = checkCandidates();
+        if (!ready.isEmpty()) {
+            admit(ready);
+        }
+        flushDue(false);
+        backlog.set(pending.size() + inFlight.size());
+        long waitNanos = nextWakeNanos() - System.nanoTime();
+        if (waitNanos > 0) {
+            try {
+                ObjectEvent first = events.poll(waitNanos, TimeUnit.NANOSECONDS);
+                if (first != null) {
+                    accept(first);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    private long nextWakeNanos() {
+        long next = nextReconcileNanos;
+        long now = System.nanoTime();
+        for (Candidate c : pending.values()) {
+            long due = Math.max(c.notBeforeNanos, c.seenAtNanos + quietPeriod.toNanos());
+            next = Math.min(next, due);
+            if (next <= now) {
+                return now;
+            }
+        }
+        for (Accumulator acc : batches.values()) {
+            next = Math.min(next, acc.openedNanos + batchMaxWait.toNanos());
+        }
+        return Math.min(next, now + TimeUnit.SECONDS.toNanos(1));
+    }
+
+    private void drainEvents() {
+        ObjectEvent event;
+        while ((event = events.poll()) != null) {
+            accept(event);
+        }
+    }
+
+    private void accept(ObjectEvent event) {
+        if (Router.ignored(event.key())) {
+            return;
+        }
+        Candidate c = pending.computeIfAbsent(event.key(), Candidate::new);
+        c.dirty = true;
+    }
+
+    private void reconcile() {
+        List<ObjectInfo> found = new ArrayList<>();
+        try {
+            store.list(ObjectRef.Area.LANDING, "", found::add);
+        } catch (ChuteException e) {
+            log.warn("listing landing failed, trying again later: {}", e.getMessage());
+            return;
+        }
+        long now = System.nanoTime();
+        for (ObjectInfo info : found) {
+            String key = info.ref().key();
+            if (Router.ignored(key) || pending.containsKey(key) || inFlight.contains(key)) {
+                continue;
+            }
+            Candidate c = new Candidate(key);
+            c.info = info;
+            c.seenAtNanos = now;
+            c.dirty = false;
+            pending.put(key, c);
+        }
+        lastReconcileMillis.set(System.currentTimeMillis());
+    }
+
+    /** Stats dirty candidates and returns those that have been quiet long enough. */
+    private List<Ready> checkCandidates() {
+        List<Ready> ready = new ArrayList<>();
+        long now = System.nanoTime();
+        Instant wallNow = Instant.now();
+        for (Iterator<Candidate> it = pending.values().iterator(); it.hasNext(); ) {
+            Candidate c = it.next();
+            if (now < c.notBeforeNanos || inFlight.contains(c.key)) {
+                continue;
+            }
+            if (c.dirty || c.info == null) {
+                Optional<ObjectInfo> info = statQuietly(c.key);
+                if (info.isEmpty()) {
+                    it.remove();
+                    retrying.remove(c.key);
+                    continue;
+                }
+                if (c.info == null || !c.info.fingerprint().equals(info.get().fingerprint())) {
+                    c.info = info.get();
+                    c.seenAtNanos = now;
+                }
+                c.dirty = false;
+            }
+            boolean quietByAge = Duration.between(c.info.lastModified(), wallNow).compareTo(quietPeriod) >= 0;
+            boolean quietByWatch = now - c.seenAtNanos >= quietPeriod.toNanos();
+            if (!quietByAge && !quietByWatch) {
+                continue;
+            }
+            if (!quietByAge) {
+                // seen unchanged for a quiet period by our own clock; confirm with a fresh stat
+                Optional<ObjectInfo> again = statQuietly(c.key);
+                if (again.isEmpty()) {
+                    it.remove();
+                    continue;
+                }
+                if (!again.get().fingerprint().equals(c.info.fingerprint())) {
+                    c.info = again.get();
+                    c.seenAtNanos = now;
+                    continue;
+                }
+            }
+            ready.add(new Ready(c));
+        }
+        return ready;
+    }
+
+    private Optional<ObjectInfo> statQuietly(String key) {
+        try {
+            return store.stat(ObjectRef.landing(key));
+        } catch (ChuteException e) {
+            if (e.code() == ErrorCode.UNROUTABLE) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Routes, checksums and dedups ready candidates, then adds them to their table's batch. */
+    private void admit(List<Ready> ready) {
+        List<Item> items = new ArrayList<>();
+        for (Ready r : ready) {
+            Candidate c = r.candidate;
+            try {
+                Router.Route route = router.route(c.key);
+                String checksum = c.info.checksum().orElseGet(() -> {
+                    try (InputStream in = store.open(c.info.ref())) {
+                        return Checksums.of(in, c.info.ref().toString());
+                    } catch (IOException e) {
+                        throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot read " + c.info.ref() + ": " + e, e);
+                    }
+                });
+                items.add(new Item(c.key, new ObjectVersion(c.key, checksum, c.info.size()), Optional.of(c.info), Optional.empty(), route));
+            } catch (ChuteException e) {
+                pending.remove(c.key);
+                if (e.code() == ErrorCode.OBJECT_GONE) {
+                    continue;
+                }
+                Item item = new Item(c.key, new ObjectVersion(c.key, "unknown:0", c.info.size()), Optional.of(c.info), Optional.empty(), null);
+                handleFailure(item, LoadError.of(e), c);
+            }
+        }
+        if (items.isEmpty()) {
+            return;
+        }
+        Map<ObjectVersion, LedgerEntry> committed;
+        try {
+            committed = warehouse.committed(items.stream().map(Item::version).toList());
+        } catch (ChuteException e) {
+            for (Item item : items) {
+                backoff(pending.get(item.key), LoadError.of(e));
+            }
+            return;
+        }
+        for (Item item : items) {
+            Candidate c = pending.remove(item.key);
+            if (committed.containsKey(item.version)) {
+                listener.duplicate(item.key);
+                finishCommitted(item, c);
+                continue;
+            }
+            inFlight.add(item.key);
+            Accumulator acc = batches.computeIfAbsent(item.route.table(), t -> new Accumulator(t, System.nanoTime()));
+            acc.items.add(new Pending(item, c));
+            acc.bytes += item.version.size();
+            if (acc.items.size() >= batchMaxFiles || acc.bytes >= batchMaxBytes) {
+                flush(acc);
+                batches.remove(acc.table);
+            }
+        }
+    }
+
+    private void flushDue(boolean all) {
+        long now = System.nanoTime();
+        for (Iterator<Accumulator> it = batches.values().iterator(); it.hasNext(); ) {
+            Accumulator acc = it.next();
+            if (all || now - acc.openedNanos >= batchMaxWait.toNanos()) {
+                it.remove();
+                flush(acc);
+            }
+        }
+    }
+
+    private void flush(Accumulator acc) {
+        List<Item> items = acc.items.stream().map(p -> p.item).toList();
+        Map<String, Candidate> candidates = new LinkedHashMap<>();
+        acc.items.forEach(p -> candidates.put(p.item.key, p.candidate));
+        try {
+            List<Result> results = loadItems(acc.table, items);
+            for (Result r : results) {
+                Candidate c = candidates.get(r.item.key);
+                switch (r.status) {
+                    case COMMITTED, DUPLICATE -> finishCommitted(r.item, c);
+                    case FAILED -> handleFailure(r.item, r.error.orElseThrow(), c);
+                    case GONE -> {
+                    }
+                }
+            }
+        } finally {
+            items.forEach(i -> inFlight.remove(i.key));
+        }
+    }
+
+    /** Stages, loads and reports a batch for one table; used by the pipeline and by one-shot loads. */
+    private List<Result> loadItems(TableId table, List<Item> items) {
+        loadLock.lock();
+        String loadId = newLoadId();
+        Path stage = stageRoot.resolve(loadId);
+        try {
+            List<LoadFile> files = new ArrayList<>();
+            Map<Path, Item> byPath = new LinkedHashMap<>();
+            List<Result> results = new ArrayList<>();
+            int n = 0;
+            for (Item item : items) {
+                Path staged = stage.resolve((n++) + item.route.format().extension());
+                try {
+                    if (item.external.isPresent()) {
+                        Files.createDirectories(stage);
+                        linkOrCopy(item.external.get(), staged);
+                    } else {
+                        store.materialize(item.info.orElseThrow().ref(), staged);
+                    }
+                } catch (ChuteException e) {
+                    results.add(e.code() == ErrorCode.OBJECT_GONE ? Result.gone(item) : Result.failed(item, LoadError.of(e)));
+                    continue;
+                } catch (IOException e) {
+                    results.add(Result.failed(item, LoadError.of(ErrorCode.STORE_UNAVAILABLE, "cannot stage " + item.key + ": " + e)));
+                    continue;
+                }
+                LoadFile file = new LoadFile(item.version, staged, item.route.format());
+                files.add(file);
+                byPath.put(staged, item);
+            }
+            if (files.isEmpty()) {
+                return results;
+            }
+            long started = System.nanoTime();
+            LoadBatch batch = new LoadBatch(loadId, table, items.get(0).route.spec(), files);
+            List<FileOutcome> outcomes;
+            try {
+                outcomes = warehouse.load(batch, file -> unchanged(byPath.get(file.path())));
+            } catch (ChuteException e) {
+                if (!e.retryable()) {
+                    throw e;
+                }
+                LoadError error = LoadError.of(e);
+                for (LoadFile f : files) {
+                    results.add(Result.failed(byPath.get(f.path()), error));
+                }
+                return results;
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            for (FileOutcome outcome : outcomes) {
+                Item item = byPath.get(outcome.file().path());
+                switch (outcome.status()) {
+                    case COMMITTED -> {
+                        listener.loaded(item.key, table, outcome.rows(), item.version.size(), millis);
+                        results.add(new Result(item, ResultStatus.COMMITTED, outcome.rows(), Optional.empty()));
+                    }
+                    case DUPLICATE -> {
+                        listener.duplicate(item.key);
+                        results.add(new Result(item, ResultStatus.DUPLICATE, 0, Optional.empty()));
+                    }
+                    case FAILED -> results.add(Result.failed(item, outcome.error().orElseThrow()));
+                }
+            }
+            return results;
+        } finally {
+            deleteTree(stage);
+            loadLock.unlock();
+        }
+    }
+
+    private boolean unchanged(Item item) {
+        try {
+            if (item.external.isPresent()) {
+                return item.externalFingerprint.equals(fingerprint(item.external.get()));
+            }
+            Optional<ObjectInfo> now = store.stat(item.info.orElseThrow().ref());
+            return now.isPresent() && now.get().fingerprint().equals(item.info.get().fingerprint());
+        } catch (ChuteException | IOException e) {
+            return false;
+        }
+    }
+
+    private String newLoadId() {
+        return "L" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC).format(Instant.now())
+                + "-" + Long.toString(ProcessHandle.current().pid(), 36) + "-" + loadCounter.incrementAndGet();
+    }
+
+    /** Moves a committed object to the archive: same key, or beside it with a version suffix. */
+    private void finishCommitted(Item item, Candidate c) {
+        retrying.remove(item.key);
+        if (item.info.isEmpty()) {
+            return;
+        }
+        ObjectInfo info = item.info.get();
+        try {
+            if (!store.move(info, ObjectRef.Area.ARCHIVE, item.key)
+                    && !store.move(info, ObjectRef.Area.ARCHIVE, versionedKey(item.key, item.version.shortId()))) {
+                // this very version is already archived under its versioned name: the landing copy is redundant
+                store.delete(info.ref());
+            }
+            removeSidecar(item.key);
+            sources.forEach(s -> s.handled(item.key));
+        } catch (ChuteException e) {
+            if (e.code() == ErrorCode.OBJECT_GONE) {
+                return;
+            }
+            if (e.code() == ErrorCode.CHANGED_WHILE_LOADING) {
+                // a new version arrived under the same key after commit; it is picked up as a new candidate
+                requeue(item.key);
+                return;
+            }
+            log.warn("archiving {} failed, trying again later (its rows are committed): {}", item.key, e.getMessage());
+            Candidate retry = c == null ? new Candidate(item.key) : c;
+            backoff(retry, LoadError.of(e));
+            pending.put(item.key, retry);
+        }
+    }
+
+    private void removeSidecar(String key) {
+        try {
+            store.delete(new ObjectRef(ObjectRef.Area.FAILED, key + ".error.json"));
+        } catch (ChuteException e) {
+            log.debug("no sidecar removed for {}: {}", key, e.getMessage());
+        }
+    }
+
+    private void requeue(String key) {
+        Candidate c = pending.computeIfAbsent(key, Candidate::new);
+        c.dirty = true;
+    }
+
+    private void handleFailure(Item item, LoadError error, Candidate c) {
+        boolean permanent = !error.code().retryable();
+        listener.failed(item.key, error, permanent);
+        if (!permanent) {
+            Candidate retry = c == null ? new Candidate(item.key) : c;
+            if (error.code() == ErrorCode.CHANGED_WHILE_LOADING) {
+                retry.dirty = true;
+                retry.notBeforeNanos = System.nanoTime() + quietPeriod.toNanos();
+            } else {
+                backoff(retry, error);
+            }
+            pending.put(item.key, retry);
+            recordFailure(item, error, retry.attempts, permanent);
+            return;
+        }
+        retrying.remove(item.key);
+        if (item.info.isEmpty()) {
+            recordFailure(item, error, 1, true);
+            return;
+        }
+        ObjectInfo info = item.info.get();
+        try {
+            Sidecar previous = readSidecar(item.key);
+            String target = item.key;
+            if (!store.move(info, ObjectRef.Area.FAILED, target)) {
+                target = versionedKey(item.key, item.version.checksum().startsWith("unknown") ? Long.toString(System.currentTimeMillis(), 36) : item.version.shortId());
+                if (!store.move(info, ObjectRef.Area.FAILED, target)) {
+                    store.delete(info.ref());
+                }
+            }
+            int attempts = previous.attempts + 1;
+            Instant first = previous.first.orElse(Instant.now());
+            writeSidecar(target, item, error, attempts, first);
+            recordFailure(item, error, attempts, true);
+            sources.forEach(s -> s.handled(item.key));
+            log.warn("{} failed and was moved to failed/{}: {}", item.key, target, error.reason());
+        } catch (ChuteException e) {
+            if (e.code() == ErrorCode.OBJECT_GONE) {
+                return;
+            }
+            log.warn("moving {} to failed/ did not work, trying again later: {}", item.key, e.getMessage());
+            Candidate retry = c == null ? new Candidate(item.key) : c;
+            backoff(retry, error);
+            pending.put(item.key, retry);
+        }
+    }
+
+    private void recordFailure(Item item, LoadError error, int attempts, boolean permanent) {
+        try {
+            Instant now = Instant.now();
+            warehouse.recordFailure(new FailureRecord(item.key, item.version.checksum(),
+                    Optional.ofNullable(item.route).map(Router.Route::table), error, Math.max(1, attempts), now, now));
+        } catch (ChuteException e) {
+            log.debug("could not record the failure of {}: {}", item.key, e.getMessage());
+        }
+    }
+
+    private record Sidecar(int attempts, Optional<Instant> first) {
+    }
+
+    private Sidecar readSidecar(String key) {
+        ObjectRef ref = new ObjectRef(ObjectRef.Area.FAILED, key + ".error.json");
+        try {
+            if (store.stat(ref).isEmpty()) {
+                return new Sidecar(0, Optional.empty());
+            }
+            try (InputStream in = store.open(ref)) {
+                var node = JSON.readTree(in);
+                return new Sidecar(node.path("attempts").asInt(0),
+                        node.hasNonNull("first_failure") ? Optional.of(Instant.parse(node.get("first_failure").asText())) : Optional.empty());
+            }
+        } catch (IOException | RuntimeException e) {
+            return new Sidecar(0, Optional.empty());
+        }
+    }
+
+    private void writeSidecar(String failedKey, Item item, LoadError error, int attempts, Instant first) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("key", item.key);
+        node.put("failed_key", failedKey);
+        node.put("checksum", item.version.checksum());
+        node.put("table", item.route == null ? null : item.route.table().toString());
+        node.put("kind", error.code().name());
+        node.put("reason", error.reason());
+        if (error.line().isPresent()) {
+            node.put("line", error.line().getAsLong());
+        } else {
+            node.putNull("line");
+        }
+        node.put("column", error.column().orElse(null));
+        node.put("value", error.value().orElse(null));
+        node.put("expected", error.expected().orElse(null));
+        node.put("attempts", attempts);
+        node.put("first_failure", first.toString());
+        node.put("last_failure", Instant.now().toString());
+        try {
+            store.put(new ObjectRef(ObjectRef.Area.FAILED, failedKey + ".error.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
+        } catch (IOException e) {
+            throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot write the error sidecar of " + failedKey + ": " + e, e);
+        }
+    }
+
+    private void backoff(Candidate c, LoadError error) {
+        if (c == null) {
+            return;
+        }
+        c.attempts++;
+        long delay = Math.min(retryMax.toNanos(), retryInitial.toNanos() << Math.min(20, c.attempts - 1));
+        c.notBeforeNanos = System.nanoTime() + delay;
+        c.dirty = true;
+        retrying.put(c.key, error);
+        log.warn("{} will be retried in {} ms (attempt {}): {}", c.key, TimeUnit.NANOSECONDS.toMillis(delay), c.attempts, error.reason());
+    }
+
+    /** {@code a/b/name.csv.gz} with suffix {@code x} becomes {@code a/b/name~x.csv.gz}. */
+    static String versionedKey(String key, String suffix) {
+        int slash = key.lastIndexOf('/');
+        String dir = key.substring(0, slash + 1);
+        String name = key.substring(slash + 1);
+        int dot = name.indexOf('.', 1);
+        return dot < 0 ? dir + name + "~" + suffix : dir + name.substring(0, dot) + "~" + suffix + name.substring(dot);
+    }
+
+    private void applyRetention() {
+        Instant cutoff = Instant.now().minus(archiveRetention);
+        List<ObjectRef> old = new ArrayList<>();
+        try {
+            store.list(ObjectRef.Area.ARCHIVE, "", info -> {
+                if (info.lastModified().isBefore(cutoff)) {
+                    old.add(info.ref());
+                }
+            });
+            old.forEach(store::delete);
+            if (!old.isEmpty()) {
+                log.info("archive retention deleted {} file(s) older than {}", old.size(), archiveRetention);
+            }
+        } catch (ChuteException e) {
+            log.warn("archive retention failed, trying again later: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Loads files in place (they are not moved), through the same routing, ledger and batching as
+     * the pipeline: {@code chute load}. With a table, every file goes to it under the key
+     * {@code dataset/table/<file name>}; without, a directory argument is routed by each file's path
+     * relative to it, like landing.
+     */
+    public List<OneShotResult> loadFiles(List<Path> paths, Optional<TableId> table, PipelineListener progress) {
+        List<Item> items = new ArrayList<>();
+        List<OneShotResult> results = new ArrayList<>();
+        for (Path path : paths) {
+            Path absolute = path.toAbsolutePath().normalize();
+            List<Path> files = new ArrayList<>();
+            Path base;
+            if (Files.isDirectory(absolute)) {
+                base = absolute;
+                try (Stream<Path> walk = Files.walk(absolute)) {
+                    walk.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).forEach(files::add);
+                } catch (IOException e) {
+                    throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot list " + absolute + ": " + e, e);
+                }
+            } else if (Files.isRegularFile(absolute)) {
+                base = absolute.getParent();
+                files.add(absolute);
+            } else {
+                results.add(new OneShotResult(absolute.toString(), Optional.empty(), ResultStatus.FAILED, 0,
+                        Optional.of(LoadError.of(ErrorCode.OBJECT_GONE, absolute + " does not exist or is not a regular file or directory"))));
+                continue;
+            }
+            for (Path file : files) {
+                String relative = base.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+                if (Router.ignored(relative)) {
+                    continue;
+                }
+                try {
+                    Router.Route route;
+                    String key;
+                    if (table.isPresent()) {
+                        key = table.get().dataset() + "/" + table.get().table() + "/" + file.getFileName();
+                        route = router.routeTo(table.get(), file.getFileName().toString());
+                    } else {
+                        key = relative;
+                        route = router.route(relative);
+                    }
+                    String fingerprint = fingerprint(file);
+                    String checksum = Checksums.of(Files.newInputStream(file), file.toString());
+                    Item item = new Item(key, new ObjectVersion(key, checksum, Files.size(file)), Optional.empty(), Optional.of(file), route);
+                    item.externalFingerprint = fingerprint;
+                    items.add(item);
+                } catch (ChuteException e) {
+                    results.add(new OneShotResult(file.toString(), Optional.empty(), ResultStatus.FAILED, 0, Optional.of(LoadError.of(e))));
+                    progress.failed(file.toString(), LoadError.of(e), true);
+                } catch (IOException e) {
+                    LoadError error = LoadError.of(ErrorCode.STORE_UNAVAILABLE, "cannot read " + file + ": " + e);
+                    results.add(new OneShotResult(file.toString(), Optional.empty(), ResultStatus.FAILED, 0, Optional.of(error)));
+                }
+            }
+        }
+        Map<ObjectVersion, LedgerEntry> committed = warehouse.committed(items.stream().map(Item::version).toList());
+        Map<TableId, List<Item>> byTable = new LinkedHashMap<>();
+        for (Item item : items) {
+            if (committed.containsKey(item.version)) {
+                results.add(new OneShotResult(item.external.orElseThrow().toString(), Optional.of(item.route.table()), ResultStatus.DUPLICATE, 0, Optional.empty()));
+                progress.duplicate(item.key);
+                continue;
+            }
+            byTable.computeIfAbsent(item.route.table(), t -> new ArrayList<>()).add(item);
+        }
+        for (Map.Entry<TableId, List<Item>> entry : byTable.entrySet()) {
+            List<Item> tableItems = entry.getValue();
+            for (int from = 0; from < tableItems.size(); ) {
+                int to = from;
+                long bytes = 0;
+                while (to < tableItems.size() && to - from < batchMaxFiles && (to == from || bytes < batchMaxBytes)) {
+                    bytes += tableItems.get(to).version.size();
+                    to++;
+                }
+                for (Result r : loadItems(entry.getKey(), tableItems.subList(from, to))) {
+                    String shown = r.item.external.orElseThrow().toString();
+                    results.add(new OneShotResult(shown, Optional.of(entry.getKey()), r.status, r.rows, r.error));
+                    switch (r.status) {
+                        case COMMITTED -> progress.loaded(shown, entry.getKey(), r.rows, r.item.version.size(), 0);
+                        case FAILED -> {
+                            progress.failed(shown, r.error.orElseThrow(), !r.error.get().code().retryable());
+                            recordFailure(r.item, r.error.get(), 1, !r.error.get().code().retryable());
+                        }
+                        default -> {
+                        }
+                    }
+                }
+                from = to;
+            }
+        }
+        return results;
+    }
+
+    private static String fingerprint(Path file) throws IOException {
+        BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return attrs.size() + "/" + attrs.lastModifiedTime().toInstant() + "/" + attrs.fileKey();
+    }
+
+    private static void linkOrCopy(Path source, Path target) throws IOException {
+        try {
+            Files.createLink(target, source);
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(source, target);
+        }
+    }
+
+    private void clearStage() {
+        deleteTree(stageRoot);
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    log.debug("cannot delete {}", p, e);
+                }
+            });
+        } catch (IOException e) {
+            log.debug("cannot clean {}", root, e);
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops gracefully: event sources first, then the pipeline thread finishes the batch it is
+     * loading (commit or rollback, never half) and exits; batches not yet started stay in landing.
+     */
+    @Override
+    public void close() {
+        for (EventSource source : sources) {
+            try {
+                source.close();
+            } catch (RuntimeException e) {
+                log.debug("closing {}", source.describe(), e);
+            }
+        }
+        running = false;
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        if (t != null) {
+            try {
+                t.join(TimeUnit.MINUTES.toMillis(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        clearStage();
+    }
+
+    /** The outcome of one file of a one-shot load. */
+    public record OneShotResult(String file, Optional<TableId> table, ResultStatus status, long rows, Optional<LoadError> error) {
+    }
+
+    public enum ResultStatus { COMMITTED, DUPLICATE, FAILED, GONE }
+
+    private static final class Candidate {
+        final String key;
+        ObjectInfo info;
+        long seenAtNanos = System.nanoTime();
+        long notBeforeNanos;
+        int attempts;
+        boolean dirty = true;
+
+        Candidate(String key) {
+            this.key = key;
+        }
+    }
+
+    private record Ready(Candidate candidate) {
+    }
+
+    private static final class Item {
+        final String key;
+        final ObjectVersion version;
+        final Optional<ObjectInfo> info;
+        final Optional<Path> external;
+        final Router.Route route;
+        String externalFingerprint = "";
+
+        Item(String key, ObjectVersion version, Optional<ObjectInfo> info, Optional<Path> external, Router.Route route) {
+            this.key = key;
+            this.version = version;
+            this.info = info;
+            this.external = external;
+            this.route = route;
+        }
+
+        ObjectVersion version() {
+            return version;
+        }
+    }
+
+    private record Pending(Item item, Candidate candidate) {
+    }
+
+    private static final class Accumulator {
+        final TableId table;
+        final long openedNanos;
+        final List<Pending> items = new ArrayList<>();
+        long bytes;
+
+        Accumulator(TableId table, long openedNanos) {
+            this.table = table;
+            this.openedNanos = openedNanos;
+        }
+    }
+
+    private record Result(Item item, ResultStatus status, long rows, Optional<LoadError> error) {
+        static Result failed(Item item, LoadError error) {
+            return new Result(item, ResultStatus.FAILED, 0, Optional.of(error));
+        }
+
+        static Result gone(Item item) {
+            return new Result(item, ResultStatus.GONE, 0, Optional.empty());
+        }
+    }
+}

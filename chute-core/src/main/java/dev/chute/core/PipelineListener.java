@@ -1,0 +1,25 @@
+package dev.chute.core;
+
+import dev.chute.spi.LoadError;
+import dev.chute.spi.TableId;
+
+/**
+ * Told what the pipeline did, for metrics, live views and progress bars. Called from the thread that
+ * did it (the pipeline thread, or the caller of a one-shot load); implementations return quickly.
+ */
+public interface PipelineListener {
+    PipelineListener NONE = new PipelineListener() {
+    };
+
+    /** A file's rows were committed. */
+    default void loaded(String key, TableId table, long rows, long bytes, long millis) {
+    }
+
+    /** A file's version was already committed; only its archive step ran. */
+    default void duplicate(String key) {
+    }
+
+    /** A file failed; {@code permanent} means it went to failed/, otherwise it is retried. */
+    default void failed(String key, LoadError error, boolean permanent) {
+    }
+}

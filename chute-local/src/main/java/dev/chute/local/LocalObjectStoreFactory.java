@@ -1,0 +1,38 @@
+package dev.chute.local;
+
+import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.EventSource;
+import dev.chute.spi.ObjectRef;
+import dev.chute.spi.ObjectStore;
+import dev.chute.spi.ObjectStoreFactory;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code store.type: local}. Settings {@code landing}, {@code archive}, {@code failed}: directories,
+ * relative to the home directory; default {@code landing}, {@code archive}, {@code failed}.
+ * {@code watch}: whether to watch landing for changes (default true).
+ */
+public final class LocalObjectStoreFactory implements ObjectStoreFactory {
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public ObjectStore create(ConnectorContext context) {
+        Path home = context.home();
+        return new LocalObjectStore(
+                home.resolve(context.setting("landing").orElse("landing")),
+                home.resolve(context.setting("archive").orElse("archive")),
+                home.resolve(context.setting("failed").orElse("failed")));
+    }
+
+    @Override
+    public Optional<EventSource> nativeEvents(ObjectStore store, ConnectorContext context) {
+        if (!Boolean.parseBoolean(context.setting("watch").orElse("true"))) {
+            return Optional.empty();
+        }
+        return store.localRoot(ObjectRef.Area.LANDING).map(LocalWatchEventSource::new);
+    }
+}
