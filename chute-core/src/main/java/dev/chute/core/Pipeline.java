@@ -494,10 +494,12 @@ public final class Pipeline implements AutoCloseable {
         }
         ObjectInfo info = item.info.get();
         try {
-            if (!store.move(info, ObjectRef.Area.ARCHIVE, item.key)
-                    && !store.move(info, ObjectRef.Area.ARCHIVE, versionedKey(item.key, item.version.shortId()))) {
-                // this very version is already archived under its versioned name: the landing copy is redundant
-                store.delete(info.ref());
+            if (!store.move(info, ObjectRef.Area.ARCHIVE, item.key)) {
+                if (sameContent(new ObjectRef(ObjectRef.Area.ARCHIVE, item.key), item.version)
+                        || !store.move(info, ObjectRef.Area.ARCHIVE, versionedKey(item.key, item.version.shortId()))) {
+                    // this very version is already archived: the landing copy is a redelivery and redundant
+                    store.delete(info.ref());
+                }
             }
             removeSidecar(item.key);
             sources.forEach(s -> s.handled(item.key));
@@ -514,6 +516,22 @@ public final class Pipeline implements AutoCloseable {
             Candidate retry = c == null ? new Candidate(item.key) : c;
             backoff(retry, LoadError.of(e));
             pending.put(item.key, retry);
+        }
+    }
+
+    /** Whether an object holds exactly the content of {@code version} (read only when the sizes match). */
+    private boolean sameContent(ObjectRef ref, ObjectVersion version) {
+        Optional<ObjectInfo> info = store.stat(ref);
+        if (info.isEmpty() || info.get().size() != version.size()) {
+            return false;
+        }
+        if (info.get().checksum().isPresent()) {
+            return info.get().checksum().get().equals(version.checksum());
+        }
+        try (InputStream in = store.open(ref)) {
+            return Checksums.of(in, ref.toString()).equals(version.checksum());
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -1,0 +1,610 @@
+package dev.chute.duckdb;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.FileFormat;
+import dev.chute.spi.FileOutcome;
+import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LoadBatch;
+import dev.chute.spi.LoadError;
+import dev.chute.spi.LoadFile;
+import dev.chute.spi.ObjectVersion;
+import dev.chute.spi.TableId;
+import dev.chute.spi.TableSpec;
+import dev.chute.spi.Warehouse;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * One batch into one table, in one transaction: dedup against the ledger, create or evolve the
+ * table, insert every file's rows with DuckDB reading the files, write ledger entries, check that no
+ * file changed, commit. A file that fails is split out and the rest is tried again, so one bad file
+ * never blocks the others.
+ *
+ * <p>Types: a new table takes the types DuckDB's sniffer infers from a sample, and then every value
+ * of every file must fit them, or the load falls back to inferring from every row of every file
+ * ({@code sample_size=-1}), where a column is numeric only if all its values are. Zero-padded numbers
+ * stay text (the sniffer never makes them numbers), and DOUBLE columns are guarded so that a value
+ * with more significant digits than a DOUBLE keeps is never rounded.
+ */
+final class DuckDbLoad {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String FILE_COLUMN = "_chute_file";
+    private static final String DOUBLE = "DOUBLE";
+
+    private final DuckDbWarehouse warehouse;
+    private final DuckDBConnection c;
+    private final LoadBatch batch;
+    private final Warehouse.FileCheck stillValid;
+    private final TableId table;
+    private final TableSpec spec;
+    private final Map<LoadFile, FileOutcome> decided = new LinkedHashMap<>();
+    /** Columns of a new table that must be text after a guarded value did not fit a number. */
+    private final Set<String> forceText = new HashSet<>();
+    /** Existing columns to widen to text (on_type_conflict: widen). */
+    private final Set<String> widen = new HashSet<>();
+    private boolean fullSniff;
+    private final Map<LoadFile, FilePeek.Head> heads = new HashMap<>();
+
+    DuckDbLoad(DuckDbWarehouse warehouse, LoadBatch batch, Warehouse.FileCheck stillValid) {
+        this.warehouse = warehouse;
+        this.c = warehouse.connection();
+        this.batch = batch;
+        this.stillValid = stillValid;
+        this.table = batch.table();
+        this.spec = batch.spec();
+    }
+
+    List<FileOutcome> run() {
+        List<LoadFile> files = new ArrayList<>();
+        for (LoadFile f : batch.files()) {
+            try {
+                if (f.format().kind() != FileFormat.Kind.PARQUET) {
+                    heads.put(f, FilePeek.head(f.path(), f.format()));
+                }
+                files.add(f);
+            } catch (IOException e) {
+                decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
+                        + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage())));
+            }
+        }
+        int budget = files.size() * 2 + 8;
+        while (budget-- > 0) {
+            List<LoadFile> remaining = files.stream().filter(f -> !decided.containsKey(f)).toList();
+            if (remaining.isEmpty()) {
+                break;
+            }
+            Attempt attempt = attempt(remaining);
+            if (attempt.done) {
+                break;
+            }
+        }
+        List<LoadFile> undecided = files.stream().filter(f -> !decided.containsKey(f)).toList();
+        if (!undecided.isEmpty()) {
+            // could not separate the good from the bad in the budget: load them one by one
+            for (LoadFile f : undecided) {
+                LoadBatch single = new LoadBatch(batch.loadId() + "-" + batch.files().indexOf(f), table, spec, List.of(f));
+                decided.put(f, new DuckDbLoad(warehouse, single, stillValid).run().get(0));
+            }
+        }
+        return batch.files().stream().map(decided::get).toList();
+    }
+
+    private record Attempt(boolean done) {
+    }
+
+    private Attempt attempt(List<LoadFile> files) {
+        List<Path> paths = files.stream().map(LoadFile::path).toList();
+        try {
+            c.setAutoCommit(false);
+            Map<LoadFile, Long> rows = loadInTransaction(files);
+            List<LoadFile> changed = files.stream().filter(f -> rows.containsKey(f) && !stillValid.unchanged(f)).toList();
+            if (!changed.isEmpty()) {
+                c.rollback();
+                for (LoadFile f : changed) {
+                    decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.CHANGED_WHILE_LOADING,
+                            f.version().key() + " changed while it was being loaded; it is loaded again once it is quiet")));
+                }
+                return new Attempt(false);
+            }
+            c.commit();
+            for (LoadFile f : files) {
+                if (!decided.containsKey(f)) {
+                    Long n = rows.get(f);
+                    decided.put(f, n == null ? FileOutcome.duplicate(f) : FileOutcome.committed(f, n, rejected.getOrDefault(f, 0L)));
+                }
+            }
+            return new Attempt(true);
+        } catch (SQLException e) {
+            rollbackQuietly();
+            if (e instanceof TooManyBadRows) {
+                return new Attempt(false);
+            }
+            if (DuckDbErrors.warehouseTrouble(e)) {
+                throw DuckDbWarehouse.unavailable("loading into " + table + " failed", e);
+            }
+            Optional<Path> blamed = DuckDbErrors.blamedFile(e, paths);
+            Optional<LoadFile> file = blamed.flatMap(p -> files.stream().filter(f -> f.path().equals(p)).findFirst());
+            if (file.isEmpty() && files.size() == 1) {
+                file = Optional.of(files.get(0));
+            }
+            if (DuckDbErrors.isConversion(e) && tableCreatedByThisLoad) {
+                // the sample misled the type inference: infer from every value instead
+                if (!fullSniff) {
+                    fullSniff = true;
+                    DuckDbErrors.column(e).filter(col -> e.getMessage().contains("chute-guard:")).ifPresent(forceText::add);
+                    return new Attempt(false);
+                }
+                Optional<String> column = DuckDbErrors.column(e);
+                if (column.isPresent() && forceText.add(column.get())) {
+                    return new Attempt(false);
+                }
+            }
+            if (DuckDbErrors.isConversion(e) && !tableCreatedByThisLoad && spec.onTypeConflict() == TableSpec.OnTypeConflict.WIDEN) {
+                Optional<String> column = DuckDbErrors.column(e);
+                if (column.isPresent() && widen.add(column.get().toLowerCase(Locale.ROOT))) {
+                    return new Attempt(false);
+                }
+            }
+            if (file.isPresent()) {
+                LoadFile f = file.get();
+                OptionalLong line = DuckDbErrors.isConversion(e) ? diagnoseLine(f, e) : OptionalLong.empty();
+                decided.put(f, FileOutcome.failed(f, DuckDbErrors.describe(f.version().key(), e, line)));
+                return new Attempt(false);
+            }
+            if (files.size() > 1) {
+                // the error names no file: split the batch and try the halves on their own
+                int half = files.size() / 2;
+                for (List<LoadFile> part : List.of(files.subList(0, half), files.subList(half, files.size()))) {
+                    LoadBatch sub = new LoadBatch(batch.loadId() + "-" + batch.files().indexOf(part.get(0)), table, spec, part);
+                    List<FileOutcome> outcomes = new DuckDbLoad(warehouse, sub, stillValid).run();
+                    for (int i = 0; i < part.size(); i++) {
+                        decided.put(part.get(i), outcomes.get(i));
+                    }
+                }
+                return new Attempt(true);
+            }
+            throw new ChuteException(ErrorCode.INTERNAL, "loading into " + table + " failed: " + DuckDbErrors.firstLine(String.valueOf(e.getMessage())), e);
+        } finally {
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException e) {
+                // the next attempt reports the connection's trouble
+            }
+        }
+    }
+
+    private boolean tableCreatedByThisLoad;
+    private final Map<LoadFile, Long> rejected = new HashMap<>();
+
+    /** Everything of one attempt, inside the open transaction. Returns rows per loaded file. */
+    private Map<LoadFile, Long> loadInTransaction(List<LoadFile> files) throws SQLException {
+        tableCreatedByThisLoad = false;
+        rejected.clear();
+        Map<ObjectVersion, LedgerEntry> already = DuckDbWarehouse.committed(c, files.stream().map(LoadFile::version).toList());
+        List<LoadFile> toLoad = files.stream().filter(f -> !already.containsKey(f.version())).toList();
+        Map<LoadFile, Long> rows = new LinkedHashMap<>();
+        List<LoadFile> withData = new ArrayList<>();
+        for (LoadFile f : toLoad) {
+            FilePeek.Head head = heads.get(f);
+            boolean headerOnly = head != null && isDelimited(f) && !head.hasMoreLines() && !spec.header().equals(Optional.of(false));
+            if (head != null && (head.empty() || headerOnly)) {
+                rows.put(f, 0L);
+            } else {
+                withData.add(f);
+            }
+        }
+        String loadId = batch.loadId();
+        if (!withData.isEmpty()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(table.dataset()));
+            }
+            boolean exists = tableColumns().size() > 0;
+            if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE && exists) {
+                replacePreviousVersions(withData);
+            }
+            for (List<LoadFile> group : groups(withData)) {
+                loadGroup(group, loadId);
+            }
+            countRows(withData, rows, loadId);
+        }
+        writeLedger(rows, loadId);
+        return rows;
+    }
+
+    private static boolean isDelimited(LoadFile f) {
+        return f.format().kind() == FileFormat.Kind.CSV || f.format().kind() == FileFormat.Kind.TSV;
+    }
+
+    /** Files that can be read by one reader call: same format and, for CSV, the same header line. */
+    private List<List<LoadFile>> groups(List<LoadFile> files) {
+        Map<String, List<LoadFile>> groups = new LinkedHashMap<>();
+        for (LoadFile f : files) {
+            String shape = switch (f.format().kind()) {
+                case CSV, TSV -> f.format() + "|" + heads.get(f).firstLine();
+                // JSON documents may differ from file to file; each is read on its own
+                case JSON -> "json|" + f.path();
+                case PARQUET -> "parquet|" + f.path();
+            };
+            groups.computeIfAbsent(shape, k -> new ArrayList<>()).add(f);
+        }
+        return new ArrayList<>(groups.values());
+    }
+
+    /** Column name (lower case) -> declared type, in table order; empty if the table does not exist. */
+    private LinkedHashMap<String, Column> tableColumns() throws SQLException {
+        LinkedHashMap<String, Column> columns = new LinkedHashMap<>();
+        String sql = "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = " + Sql.literal(table.dataset())
+                + " AND table_name = " + Sql.literal(table.table()) + " ORDER BY ordinal_position";
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                columns.put(rs.getString(1).toLowerCase(Locale.ROOT), new Column(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return columns;
+    }
+
+    private record Column(String name, String type) {
+    }
+
+    /** The reader's view of a group: dialect options and columns with sniffed types. */
+    private record Shape(String options, List<Column> columns) {
+    }
+
+    private Shape sniff(LoadFile first) throws SQLException {
+        String path = Sql.literal(first.path());
+        return switch (first.format().kind()) {
+            case CSV, TSV -> sniffCsv(first, path);
+            case JSON -> new Shape("format = 'auto'" + (fullSniff ? ", sample_size = -1" : "") + compression(first),
+                    describe("read_json(" + path + ", format = 'auto'" + (fullSniff ? ", sample_size = -1" : "") + compression(first) + ")"));
+            case PARQUET -> new Shape("", describe("read_parquet(" + path + ")"));
+        };
+    }
+
+    private Shape sniffCsv(LoadFile first, String path) throws SQLException {
+        StringBuilder given = new StringBuilder();
+        given.append(", quote = ").append(Sql.literal(spec.quote().orElse("\"")));
+        if (first.format().kind() == FileFormat.Kind.TSV) {
+            given.append(", delim = '\t'");
+        } else {
+            spec.delimiter().ifPresent(d -> given.append(", delim = ").append(Sql.literal(d)));
+        }
+        spec.header().ifPresent(h -> given.append(", header = ").append(h));
+        given.append(", encoding = ").append(Sql.literal(duckEncoding(spec.encoding())));
+        given.append(compression(first));
+        String sql = "SELECT Delimiter, Quote, Escape, HasHeader, to_json(Columns), DateFormat, TimestampFormat FROM sniff_csv(" + path
+                + given + ", allow_quoted_nulls = false" + (fullSniff ? ", sample_size = -1" : "") + ")";
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            StringBuilder options = new StringBuilder();
+            options.append("delim = ").append(Sql.literal(rs.getString(1)));
+            String quote = rs.getString(2);
+            String escape = rs.getString(3);
+            options.append(", quote = ").append(Sql.literal(quote == null || quote.equals("(empty)") ? "" : quote));
+            options.append(", escape = ").append(Sql.literal(escape == null || escape.equals("(empty)") ? "" : escape));
+            options.append(", header = ").append(rs.getBoolean(4));
+            String dateFormat = rs.getString(6);
+            String timestampFormat = rs.getString(7);
+            if (dateFormat != null && !dateFormat.isEmpty() && !dateFormat.equals("(empty)")) {
+                options.append(", dateformat = ").append(Sql.literal(dateFormat));
+            }
+            if (timestampFormat != null && !timestampFormat.isEmpty() && !timestampFormat.equals("(empty)")) {
+                options.append(", timestampformat = ").append(Sql.literal(timestampFormat));
+            }
+            options.append(", encoding = ").append(Sql.literal(duckEncoding(spec.encoding())));
+            options.append(", allow_quoted_nulls = false, auto_detect = false").append(compression(first));
+            List<Column> columns = new ArrayList<>();
+            try {
+                for (JsonNode col : JSON.readTree(rs.getString(5))) {
+                    columns.add(new Column(col.get("name").asText(), col.get("type").asText()));
+                }
+            } catch (IOException e) {
+                throw new SQLException("cannot read the sniffed columns: " + e.getMessage(), e);
+            }
+            return new Shape(options.toString(), columns);
+        }
+    }
+
+    private static String duckEncoding(String encoding) {
+        return switch (encoding.toLowerCase(Locale.ROOT).replace("_", "-")) {
+            case "latin-1", "latin1", "iso-8859-1", "iso8859-1" -> "latin-1";
+            case "utf-16", "utf16" -> "utf-16";
+            default -> "utf-8";
+        };
+    }
+
+    private static String compression(LoadFile f) {
+        return switch (f.format().compression()) {
+            case NONE -> ", compression = 'none'";
+            case GZIP -> ", compression = 'gzip'";
+            case ZSTD -> ", compression = 'zstd'";
+        };
+    }
+
+    private List<Column> describe(String relation) throws SQLException {
+        List<Column> columns = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + relation)) {
+            while (rs.next()) {
+                columns.add(new Column(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return columns;
+    }
+
+    private void loadGroup(List<LoadFile> group, String loadId) throws SQLException {
+        Shape shape = sniff(group.get(0));
+        if (fullSniff && group.size() > 1) {
+            shape = widenAcross(group, shape);
+        }
+        LinkedHashMap<String, Column> existing = tableColumns();
+        List<Column> fileColumns = new ArrayList<>();
+        for (Column col : shape.columns) {
+            String configured = spec.columnTypes().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(col.name))
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            String type = configured != null ? configured : forceText.contains(col.name) ? "VARCHAR" : col.type;
+            fileColumns.add(new Column(col.name, type));
+        }
+        if (existing.isEmpty()) {
+            createTable(fileColumns);
+            tableCreatedByThisLoad = true;
+            existing = tableColumns();
+        } else {
+            for (String col : widen) {
+                Column current = existing.get(col);
+                if (current != null && !current.type.equals("VARCHAR")) {
+                    exec("ALTER TABLE " + qualified() + " ALTER COLUMN " + Sql.ident(current.name) + " TYPE VARCHAR");
+                }
+            }
+            for (Column col : fileColumns) {
+                if (!existing.containsKey(col.name.toLowerCase(Locale.ROOT))) {
+                    exec("ALTER TABLE " + qualified() + " ADD COLUMN " + Sql.ident(col.name) + " " + col.type);
+                }
+            }
+            existing = tableColumns();
+        }
+        // read every column with the table's type; DOUBLE columns are read as text and cast under a guard
+        List<String> readColumns = new ArrayList<>();
+        List<String> targets = new ArrayList<>();
+        List<String> selects = new ArrayList<>();
+        for (Column col : fileColumns) {
+            Column target = existing.get(col.name.toLowerCase(Locale.ROOT));
+            boolean guarded = target.type.equals(DOUBLE);
+            readColumns.add(Sql.literal(col.name) + ": " + Sql.literal(guarded ? "VARCHAR" : target.type));
+            targets.add(Sql.ident(target.name));
+            String ref = "r." + Sql.ident(col.name);
+            selects.add(guarded ? doubleGuard(ref, col.name) : ref);
+        }
+        String reader = reader(group, shape, readColumns);
+        String mapping = group.stream()
+                .map(f -> "(" + Sql.literal(f.path()) + ", " + Sql.literal(f.version().key()) + ")")
+                .collect(Collectors.joining(", "));
+        if (spec.lineage()) {
+            targets.add(Sql.ident(TableSpec.SOURCE_COLUMN));
+            targets.add(Sql.ident(TableSpec.LOAD_ID_COLUMN));
+            targets.add(Sql.ident(TableSpec.LOADED_AT_COLUMN));
+            selects.add("m.object_key");
+            selects.add(Sql.literal(loadId));
+            selects.add("current_timestamp");
+        } else {
+            targets.add(Sql.ident(FILE_COLUMN));
+            selects.add("m.object_key");
+        }
+        String into = spec.lineage() ? qualified() : stagingTable();
+        if (!spec.lineage()) {
+            exec("CREATE TEMP TABLE IF NOT EXISTS " + stagingTable() + " AS SELECT * FROM " + qualified() + " LIMIT 0");
+            exec("ALTER TABLE " + stagingTable() + " ADD COLUMN IF NOT EXISTS " + Sql.ident(FILE_COLUMN) + " VARCHAR");
+        }
+        exec("INSERT INTO " + into + " (" + String.join(", ", targets) + ") SELECT " + String.join(", ", selects)
+                + " FROM " + reader + " r JOIN (VALUES " + mapping + ") m(path, object_key) ON r." + Sql.ident(FILE_COLUMN) + " = m.path");
+        if (spec.maxBadRows() > 0 && isDelimited(group.get(0))) {
+            collectRejects(group, loadId);
+        }
+    }
+
+    /** With full inference over several files, a column whose types differ between files becomes text (or DOUBLE for numbers). */
+    private Shape widenAcross(List<LoadFile> group, Shape first) throws SQLException {
+        Map<String, String> types = new LinkedHashMap<>();
+        first.columns.forEach(col -> types.put(col.name, col.type));
+        for (LoadFile f : group.subList(1, group.size())) {
+            for (Column col : sniff(f).columns) {
+                types.merge(col.name, col.type, (a, b) -> a.equals(b) ? a
+                        : Set.of(a, b).equals(Set.of("BIGINT", DOUBLE)) ? DOUBLE : "VARCHAR");
+            }
+        }
+        List<Column> merged = new ArrayList<>();
+        types.forEach((name, type) -> merged.add(new Column(name, type)));
+        return new Shape(first.options, merged);
+    }
+
+    private String reader(List<LoadFile> group, Shape shape, List<String> readColumns) {
+        String paths = group.stream().map(f -> f.path().toString()).collect(Collectors.collectingAndThen(Collectors.toList(), Sql::list));
+        String columns = "columns = {" + String.join(", ", readColumns) + "}";
+        String rejects = spec.maxBadRows() > 0 ? ", store_rejects = true, rejects_table = 'chute_reject_errors', rejects_scan = 'chute_reject_scans'" : "";
+        return switch (group.get(0).format().kind()) {
+            case CSV, TSV -> "read_csv(" + paths + ", " + shape.options + ", " + columns + ", filename = '" + FILE_COLUMN + "'" + rejects + ")";
+            case JSON -> "read_json(" + paths + ", " + shape.options + ", " + columns + ", filename = '" + FILE_COLUMN + "')";
+            case PARQUET -> "(SELECT " + readColumns.stream().map(rc -> {
+                String name = rc.substring(0, rc.indexOf(": "));
+                String type = rc.substring(rc.indexOf(": ") + 2);
+                String ident = Sql.ident(name.substring(1, name.length() - 1).replace("''", "'"));
+                return "CAST(" + ident + " AS " + type.substring(1, type.length() - 1) + ") AS " + ident;
+            }).collect(Collectors.joining(", ")) + ", filename AS " + FILE_COLUMN + " FROM read_parquet(" + paths + ", filename = true))";
+        };
+    }
+
+    /** Casts text to DOUBLE unless the value has more significant digits than a DOUBLE keeps. */
+    private static String doubleGuard(String ref, String column) {
+        String digits = "length(ltrim(regexp_replace(regexp_replace(" + ref + ", '[eE].*$', ''), '[^0-9]', '', 'g'), '0'))";
+        return "CASE WHEN length(" + ref + ") > 16 AND " + digits + " > 15 THEN error('chute-guard:' || "
+                + Sql.literal(column.replace(":", "_")) + " || ':' || " + ref + ") ELSE CAST(" + ref + " AS DOUBLE) END";
+    }
+
+    private void createTable(List<Column> columns) throws SQLException {
+        List<String> defs = new ArrayList<>();
+        for (Column col : columns) {
+            defs.add(Sql.ident(col.name) + " " + col.type);
+        }
+        if (spec.lineage()) {
+            defs.add(Sql.ident(TableSpec.SOURCE_COLUMN) + " VARCHAR");
+            defs.add(Sql.ident(TableSpec.LOAD_ID_COLUMN) + " VARCHAR");
+            defs.add(Sql.ident(TableSpec.LOADED_AT_COLUMN) + " TIMESTAMPTZ");
+        }
+        exec("CREATE TABLE " + qualified() + " (" + String.join(", ", defs) + ")");
+    }
+
+    private void replacePreviousVersions(List<LoadFile> files) throws SQLException {
+        String keys = files.stream().map(f -> Sql.literal(f.version().key())).collect(Collectors.joining(", "));
+        exec("DELETE FROM " + qualified() + " WHERE " + Sql.ident(TableSpec.SOURCE_COLUMN) + " IN (" + keys + ")");
+        exec("UPDATE _chute.ledger SET superseded = true WHERE table_name = " + Sql.literal(table.toString()) + " AND object_key IN (" + keys + ")");
+    }
+
+    private void countRows(List<LoadFile> files, Map<LoadFile, Long> rows, String loadId) throws SQLException {
+        Map<String, LoadFile> byKey = new HashMap<>();
+        files.forEach(f -> byKey.put(f.version().key(), f));
+        files.forEach(f -> rows.put(f, 0L));
+        String sql;
+        if (spec.lineage()) {
+            sql = "SELECT " + Sql.ident(TableSpec.SOURCE_COLUMN) + ", count(*) FROM " + qualified() + " WHERE " + Sql.ident(TableSpec.LOAD_ID_COLUMN)
+                    + " = " + Sql.literal(loadId) + " GROUP BY 1";
+        } else {
+            sql = "SELECT " + Sql.ident(FILE_COLUMN) + ", count(*) FROM " + stagingTable() + " GROUP BY 1";
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                LoadFile f = byKey.get(rs.getString(1));
+                if (f != null) {
+                    rows.put(f, rs.getLong(2));
+                }
+            }
+        }
+        if (!spec.lineage()) {
+            List<String> columns = new ArrayList<>();
+            tableColumns().values().forEach(col -> columns.add(Sql.ident(col.name)));
+            exec("INSERT INTO " + qualified() + " (" + String.join(", ", columns) + ") SELECT " + String.join(", ", columns) + " FROM " + stagingTable());
+            exec("DROP TABLE " + stagingTable());
+        }
+    }
+
+    private void collectRejects(List<LoadFile> group, String loadId) throws SQLException {
+        Map<String, LoadFile> byPath = new HashMap<>();
+        group.forEach(f -> byPath.put(f.path().toString(), f));
+        Map<LoadFile, Long> counts = new HashMap<>();
+        String sql = "SELECT s.file_path, count(*) FROM chute_reject_errors e JOIN chute_reject_scans s USING (scan_id, file_id) GROUP BY 1";
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                LoadFile f = byPath.get(rs.getString(1));
+                if (f != null) {
+                    counts.put(f, rs.getLong(2));
+                }
+            }
+        }
+        for (Map.Entry<LoadFile, Long> e : counts.entrySet()) {
+            if (e.getValue() > spec.maxBadRows()) {
+                // fail this file: raise an error that names it so the attempt splits it out
+                String firstError = "";
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                        "SELECT e.line, e.error_message FROM chute_reject_errors e JOIN chute_reject_scans s USING (scan_id, file_id) WHERE s.file_path = "
+                                + Sql.literal(e.getKey().path()) + " ORDER BY e.line LIMIT 1")) {
+                    if (rs.next()) {
+                        firstError = " (first at line " + rs.getLong(1) + ": " + DuckDbErrors.firstLine(rs.getString(2)) + ")";
+                    }
+                }
+                throw new TooManyBadRows(e.getKey(), e.getValue(), firstError);
+            }
+            rejected.put(e.getKey(), e.getValue());
+        }
+        String mapping = group.stream().map(f -> "(" + Sql.literal(f.path()) + ", " + Sql.literal(f.version().key()) + ")").collect(Collectors.joining(", "));
+        exec("INSERT INTO _chute.rejects SELECT " + Sql.literal(table.toString()) + ", m.object_key, " + Sql.literal(loadId)
+                + ", e.line, e.column_name, e.error_message, e.csv_line, current_timestamp FROM chute_reject_errors e"
+                + " JOIN chute_reject_scans s USING (scan_id, file_id) JOIN (VALUES " + mapping + ") m(path, object_key) ON s.file_path = m.path");
+        exec("DROP TABLE IF EXISTS chute_reject_errors");
+        exec("DROP TABLE IF EXISTS chute_reject_scans");
+    }
+
+    /** Too many rejected rows in one file: an SQLException that names the file, so it is split out. */
+    private final class TooManyBadRows extends SQLException {
+        TooManyBadRows(LoadFile file, long count, String first) {
+            super("Too many bad rows in " + file.path() + ": " + count);
+            decided.put(file, FileOutcome.failed(file, LoadError.of(ErrorCode.TOO_MANY_BAD_ROWS,
+                    file.version().key() + ": expected at most " + spec.maxBadRows() + " bad rows (max_bad_rows), found " + count + first)));
+        }
+    }
+
+    private void writeLedger(Map<LoadFile, Long> rows, String loadId) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        String values = rows.entrySet().stream().map(e -> "(" + Sql.literal(e.getKey().version().key()) + ", "
+                        + Sql.literal(e.getKey().version().checksum()) + ", " + Sql.literal(table.toString()) + ", " + Sql.literal(loadId) + ", "
+                        + e.getValue() + ", " + e.getKey().version().size() + ")")
+                .collect(Collectors.joining(", "));
+        exec("INSERT INTO _chute.ledger (object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms)"
+                + " SELECT k, c, t, l, r, b, current_timestamp, 0 FROM (VALUES " + values + ") v(k, c, t, l, r, b)");
+        String versions = rows.keySet().stream().map(f -> "(" + Sql.literal(f.version().key()) + ", " + Sql.literal(f.version().checksum()) + ")")
+                .collect(Collectors.joining(", "));
+        exec("UPDATE _chute.failures SET resolved = true WHERE NOT resolved AND object_key IN (SELECT k FROM (VALUES " + versions + ") v(k, c))");
+    }
+
+    private void exec(String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private String qualified() {
+        return Sql.ident(table.dataset()) + "." + Sql.ident(table.table());
+    }
+
+    private static String stagingTable() {
+        return Sql.ident("chute_staging");
+    }
+
+    /** For a conversion error without a line number (a guarded DOUBLE), finds the line by reading the file as text. */
+    private OptionalLong diagnoseLine(LoadFile f, SQLException e) {
+        Optional<String> column = DuckDbErrors.column(e);
+        if (column.isEmpty() || !isDelimited(f) || String.valueOf(e.getMessage()).contains("CSV Error on Line")) {
+            return OptionalLong.empty();
+        }
+        try {
+            Shape shape = sniff(f);
+            boolean header = shape.options.contains("header = true");
+            List<String> textColumns = shape.columns.stream().map(col -> Sql.literal(col.name) + ": 'VARCHAR'").toList();
+            String ref = Sql.ident(column.get());
+            String sql = "SELECT n FROM (SELECT row_number() OVER () AS n, " + ref + " AS v FROM " + reader(List.of(f), shape, textColumns)
+                    + ") WHERE v IS NOT NULL AND (TRY_CAST(v AS DOUBLE) IS NULL OR (length(v) > 16 AND length(ltrim(regexp_replace(regexp_replace(v, '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > 15)) LIMIT 1";
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                if (rs.next()) {
+                    return OptionalLong.of(rs.getLong(1) + (header ? 1 : 0));
+                }
+            }
+        } catch (SQLException ignored) {
+            // best effort: the error is reported without a line
+        }
+        return OptionalLong.empty();
+    }
+
+    private void rollbackQuietly() {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            // nothing more to undo
+        }
+    }
+}

@@ -1,0 +1,399 @@
+package dev.chute.duckdb;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.FailureRecord;
+import dev.chute.spi.FileOutcome;
+import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LoadBatch;
+import dev.chute.spi.LoadError;
+import dev.chute.spi.ObjectVersion;
+import dev.chute.spi.QueryResult;
+import dev.chute.spi.TableId;
+import dev.chute.spi.TableSummary;
+import dev.chute.spi.Warehouse;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * The embedded warehouse: one DuckDB file ({@code <home>/warehouse.duckdb}). DuckDB reads the
+ * staged files itself ({@code read_csv}, {@code read_json}, {@code read_parquet}); rows, table
+ * changes and ledger entries commit in one transaction.
+ *
+ * <p>Once open, the database is locked down: it can read files only under the stage directory,
+ * and no statement can switch that back. Read-only queries run on their own connections, after a
+ * parse check that admits one SELECT and no file-reading functions.
+ */
+public final class DuckDbWarehouse implements Warehouse {
+    private final Path file;
+    private final Path stageRoot;
+    private final boolean readOnly;
+    private final DuckDBConnection connection;
+    private final Object writeLock = new Object();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "chute-duckdb-timeout");
+        t.setDaemon(true);
+        return t;
+    });
+    private final DuckDbQueryGuard guard = new DuckDbQueryGuard();
+
+    private DuckDbWarehouse(Path file, Path stageRoot, boolean readOnly) {
+        this.file = requireNonNull(file, "file is null").toAbsolutePath();
+        this.stageRoot = requireNonNull(stageRoot, "stageRoot is null").toAbsolutePath();
+        this.readOnly = readOnly;
+        try {
+            Files.createDirectories(this.stageRoot);
+            Files.createDirectories(this.file.getParent());
+            Properties props = new Properties();
+            if (readOnly) {
+                props.setProperty("duckdb.read_only", "true");
+            }
+            this.connection = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + this.file, props);
+        } catch (SQLException e) {
+            throw unavailable("cannot open DuckDB file " + this.file, e);
+        } catch (IOException e) {
+            throw new ChuteException(ErrorCode.WAREHOUSE_UNAVAILABLE, "cannot create " + this.stageRoot + ": " + e, e);
+        }
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET GLOBAL TimeZone = 'UTC'");
+            if (!readOnly) {
+                s.execute("CREATE SCHEMA IF NOT EXISTS _chute");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS _chute.ledger (
+                          object_key VARCHAR NOT NULL, checksum VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+                          load_id VARCHAR NOT NULL, rows BIGINT NOT NULL, bytes BIGINT NOT NULL,
+                          committed_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, superseded BOOLEAN NOT NULL DEFAULT false,
+                          PRIMARY KEY (object_key, checksum))""");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS _chute.failures (
+                          object_key VARCHAR NOT NULL, checksum VARCHAR NOT NULL, table_name VARCHAR, kind VARCHAR NOT NULL,
+                          reason VARCHAR NOT NULL, line BIGINT, column_name VARCHAR, value VARCHAR, expected VARCHAR,
+                          attempts INTEGER NOT NULL, first_failed_at TIMESTAMPTZ NOT NULL, last_failed_at TIMESTAMPTZ NOT NULL,
+                          resolved BOOLEAN NOT NULL DEFAULT false,
+                          PRIMARY KEY (object_key, checksum))""");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS _chute.rejects (
+                          table_name VARCHAR NOT NULL, object_key VARCHAR NOT NULL, load_id VARCHAR NOT NULL, line BIGINT,
+                          column_name VARCHAR, error VARCHAR, csv_line VARCHAR, rejected_at TIMESTAMPTZ NOT NULL)""");
+            }
+            s.execute("SET allowed_directories = [" + Sql.literal(this.stageRoot + "/") + "]");
+            s.execute("SET enable_external_access = false");
+            s.execute("SET autoinstall_known_extensions = false");
+            s.execute("SET autoload_known_extensions = false");
+        } catch (SQLException e) {
+            closeQuietly();
+            throw unavailable("cannot prepare DuckDB file " + this.file, e);
+        }
+    }
+
+    /** Opens (creating if needed) the database for loading. */
+    public static DuckDbWarehouse open(Path file, Path stageRoot) {
+        return new DuckDbWarehouse(file, stageRoot, false);
+    }
+
+    /** Opens an existing database for queries and status only. */
+    public static DuckDbWarehouse openReadOnly(Path file, Path stageRoot) {
+        return new DuckDbWarehouse(file, stageRoot, true);
+    }
+
+    static ChuteException unavailable(String what, SQLException e) {
+        return new ChuteException(ErrorCode.WAREHOUSE_UNAVAILABLE, what + ": " + DuckDbErrors.firstLine(String.valueOf(e.getMessage())), e);
+    }
+
+    @Override
+    public String describe() {
+        return "duckdb:" + file;
+    }
+
+    Path stageRoot() {
+        return stageRoot;
+    }
+
+    DuckDBConnection connection() {
+        return connection;
+    }
+
+    @Override
+    public Map<ObjectVersion, LedgerEntry> committed(Collection<ObjectVersion> versions) {
+        if (versions.isEmpty()) {
+            return Map.of();
+        }
+        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate()) {
+            return committed(c, versions);
+        } catch (SQLException e) {
+            throw unavailable("cannot read the ledger", e);
+        }
+    }
+
+    static Map<ObjectVersion, LedgerEntry> committed(Connection c, Collection<ObjectVersion> versions) throws SQLException {
+        Map<String, List<ObjectVersion>> byKey = new HashMap<>();
+        versions.forEach(v -> byKey.computeIfAbsent(v.key(), k -> new ArrayList<>()).add(v));
+        Map<ObjectVersion, LedgerEntry> found = new HashMap<>();
+        List<String> keys = new ArrayList<>(byKey.keySet());
+        for (int from = 0; from < keys.size(); from += 500) {
+            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + 500));
+            String sql = "SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms FROM _chute.ledger WHERE object_key IN ("
+                    + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        LedgerEntry entry = ledgerEntry(rs);
+                        for (ObjectVersion v : byKey.get(entry.key())) {
+                            if (v.checksum().equals(entry.checksum())) {
+                                found.put(v, entry);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    private static LedgerEntry ledgerEntry(ResultSet rs) throws SQLException {
+        return new LedgerEntry(rs.getString(1), rs.getString(2), TableId.parse(rs.getString(3)), rs.getString(4), rs.getLong(5),
+                rs.getLong(6), rs.getObject(7, OffsetDateTime.class).toInstant(), rs.getLong(8));
+    }
+
+    @Override
+    public List<FileOutcome> load(LoadBatch batch, FileCheck stillValid) {
+        requireNonNull(batch, "batch is null");
+        requireNonNull(stillValid, "stillValid is null");
+        if (readOnly) {
+            throw new IllegalStateException("the warehouse " + file + " was opened read-only; loads need a writable one");
+        }
+        synchronized (writeLock) {
+            return new DuckDbLoad(this, batch, stillValid).run();
+        }
+    }
+
+    @Override
+    public void recordFailure(FailureRecord f) {
+        if (readOnly) {
+            return;
+        }
+        synchronized (writeLock) {
+            String sql = """
+                    INSERT INTO _chute.failures (object_key, checksum, table_name, kind, reason, line, column_name, value, expected,
+                                                 attempts, first_failed_at, last_failed_at, resolved)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, false)
+                    ON CONFLICT (object_key, checksum) DO UPDATE SET
+                      table_name = excluded.table_name, kind = excluded.kind, reason = excluded.reason, line = excluded.line,
+                      column_name = excluded.column_name, value = excluded.value, expected = excluded.expected,
+                      attempts = _chute.failures.attempts + 1, last_failed_at = excluded.last_failed_at, resolved = false""";
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                LoadError e = f.error();
+                ps.setString(1, f.key());
+                ps.setString(2, f.checksum());
+                ps.setString(3, f.table().map(TableId::toString).orElse(null));
+                ps.setString(4, e.code().name());
+                ps.setString(5, e.reason());
+                if (e.line().isPresent()) {
+                    ps.setLong(6, e.line().getAsLong());
+                } else {
+                    ps.setNull(6, java.sql.Types.BIGINT);
+                }
+                ps.setString(7, e.column().orElse(null));
+                ps.setString(8, e.value().orElse(null));
+                ps.setString(9, e.expected().orElse(null));
+                ps.setObject(10, f.firstFailedAt().atOffset(ZoneOffset.UTC));
+                ps.setObject(11, f.lastFailedAt().atOffset(ZoneOffset.UTC));
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                throw unavailable("cannot record the failure of " + f.key(), e);
+            }
+        }
+    }
+
+    @Override
+    public QueryResult query(String sql, int maxRows, Duration timeout) {
+        guard.check(connection, sql);
+        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate(); Statement s = c.createStatement()) {
+            ScheduledFuture<?> cancel = timer.schedule(() -> {
+                try {
+                    s.cancel();
+                } catch (SQLException e) {
+                    // the statement finished meanwhile
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            try (ResultSet rs = s.executeQuery(sql)) {
+                return read(rs, maxRows);
+            } catch (SQLException e) {
+                String message = String.valueOf(e.getMessage());
+                if (message.contains("INTERRUPT") || message.contains("nterrupted")) {
+                    throw new ChuteException(ErrorCode.CONFIGURATION, "query took longer than the limit of " + timeout.toMillis() + " ms and was cancelled");
+                }
+                throw new DuckDbQueryGuard.QueryRefused(DuckDbErrors.firstLine(message));
+            } finally {
+                cancel.cancel(false);
+            }
+        } catch (SQLException e) {
+            throw unavailable("cannot run query", e);
+        }
+    }
+
+    static QueryResult read(ResultSet rs, int maxRows) throws SQLException {
+        ResultSetMetaData md = rs.getMetaData();
+        int n = md.getColumnCount();
+        List<QueryResult.Column> columns = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            columns.add(new QueryResult.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
+        }
+        List<List<Object>> rows = new ArrayList<>();
+        boolean truncated = false;
+        while (rs.next()) {
+            if (rows.size() >= maxRows) {
+                truncated = true;
+                break;
+            }
+            List<Object> row = new ArrayList<>(n);
+            for (int i = 1; i <= n; i++) {
+                row.add(value(rs, i, columns.get(i - 1).type()));
+            }
+            rows.add(row);
+        }
+        return new QueryResult(columns, rows, truncated);
+    }
+
+    private static Object value(ResultSet rs, int i, String type) throws SQLException {
+        Object raw = rs.getObject(i);
+        if (raw == null) {
+            return null;
+        }
+        if (type.startsWith("TIMESTAMP WITH TIME ZONE") || type.equals("TIMESTAMPTZ")) {
+            return rs.getObject(i, OffsetDateTime.class).toInstant();
+        }
+        return switch (raw) {
+            case Timestamp t -> t.toLocalDateTime().toInstant(ZoneOffset.UTC);
+            case LocalDateTime t -> t.toInstant(ZoneOffset.UTC);
+            case OffsetDateTime t -> t.toInstant();
+            case java.sql.Date d -> d.toLocalDate();
+            case java.sql.Time t -> t.toLocalTime();
+            case LocalDate d -> d;
+            case LocalTime t -> t;
+            case Boolean b -> b;
+            case Byte b -> b.longValue();
+            case Short s -> s.longValue();
+            case Integer v -> v.longValue();
+            case Long v -> v;
+            case BigInteger v -> v;
+            case BigDecimal v -> v;
+            case Float f -> f.doubleValue();
+            case Double d -> d;
+            case String s -> s;
+            case java.util.UUID u -> u.toString();
+            default -> raw.toString();
+        };
+    }
+
+    @Override
+    public List<TableSummary> tables() {
+        String sql = """
+                SELECT table_name, count(*), sum(rows), sum(bytes), max(committed_at) FROM _chute.ledger
+                WHERE NOT superseded GROUP BY table_name ORDER BY table_name""";
+        return readList(sql, rs -> new TableSummary(TableId.parse(rs.getString(1)), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                Optional.ofNullable(rs.getObject(5, OffsetDateTime.class)).map(OffsetDateTime::toInstant)));
+    }
+
+    @Override
+    public List<LedgerEntry> recentLoads(int limit) {
+        return readList("SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms FROM _chute.ledger"
+                + " ORDER BY committed_at DESC, object_key LIMIT " + Math.max(0, limit), DuckDbWarehouse::ledgerEntry);
+    }
+
+    @Override
+    public List<FailureRecord> recentFailures(int limit) {
+        String sql = "SELECT object_key, checksum, table_name, kind, reason, line, column_name, value, expected, attempts, first_failed_at,"
+                + " last_failed_at FROM _chute.failures WHERE NOT resolved ORDER BY last_failed_at DESC LIMIT " + Math.max(0, limit);
+        return readList(sql, rs -> {
+            long line = rs.getLong(6);
+            OptionalLong l = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(line);
+            LoadError error = new LoadError(ErrorCode.valueOf(rs.getString(4)), rs.getString(5), l, Optional.ofNullable(rs.getString(7)),
+                    Optional.ofNullable(rs.getString(8)), Optional.ofNullable(rs.getString(9)));
+            return new FailureRecord(rs.getString(1), rs.getString(2), Optional.ofNullable(rs.getString(3)).map(TableId::parse), error,
+                    rs.getInt(10), rs.getObject(11, OffsetDateTime.class).toInstant(), rs.getObject(12, OffsetDateTime.class).toInstant());
+        });
+    }
+
+    private interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> readList(String sql, RowReader<T> reader) {
+        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            List<T> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(reader.read(rs));
+            }
+            return out;
+        } catch (SQLException e) {
+            if (String.valueOf(e.getMessage()).contains("does not exist")) {
+                return List.of();
+            }
+            throw unavailable("cannot read the ledger", e);
+        }
+    }
+
+    @Override
+    public void ping() {
+        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+            rs.next();
+        } catch (SQLException e) {
+            throw unavailable("DuckDB does not answer", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (writeLock) {
+            timer.shutdownNow();
+            closeQuietly();
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        } catch (SQLException e) {
+            // closing: nothing left to do with the error
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.chute.duckdb;
+
+import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.Warehouse;
+import dev.chute.spi.WarehouseFactory;
+import java.nio.file.Path;
+
+/**
+ * {@code warehouse.type: duckdb}. Setting {@code path}: the database file, relative to the home
+ * directory (default {@code warehouse.duckdb}); {@code read_only: true} opens it for queries only.
+ */
+public final class DuckDbWarehouseFactory implements WarehouseFactory {
+    /** Where staged copies of objects live while they load; the only directory DuckDB may read. */
+    public static Path stageRoot(Path home) {
+        return home.resolve(".chute").resolve("stage");
+    }
+
+    @Override
+    public String name() {
+        return "duckdb";
+    }
+
+    @Override
+    public Warehouse create(ConnectorContext context) {
+        Path file = context.home().resolve(context.setting("path").orElse("warehouse.duckdb"));
+        boolean readOnly = Boolean.parseBoolean(context.setting("read_only").orElse("false"));
+        return readOnly ? DuckDbWarehouse.openReadOnly(file, stageRoot(context.home())) : DuckDbWarehouse.open(file, stageRoot(context.home()));
+    }
+}
