@@ -61,6 +61,7 @@ final class DuckDbLoad {
     /** Existing columns to widen to text (on_type_conflict: widen). */
     private final Set<String> widen = new HashSet<>();
     private boolean fullSniff;
+    private final long startedNanos = System.nanoTime();
     private final Map<LoadFile, FilePeek.Head> heads = new HashMap<>();
 
     DuckDbLoad(DuckDbWarehouse warehouse, LoadBatch batch, Warehouse.FileCheck stillValid) {
@@ -555,8 +556,9 @@ final class DuckDbLoad {
                         + Sql.literal(e.getKey().version().checksum()) + ", " + Sql.literal(table.toString()) + ", " + Sql.literal(loadId) + ", "
                         + e.getValue() + ", " + e.getKey().version().size() + ")")
                 .collect(Collectors.joining(", "));
+        long millis = (System.nanoTime() - startedNanos) / 1_000_000;
         exec("INSERT INTO _chute.ledger (object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms)"
-                + " SELECT k, c, t, l, r, b, current_timestamp, 0 FROM (VALUES " + values + ") v(k, c, t, l, r, b)");
+                + " SELECT k, c, t, l, r, b, current_timestamp, " + millis + " FROM (VALUES " + values + ") v(k, c, t, l, r, b)");
         String versions = rows.keySet().stream().map(f -> "(" + Sql.literal(f.version().key()) + ", " + Sql.literal(f.version().checksum()) + ")")
                 .collect(Collectors.joining(", "));
         exec("UPDATE _chute.failures SET resolved = true WHERE NOT resolved AND object_key IN (SELECT k FROM (VALUES " + versions + ") v(k, c))");

@@ -1,0 +1,38 @@
+package dev.chute.app;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine.Command;
+
+@Command(name = "chute", mixinStandardHelpOptions = true, versionProvider = ChuteCommand.Version.class,
+        description = "Event-driven loader: a file lands in a bucket, Chute loads it into a warehouse table exactly once and archives it.",
+        subcommands = {UpCommand.class, LoadCommand.class, StatusCommand.class, QueryCommand.class, ReplayCommand.class, DoctorCommand.class})
+final class ChuteCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static String version() {
+        try (InputStream in = ChuteCommand.class.getResourceAsStream("/chute-version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static final class Version implements picocli.CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"chute " + version() + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

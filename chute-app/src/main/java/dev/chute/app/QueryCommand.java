@@ -1,0 +1,109 @@
+package dev.chute.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chute.core.Chute;
+import dev.chute.core.Json;
+import dev.chute.core.PipelineListener;
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "query", description = "Run one read-only SQL query against the warehouse (through the running instance if there is one).")
+final class QueryCommand implements Callable<Integer> {
+    @Mixin
+    HomeOptions options;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table", description = "table, csv (RFC 4180) or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Parameters(arity = "1..*", paramLabel = "SQL", description = "The query; several words are joined with spaces.")
+    List<String> sql;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        options.configureLogging();
+        if (!List.of("table", "csv", "json").contains(format)) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "--format has value '" + format + "'; expected table, csv or json");
+        }
+        String text = String.join(" ", sql);
+        Path home = options.home();
+        JsonNode result;
+        Optional<HomeLock.RunningInstance> running = HomeLock.running(home);
+        if (running.isPresent()) {
+            result = new Remote(running.get()).post("/api/query", Map.of("sql", text));
+        } else {
+            try (HomeLock lock = HomeLock.tryAcquire(home).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
+                    "home " + home + " is in use by another Chute command; try again when it has finished"));
+                 Chute chute = Chute.open(home, options.loadConfig(), false, PipelineListener.NONE)) {
+                result = Json.queryResult(chute.query(text));
+            }
+        }
+        print(result, spec.commandLine().getOut());
+        return Main.OK;
+    }
+
+    void print(JsonNode result, PrintWriter out) {
+        List<String> names = new ArrayList<>();
+        result.path("columns").forEach(c -> names.add(c.path("name").asText()));
+        switch (format) {
+            case "json" -> {
+                ArrayNode rows = Json.mapper().createArrayNode();
+                for (JsonNode row : result.path("rows")) {
+                    ObjectNode o = rows.addObject();
+                    for (int i = 0; i < names.size(); i++) {
+                        o.set(names.get(i), row.get(i));
+                    }
+                }
+                out.println(rows.toPrettyString());
+            }
+            case "csv" -> {
+                out.print(String.join(",", names.stream().map(QueryCommand::csvField).toList()) + "\n");
+                for (JsonNode row : result.path("rows")) {
+                    List<String> fields = new ArrayList<>();
+                    row.forEach(v -> fields.add(v.isNull() ? "" : csvField(v.asText())));
+                    out.print(String.join(",", fields) + "\n");
+                }
+            }
+            default -> {
+                TextTable table = new TextTable(names);
+                for (JsonNode row : result.path("rows")) {
+                    List<String> cells = new ArrayList<>();
+                    row.forEach(v -> cells.add(v.isNull() ? "NULL" : v.isContainerNode() ? v.toString() : v.asText()));
+                    table.add(cells);
+                }
+                table.print(out);
+                if (result.path("truncated").asBoolean()) {
+                    out.println("(truncated: more rows than query.max_rows)");
+                }
+            }
+        }
+        out.flush();
+    }
+
+    /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled; an empty string is quoted to tell it from NULL. */
+    static String csvField(String v) {
+        if (v.isEmpty()) {
+            return "\"\"";
+        }
+        if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+            return "\"" + v.replace("\"", "\"\"") + "\"";
+        }
+        return v;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.chute.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chute.core.Chute;
+import dev.chute.core.PipelineListener;
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "replay", description = "Move failed files (not their .error.json sidecars) back to landing for another try.")
+final class ReplayCommand implements Callable<Integer> {
+    @Mixin
+    HomeOptions options;
+
+    @Parameters(arity = "0..*", paramLabel = "PATH", description = "Files or directories under failed/ (paths or keys); all failed files when none is given.")
+    List<String> paths = new ArrayList<>();
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        options.configureLogging();
+        Path home = options.home();
+        Path failedRoot = home.resolve("failed");
+        List<String> keys = new ArrayList<>();
+        for (String p : paths) {
+            Path path = Path.of(p).toAbsolutePath().normalize();
+            keys.add(path.startsWith(failedRoot) ? failedRoot.relativize(path).toString().replace(java.io.File.separatorChar, '/') : p);
+        }
+        List<String> moved = new ArrayList<>();
+        Optional<HomeLock.RunningInstance> running = HomeLock.running(home);
+        if (running.isPresent()) {
+            JsonNode answer = new Remote(running.get()).post("/api/replay", Map.of("keys", keys));
+            answer.path("replayed").forEach(k -> moved.add(k.asText()));
+        } else {
+            try (HomeLock lock = HomeLock.tryAcquire(home).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
+                    "home " + home + " is in use by another Chute command; try again when it has finished"));
+                 Chute chute = Chute.open(home, options.loadConfig(), false, PipelineListener.NONE)) {
+                moved.addAll(chute.replay(keys));
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        moved.forEach(k -> out.println("replayed " + k));
+        out.printf("%d file(s) moved back to landing%n", moved.size());
+        out.flush();
+        return Main.OK;
+    }
+}

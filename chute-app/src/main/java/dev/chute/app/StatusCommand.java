@@ -1,0 +1,90 @@
+package dev.chute.app;
+
+import dev.chute.core.Chute;
+import dev.chute.core.Json;
+import dev.chute.core.PipelineListener;
+import dev.chute.core.StatusReport;
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.FailureRecord;
+import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.TableSummary;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", description = "Show tables, recent loads, backlog and recent failures.")
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    HomeOptions options;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Option(names = "--recent", paramLabel = "N", defaultValue = "10", description = "How many recent loads and failures to show (default: ${DEFAULT-VALUE}).")
+    int recent;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        options.configureLogging();
+        Path home = options.home();
+        StatusReport report;
+        Optional<HomeLock.RunningInstance> running = HomeLock.running(home);
+        if (running.isPresent()) {
+            report = Json.mapper().treeToValue(new Remote(running.get()).get("/api/status?recent=" + recent), StatusReport.class);
+        } else {
+            try (HomeLock lock = HomeLock.tryAcquire(home).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
+                    "home " + home + " is in use by another Chute command; try again when it has finished"));
+                 Chute chute = Chute.open(home, options.loadConfig(), false, PipelineListener.NONE)) {
+                report = chute.status(recent);
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        } else {
+            print(report, home, out);
+        }
+        out.flush();
+        return Main.OK;
+    }
+
+    private static void print(StatusReport r, Path home, PrintWriter out) {
+        out.printf("Chute on %s: %s%n", home, r.running() ? "running" : "not running");
+        out.printf("store %s, warehouse %s%n%n", r.store(), r.warehouse());
+        out.println("Tables");
+        TextTable tables = new TextTable(List.of("table", "files", "rows", "last load"));
+        for (TableSummary t : r.tables()) {
+            tables.add(List.of(t.table().toString(), Long.toString(t.files()), Long.toString(t.rows()), t.lastLoad().map(Instant::toString).orElse("")));
+        }
+        tables.print(out);
+        out.println();
+        out.println("Recent loads");
+        TextTable loads = new TextTable(List.of("when", "table", "file", "rows", "duration ms"));
+        for (LedgerEntry e : r.recentLoads()) {
+            loads.add(List.of(e.committedAt().toString(), e.table().toString(), e.key(), Long.toString(e.rows()), Long.toString(e.durationMillis())));
+        }
+        loads.print(out);
+        out.println();
+        out.printf("Backlog: %d file(s) in landing%s%n", r.landingFiles(), r.running() ? ", " + r.backlog() + " being processed" : "");
+        r.retrying().forEach((key, reason) -> out.printf("  retrying %s: %s%n", key, reason));
+        out.println();
+        out.println("Recent failures");
+        if (r.recentFailures().isEmpty()) {
+            out.println("  none");
+        }
+        for (FailureRecord f : r.recentFailures()) {
+            out.printf("  %s  %s  [%s, %d attempt(s)] %s%n", f.lastFailedAt(), f.key(), f.error().code(), f.attempts(), f.error().reason());
+        }
+    }
+}

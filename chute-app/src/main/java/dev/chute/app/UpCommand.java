@@ -1,0 +1,131 @@
+package dev.chute.app;
+
+import dev.chute.core.Chute;
+import dev.chute.core.ChuteConfig;
+import dev.chute.core.PipelineListener;
+import dev.chute.server.ChuteServer;
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.LoadError;
+import dev.chute.spi.TableId;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "up", description = "Run Chute in the foreground: watch landing, load, archive, serve the API. Stops gracefully on SIGINT/SIGTERM.")
+final class UpCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger("dev.chute.up");
+
+    @Mixin
+    HomeOptions options;
+
+    @Option(names = "--port", paramLabel = "N", description = "HTTP port (default 8080; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Address to bind (default 127.0.0.1). Any other address requires a bearer token.")
+    String bind;
+
+    @Override
+    public Integer call() throws Exception {
+        options.configureLogging();
+        Path home = options.home();
+        ChuteConfig config = options.loadConfig();
+        if (port != null) {
+            config = config.with(ChuteConfig.SERVER_PORT, Integer.toString(port));
+        }
+        if (bind != null) {
+            config = config.with(ChuteConfig.SERVER_BIND, bind);
+        }
+        for (String dir : new String[] {"landing", "archive", "failed"}) {
+            Files.createDirectories(home.resolve(dir));
+        }
+        Optional<HomeLock> acquired = HomeLock.tryAcquire(home);
+        if (acquired.isEmpty()) {
+            String who = HomeLock.running(home).map(r -> " (pid " + r.pid() + ", " + r.url() + ")").orElse("");
+            throw new ChuteException(ErrorCode.CONFIGURATION, "another Chute is already running on home " + home + who + "; stop it first or use another --home");
+        }
+        HomeLock lock = acquired.get();
+        String bindAddress = config.get(ChuteConfig.SERVER_BIND);
+        Optional<String> token = Optional.ofNullable(System.getenv("CHUTE_TOKEN")).filter(t -> !t.isBlank());
+        boolean exposed = !isLoopback(bindAddress);
+        if (exposed && token.isEmpty()) {
+            byte[] random = new byte[24];
+            new SecureRandom().nextBytes(random);
+            token = Optional.of(HexFormat.of().formatHex(random));
+            System.err.println("No CHUTE_TOKEN set and bound to " + bindAddress + ": generated admin token (shown once): " + token.get());
+        }
+        Chute chute = Chute.open(home, config, true, new LoggingListener());
+        ChuteServer server;
+        try {
+            server = new ChuteServer(chute, bindAddress, config.get(ChuteConfig.SERVER_PORT), exposed ? token : Optional.empty());
+        } catch (RuntimeException e) {
+            chute.close();
+            lock.close();
+            throw new ChuteException(ErrorCode.CONFIGURATION, "cannot start the HTTP server on " + bindAddress + ":" + config.get(ChuteConfig.SERVER_PORT)
+                    + ": " + rootMessage(e) + " (use --port to pick another port)", e);
+        }
+        String host = bindAddress.contains(":") ? "[" + bindAddress + "]" : bindAddress;
+        String url = "http://" + (bindAddress.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port();
+        lock.advertise(url, exposed ? token : Optional.empty());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            log.info("stopping: finishing the batch in flight");
+            lock.withdraw();
+            server.close();
+            chute.close();
+            lock.close();
+            log.info("stopped");
+            stopped.countDown();
+        }, "chute-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        chute.start();
+        log.info("Chute {} is up: home {}, API {}, drop files into {}/<dataset>/<table>/", ChuteCommand.version(), home, url, home.resolve("landing"));
+        stopped.await();
+        return Main.OK;
+    }
+
+    private static boolean isLoopback(String bind) {
+        try {
+            return java.net.InetAddress.getByName(bind).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    /** Logs each load, duplicate and failure as one line. */
+    static final class LoggingListener implements PipelineListener {
+        @Override
+        public void loaded(String key, TableId table, long rows, long bytes, long millis) {
+            log.info("loaded {} -> {} ({} rows, {} bytes, {} ms)", key, table, rows, bytes, millis);
+        }
+
+        @Override
+        public void duplicate(String key) {
+            log.info("skipped {}: this version is already loaded", key);
+        }
+
+        @Override
+        public void failed(String key, LoadError error, boolean permanent) {
+            if (permanent) {
+                log.warn("failed {}: {}", key, error.reason());
+            }
+        }
+    }
+}

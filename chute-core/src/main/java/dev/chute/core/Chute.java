@@ -1,0 +1,187 @@
+package dev.chute.core;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.EventSource;
+import dev.chute.spi.ObjectInfo;
+import dev.chute.spi.ObjectRef;
+import dev.chute.spi.ObjectStore;
+import dev.chute.spi.ObjectStoreFactory;
+import dev.chute.spi.QueryResult;
+import dev.chute.spi.TableId;
+import dev.chute.spi.Warehouse;
+import dev.chute.spi.WarehouseFactory;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One Chute instance on one home: the store, the warehouse and (for {@code chute up}) the running
+ * pipeline, with the operations the CLI and the HTTP API offer. Connectors are found with
+ * {@link ServiceLoader} and chosen by {@code store.type} and {@code warehouse.type}.
+ */
+public final class Chute implements AutoCloseable {
+    private final Path home;
+    private final ChuteConfig config;
+    private final ObjectStore store;
+    private final Warehouse warehouse;
+    private final Optional<Pipeline> pipeline;
+
+    private Chute(Path home, ChuteConfig config, ObjectStore store, Warehouse warehouse, Optional<Pipeline> pipeline) {
+        this.home = home;
+        this.config = config;
+        this.store = store;
+        this.warehouse = warehouse;
+        this.pipeline = pipeline;
+    }
+
+    /**
+     * Opens the connectors. With {@code run}, also builds the pipeline (not started yet: call
+     * {@link #start}); without, the instance serves one-shot loads, queries and status.
+     */
+    public static Chute open(Path home, ChuteConfig config, boolean run, PipelineListener listener) {
+        requireNonNull(home, "home is null");
+        requireNonNull(config, "config is null");
+        Path stateDir = home.resolve(".chute");
+        ConnectorContext storeContext = new ConnectorContext(home, config.storeSettings());
+        ConnectorContext warehouseContext = new ConnectorContext(home, config.warehouseSettings());
+        ObjectStoreFactory storeFactory = find(ObjectStoreFactory.class, config.get(ChuteConfig.STORE_TYPE), ObjectStoreFactory::name, "store.type");
+        WarehouseFactory warehouseFactory = find(WarehouseFactory.class, config.get(ChuteConfig.WAREHOUSE_TYPE), WarehouseFactory::name, "warehouse.type");
+        ObjectStore store = storeFactory.create(storeContext);
+        Warehouse warehouse;
+        try {
+            warehouse = warehouseFactory.create(warehouseContext);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        Optional<Pipeline> pipeline = Optional.empty();
+        if (run) {
+            List<EventSource> sources = new ArrayList<>();
+            storeFactory.nativeEvents(store, storeContext).ifPresent(sources::add);
+            pipeline = Optional.of(new Pipeline(store, warehouse, sources, config, stateDir, listener));
+        }
+        return new Chute(home, config, store, warehouse, pipeline);
+    }
+
+    private static <F> F find(Class<F> type, String name, java.util.function.Function<F, String> nameOf, String key) {
+        List<String> known = new ArrayList<>();
+        for (F factory : ServiceLoader.load(type)) {
+            if (nameOf.apply(factory).equals(name)) {
+                return factory;
+            }
+            known.add(nameOf.apply(factory));
+        }
+        throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + key + "' has value '" + name + "'; expected one of the installed connectors: " + String.join(", ", known));
+    }
+
+    public void start() {
+        pipeline.orElseThrow(() -> new IllegalStateException("this instance was opened without a pipeline")).start();
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public ChuteConfig config() {
+        return config;
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    public Warehouse warehouse() {
+        return warehouse;
+    }
+
+    public Optional<Pipeline> pipeline() {
+        return pipeline;
+    }
+
+    public QueryResult query(String sql) {
+        return warehouse.query(sql, config.get(ChuteConfig.QUERY_MAX_ROWS), config.get(ChuteConfig.QUERY_TIMEOUT));
+    }
+
+    public StatusReport status(int recent) {
+        AtomicLong landing = new AtomicLong();
+        try {
+            store.list(ObjectRef.Area.LANDING, "", info -> {
+                if (!Router.ignored(info.ref().key())) {
+                    landing.incrementAndGet();
+                }
+            });
+        } catch (ChuteException e) {
+            landing.set(-1);
+        }
+        return StatusReport.of(warehouse, store.describe(), landing.get(), pipeline, recent);
+    }
+
+    /** One-shot load of files in place; see {@link Pipeline#loadFiles}. */
+    public List<Pipeline.OneShotResult> load(List<Path> paths, Optional<TableId> table, PipelineListener progress) {
+        Pipeline p = pipeline.orElseGet(() -> new Pipeline(store, warehouse, List.of(), config, home.resolve(".chute"), PipelineListener.NONE));
+        return p.loadFiles(paths, table, progress);
+    }
+
+    /** Health of each part, for probes and {@code chute doctor}. */
+    public Map<String, Health> health() {
+        Map<String, Health> parts = new LinkedHashMap<>();
+        try {
+            warehouse.ping();
+            parts.put("warehouse", new Health(true, warehouse.describe()));
+        } catch (ChuteException e) {
+            parts.put("warehouse", new Health(false, e.getMessage()));
+        }
+        try {
+            store.list(ObjectRef.Area.LANDING, "", info -> {
+            });
+            parts.put("store", new Health(true, store.describe()));
+        } catch (ChuteException e) {
+            parts.put("store", new Health(false, e.getMessage()));
+        }
+        pipeline.ifPresent(p -> parts.put("intake", p.running()
+                ? new Health(true, "running; last listing " + p.lastReconcile().map(Instant::toString).orElse("pending") + "; backlog " + p.backlog())
+                : new Health(false, "pipeline thread is not running")));
+        return parts;
+    }
+
+    public record Health(boolean ok, String detail) {
+    }
+
+    /**
+     * Moves failed files (not their {@code .error.json} sidecars) back to landing for another try.
+     * With no keys, every failed file; otherwise the given keys (relative to failed/).
+     */
+    public List<String> replay(List<String> keys) {
+        List<ObjectInfo> candidates = new ArrayList<>();
+        store.list(ObjectRef.Area.FAILED, "", info -> {
+            String key = info.ref().key();
+            if (!key.endsWith(".error.json") && (keys.isEmpty() || keys.stream().anyMatch(k -> key.equals(k) || key.startsWith(k.endsWith("/") ? k : k + "/")))) {
+                candidates.add(info);
+            }
+        });
+        List<String> moved = new ArrayList<>();
+        for (ObjectInfo info : candidates) {
+            if (store.move(info, ObjectRef.Area.LANDING, info.ref().key())) {
+                moved.add(info.ref().key());
+            }
+        }
+        return moved;
+    }
+
+    @Override
+    public void close() {
+        pipeline.ifPresent(Pipeline::close);
+        warehouse.close();
+        store.close();
+    }
+}

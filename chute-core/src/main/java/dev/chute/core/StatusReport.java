@@ -1,0 +1,45 @@
+package dev.chute.core;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.chute.spi.FailureRecord;
+import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.TableSummary;
+import dev.chute.spi.Warehouse;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What {@code chute status} and {@code GET /api/status} show: per table totals, recent loads,
+ * the backlog in landing, retries and recent failures with their reasons.
+ *
+ * @param running whether a {@code chute up} is running on the home
+ * @param backlog files in landing not yet committed, archived or failed (-1 when not running; see {@code landingFiles})
+ * @param landingFiles files in landing right now
+ * @param retrying files waiting to be retried after a transient failure, with the reason
+ */
+public record StatusReport(Instant generatedAt, boolean running, String store, String warehouse, List<TableSummary> tables,
+                           List<LedgerEntry> recentLoads, long backlog, long landingFiles, Map<String, String> retrying,
+                           List<FailureRecord> recentFailures, Optional<Instant> lastReconcile) {
+    public StatusReport {
+        requireNonNull(generatedAt, "generatedAt is null");
+        requireNonNull(store, "store is null");
+        requireNonNull(warehouse, "warehouse is null");
+        tables = List.copyOf(tables);
+        recentLoads = List.copyOf(recentLoads);
+        retrying = Map.copyOf(retrying);
+        recentFailures = List.copyOf(recentFailures);
+        requireNonNull(lastReconcile, "lastReconcile is null");
+    }
+
+    public static StatusReport of(Warehouse warehouse, String store, long landingFiles, Optional<Pipeline> pipeline, int recent) {
+        Map<String, String> retrying = pipeline.map(p -> p.retrying().entrySet().stream()
+                        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().reason())))
+                .orElse(Map.of());
+        return new StatusReport(Instant.now(), pipeline.isPresent(), store, warehouse.describe(), warehouse.tables(),
+                warehouse.recentLoads(recent), pipeline.map(Pipeline::backlog).orElse(-1L), landingFiles, retrying,
+                warehouse.recentFailures(recent), pipeline.flatMap(Pipeline::lastReconcile));
+    }
+}
