@@ -62,6 +62,8 @@ final class DuckDbLoad {
     private final Set<String> widen = new HashSet<>();
     private boolean fullSniff;
     private final long startedNanos = System.nanoTime();
+    /** Sniffing runs outside the load's transaction: a file the sniffer chokes on must not abort it. */
+    private DuckDBConnection sniffer;
     private final Map<LoadFile, FilePeek.Head> heads = new HashMap<>();
 
     DuckDbLoad(DuckDbWarehouse warehouse, LoadBatch batch, Warehouse.FileCheck stillValid) {
@@ -74,11 +76,32 @@ final class DuckDbLoad {
     }
 
     List<FileOutcome> run() {
+        try {
+            return runAll();
+        } finally {
+            if (sniffer != null) {
+                try {
+                    sniffer.close();
+                } catch (SQLException e) {
+                    // read-only helper connection; nothing to keep
+                }
+            }
+        }
+    }
+
+    private DuckDBConnection sniffer() throws SQLException {
+        if (sniffer == null) {
+            sniffer = (DuckDBConnection) c.duplicate();
+        }
+        return sniffer;
+    }
+
+    private List<FileOutcome> runAll() {
         List<LoadFile> files = new ArrayList<>();
         for (LoadFile f : batch.files()) {
             try {
                 if (f.format().kind() != FileFormat.Kind.PARQUET) {
-                    heads.put(f, FilePeek.head(f.path(), f.format()));
+                    heads.put(f, FilePeek.head(f.path(), f.format(), charset()));
                 }
                 files.add(f);
             } catch (IOException e) {
@@ -279,26 +302,52 @@ final class DuckDbLoad {
         };
     }
 
-    private Shape sniffCsv(LoadFile first, String path) throws SQLException {
-        StringBuilder given = new StringBuilder();
-        given.append(", quote = ").append(Sql.literal(spec.quote().orElse("\"")));
-        if (first.format().kind() == FileFormat.Kind.TSV) {
-            given.append(", delim = '\t'");
-        } else {
-            spec.delimiter().ifPresent(d -> given.append(", delim = ").append(Sql.literal(d)));
+    private java.nio.charset.Charset charset() {
+        try {
+            return java.nio.charset.Charset.forName(spec.encoding());
+        } catch (IllegalArgumentException e) {
+            return java.nio.charset.StandardCharsets.UTF_8;
         }
+    }
+
+    /**
+     * CSV dialect and columns. The delimiter comes from configuration, the format (TSV) or the
+     * header line; DuckDB's sniffer then finds the header, escape, date formats and types. When the
+     * sniffer cannot make sense of the file, or its columns disagree with the first line, the file
+     * is read with the first line's fields as text columns, so the reader reports the real problem
+     * (line, expected vs found) instead of a guess.
+     */
+    private Shape sniffCsv(LoadFile first, String path) throws SQLException {
+        char quoteChar = spec.quote().map(q -> q.charAt(0)).orElse('"');
+        String firstLine = heads.get(first).firstLine();
+        char delimiter = first.format().kind() == FileFormat.Kind.TSV ? '\t'
+                : spec.delimiter().map(d -> d.charAt(0)).orElseGet(() -> FilePeek.guessDelimiter(firstLine, quoteChar));
+        List<String> fields = FilePeek.split(firstLine, delimiter, quoteChar);
+        StringBuilder given = new StringBuilder();
+        given.append(", quote = ").append(Sql.literal(String.valueOf(quoteChar)));
+        given.append(", delim = ").append(Sql.literal(String.valueOf(delimiter)));
         spec.header().ifPresent(h -> given.append(", header = ").append(h));
         given.append(", encoding = ").append(Sql.literal(duckEncoding(spec.encoding())));
         given.append(compression(first));
         String sql = "SELECT Delimiter, Quote, Escape, HasHeader, to_json(Columns), DateFormat, TimestampFormat FROM sniff_csv(" + path
                 + given + ", allow_quoted_nulls = false" + (fullSniff ? ", sample_size = -1" : "") + ")";
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
+            List<Column> columns = new ArrayList<>();
+            try {
+                for (JsonNode col : JSON.readTree(rs.getString(5))) {
+                    columns.add(new Column(col.get("name").asText(), col.get("type").asText()));
+                }
+            } catch (IOException e) {
+                throw new SQLException("cannot read the sniffed columns: " + e.getMessage(), e);
+            }
+            if (columns.size() != fields.size()) {
+                return textShape(first, fields, delimiter, quoteChar);
+            }
             StringBuilder options = new StringBuilder();
-            options.append("delim = ").append(Sql.literal(rs.getString(1)));
-            String quote = rs.getString(2);
+            options.append("delim = ").append(Sql.literal(String.valueOf(delimiter)));
+            options.append(", quote = ").append(Sql.literal(String.valueOf(quoteChar)));
             String escape = rs.getString(3);
-            options.append(", quote = ").append(Sql.literal(quote == null || quote.equals("(empty)") ? "" : quote));
             options.append(", escape = ").append(Sql.literal(escape == null || escape.equals("(empty)") ? "" : escape));
             options.append(", header = ").append(rs.getBoolean(4));
             String dateFormat = rs.getString(6);
@@ -311,16 +360,31 @@ final class DuckDbLoad {
             }
             options.append(", encoding = ").append(Sql.literal(duckEncoding(spec.encoding())));
             options.append(", allow_quoted_nulls = false, auto_detect = false").append(compression(first));
-            List<Column> columns = new ArrayList<>();
-            try {
-                for (JsonNode col : JSON.readTree(rs.getString(5))) {
-                    columns.add(new Column(col.get("name").asText(), col.get("type").asText()));
-                }
-            } catch (IOException e) {
-                throw new SQLException("cannot read the sniffed columns: " + e.getMessage(), e);
-            }
             return new Shape(options.toString(), columns);
+        } catch (SQLException e) {
+            if (DuckDbErrors.warehouseTrouble(e)) {
+                throw e;
+            }
+            return textShape(first, fields, delimiter, quoteChar);
         }
+    }
+
+    private Shape textShape(LoadFile first, List<String> fields, char delimiter, char quoteChar) {
+        boolean header = spec.header().orElse(true);
+        List<Column> columns = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < fields.size(); i++) {
+            String name = header ? fields.get(i).strip() : "";
+            if (name.isEmpty() || !seen.add(name.toLowerCase(Locale.ROOT))) {
+                name = "column" + i;
+                seen.add(name);
+            }
+            columns.add(new Column(name, "VARCHAR"));
+        }
+        String options = "delim = " + Sql.literal(String.valueOf(delimiter)) + ", quote = " + Sql.literal(String.valueOf(quoteChar))
+                + ", escape = " + Sql.literal(String.valueOf(quoteChar)) + ", header = " + header + ", encoding = "
+                + Sql.literal(duckEncoding(spec.encoding())) + ", allow_quoted_nulls = false, auto_detect = false" + compression(first);
+        return new Shape(options, columns);
     }
 
     private static String duckEncoding(String encoding) {
@@ -341,7 +405,7 @@ final class DuckDbLoad {
 
     private List<Column> describe(String relation) throws SQLException {
         List<Column> columns = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + relation)) {
+        try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + relation)) {
             while (rs.next()) {
                 columns.add(new Column(rs.getString(1), rs.getString(2)));
             }
@@ -591,7 +655,7 @@ final class DuckDbLoad {
             String ref = Sql.ident(column.get());
             String sql = "SELECT n FROM (SELECT row_number() OVER () AS n, " + ref + " AS v FROM " + reader(List.of(f), shape, textColumns)
                     + ") WHERE v IS NOT NULL AND (TRY_CAST(v AS DOUBLE) IS NULL OR (length(v) > 16 AND length(ltrim(regexp_replace(regexp_replace(v, '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > 15)) LIMIT 1";
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {
                 if (rs.next()) {
                     return OptionalLong.of(rs.getLong(1) + (header ? 1 : 0));
                 }

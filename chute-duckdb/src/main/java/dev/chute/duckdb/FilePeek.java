@@ -23,7 +23,7 @@ final class FilePeek {
     private FilePeek() {
     }
 
-    static Head head(Path file, FileFormat format) throws IOException {
+    static Head head(Path file, FileFormat format, java.nio.charset.Charset charset) throws IOException {
         if (Files.size(file) == 0) {
             return new Head("", false, true);
         }
@@ -40,7 +40,10 @@ final class FilePeek {
             if (len > 0 && line[len - 1] == '\r') {
                 len--;
             }
-            String text = new String(line, 0, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String text = new String(line, 0, len, charset);
+            if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+                text = text.substring(1);
+            }
             boolean more = false;
             while ((b = in.read()) >= 0 && read++ < LIMIT * 2) {
                 if (b != '\n' && b != '\r' && b != ' ' && b != '\t') {
@@ -51,6 +54,49 @@ final class FilePeek {
             boolean empty = text.isBlank() && !more;
             return new Head(text, more, empty);
         }
+    }
+
+    /** The most frequent of {@code , ; | TAB} outside quotes in a header line; comma when none occurs. */
+    static char guessDelimiter(String line, char quote) {
+        char best = ',';
+        int bestCount = 0;
+        for (char candidate : new char[] {',', '\t', ';', '|'}) {
+            int count = split(line, candidate, quote).size() - 1;
+            if (count > bestCount) {
+                best = candidate;
+                bestCount = count;
+            }
+        }
+        return best;
+    }
+
+    /** Splits one CSV line into fields, honouring quotes (a doubled quote inside quotes is a quote). */
+    static java.util.List<String> split(String line, char delimiter, char quote) {
+        java.util.List<String> fields = new java.util.ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == quote && i + 1 < line.length() && line.charAt(i + 1) == quote) {
+                    field.append(quote);
+                    i++;
+                } else if (ch == quote) {
+                    quoted = false;
+                } else {
+                    field.append(ch);
+                }
+            } else if (ch == quote && quote != 0) {
+                quoted = true;
+            } else if (ch == delimiter) {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(ch);
+            }
+        }
+        fields.add(field.toString());
+        return fields;
     }
 
     private static InputStream decompress(InputStream raw, FileFormat.Compression compression) throws IOException {
