@@ -12,7 +12,6 @@ import dev.chute.spi.FileFormat;
 import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import java.io.IOException;
-import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +69,7 @@ public final class ChuteConfig {
     public static final ConfigKey<String> TABLE_HEADER = ConfigKey.oneOf("tables.*.header", "auto",
             List.of("auto", "true", "false"), "Whether CSV files start with a header line; auto detects it.");
     public static final ConfigKey<String> TABLE_ENCODING = ConfigKey.string("tables.*.encoding", "utf-8",
-            "Character encoding of the table's text files (utf-8, utf-16, latin-1).");
+            "Character encoding of the table's text files: utf-8, utf-16 or latin-1 (iso-8859-1).");
     public static final ConfigKey<String> TABLE_ON_OVERWRITE = ConfigKey.oneOf("tables.*.on_overwrite", "append",
             List.of("append", "replace"), "A new version of an already loaded key: append its rows, or replace the previous version's rows.");
     public static final ConfigKey<String> TABLE_ON_TYPE_CONFLICT = ConfigKey.oneOf("tables.*.on_type_conflict", "fail",
@@ -267,10 +266,13 @@ public final class ChuteConfig {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".quote' has value '" + quote + "'; expected one character or auto");
         }
         String header = TABLE_HEADER.parse(values.getOrDefault("header", "auto"));
-        String encoding = values.getOrDefault("encoding", "utf-8");
-        if (!Charset.isSupported(encoding)) {
-            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".encoding' has value '" + encoding + "'; expected a character set name such as utf-8, utf-16 or latin-1");
-        }
+        String encoding = switch (values.getOrDefault("encoding", "utf-8").toLowerCase(Locale.ROOT).replace('_', '-')) {
+            case "utf-8", "utf8" -> "utf-8";
+            case "utf-16", "utf16" -> "utf-16";
+            case "latin-1", "latin1", "iso-8859-1", "iso8859-1" -> "latin-1";
+            default -> throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".encoding' has value '"
+                    + values.get("encoding") + "'; expected utf-8, utf-16 or latin-1 (iso-8859-1)");
+        };
         boolean lineage = TABLE_LINEAGE.parse(values.getOrDefault("lineage", "true"));
         String onOverwrite = TABLE_ON_OVERWRITE.parse(values.getOrDefault("on_overwrite", "append"));
         try {

@@ -296,18 +296,21 @@ final class DuckDbLoad {
         String path = Sql.literal(first.path());
         return switch (first.format().kind()) {
             case CSV, TSV -> sniffCsv(first, path);
-            case JSON -> new Shape("format = 'auto'" + (fullSniff ? ", sample_size = -1" : "") + compression(first),
-                    describe("read_json(" + path + ", format = 'auto'" + (fullSniff ? ", sample_size = -1" : "") + compression(first) + ")"));
+            case JSON -> {
+                String options = "format = 'auto'" + (fullSniff ? ", sample_size = -1" : "")
+                        + (first.format().compression() == FileFormat.Compression.NONE ? "" : compression(first));
+                yield new Shape(options, describe("read_json(" + path + ", " + options + ")"));
+            }
             case PARQUET -> new Shape("", describe("read_parquet(" + path + ")"));
         };
     }
 
     private java.nio.charset.Charset charset() {
-        try {
-            return java.nio.charset.Charset.forName(spec.encoding());
-        } catch (IllegalArgumentException e) {
-            return java.nio.charset.StandardCharsets.UTF_8;
-        }
+        return switch (duckEncoding(spec.encoding())) {
+            case "latin-1" -> java.nio.charset.StandardCharsets.ISO_8859_1;
+            case "utf-16" -> java.nio.charset.StandardCharsets.UTF_16;
+            default -> java.nio.charset.StandardCharsets.UTF_8;
+        };
     }
 
     /**
