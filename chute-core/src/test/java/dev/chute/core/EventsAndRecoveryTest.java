@@ -1,0 +1,173 @@
+package dev.chute.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.chute.duckdb.DuckDbWarehouse;
+import dev.chute.duckdb.DuckDbWarehouseFactory;
+import dev.chute.local.LocalObjectStore;
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.ObjectEvent;
+import dev.chute.spi.ObjectInfo;
+import dev.chute.spi.ObjectRef;
+import dev.chute.spi.ObjectStore;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Events are hints: duplicates, reordering, stale and lost events never duplicate or lose rows; a crash before archiving heals. */
+class EventsAndRecoveryTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path home;
+
+    @Test
+    void duplicateStaleAndReorderedEventsDoNotDuplicateRows() throws Exception {
+        try (EmbeddedHome h = new EmbeddedHome(home)) {
+            String key = "ev/t/a.csv";
+            h.pipeline.offer(new ObjectEvent(key, ObjectEvent.Kind.DELETED, Instant.now(), "test"));
+            h.pipeline.offer(new ObjectEvent("ev/t/never-existed.csv", ObjectEvent.Kind.UPSERTED, Instant.now(), "test"));
+            h.drop(key, "id\n1\n2\n");
+            for (int i = 0; i < 20; i++) {
+                h.pipeline.offer(new ObjectEvent(key, ObjectEvent.Kind.UPSERTED, Instant.now(), "test"));
+            }
+            await().atMost(WAIT).until(() -> Files.exists(h.archive(key)));
+            for (int i = 0; i < 20; i++) {
+                h.pipeline.offer(new ObjectEvent(key, ObjectEvent.Kind.UPSERTED, Instant.now(), "test"));
+            }
+            h.pipeline.reconcileNow();
+            h.drop("ev/t/b.csv", "id\n3\n");
+            await().atMost(WAIT).until(() -> Files.exists(h.archive("ev/t/b.csv")));
+            assertThat(h.count("ev.t")).isEqualTo(3);
+            assertThat(h.scalar("SELECT count(*) FROM _chute.ledger")).isEqualTo(2L);
+        }
+    }
+
+    @Test
+    void archivedObjectDeliveredAgainIsADuplicateAndLeavesLanding() throws Exception {
+        try (EmbeddedHome h = new EmbeddedHome(home)) {
+            h.drop("re/t/a.csv", "id\n1\n");
+            await().atMost(WAIT).until(() -> Files.exists(h.archive("re/t/a.csv")));
+            h.drop("re/t/a.csv", Files.readAllBytes(h.archive("re/t/a.csv")));
+            await().atMost(WAIT).until(() -> !Files.exists(h.landing("re/t/a.csv")));
+            assertThat(h.count("re.t")).isEqualTo(1);
+            try (var files = Files.list(h.archive("re/t"))) {
+                assertThat(files).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void fileMissedByTheWatchIsFoundByTheListing() throws Exception {
+        // no event source at all: only the reconciling listing can find the file
+        ChuteConfig cfg = ChuteConfig.parse("intake:\n  reconcile_interval: 200ms\n", "test");
+        LocalObjectStore store = LocalObjectStore.inHome(home);
+        try (DuckDbWarehouse warehouse = DuckDbWarehouse.open(home.resolve("warehouse.duckdb"), DuckDbWarehouseFactory.stageRoot(home));
+             Pipeline pipeline = new Pipeline(store, warehouse, List.of(), cfg, home.resolve(".chute"), PipelineListener.NONE)) {
+            pipeline.start();
+            Path file = home.resolve("landing/quiet/t/a.csv");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "id\n1\n");
+            await().atMost(WAIT).until(() -> Files.exists(home.resolve("archive/quiet/t/a.csv")));
+        }
+    }
+
+    @Test
+    void crashBetweenCommitAndArchiveIsHealedWithoutReloading() throws Exception {
+        AtomicBoolean archiveWorks = new AtomicBoolean(false);
+        ObjectStore flaky = new FlakyArchiveStore(LocalObjectStore.inHome(home), archiveWorks);
+        ChuteConfig cfg = ChuteConfig.parse("retry:\n  initial_backoff: 50ms\n  max_backoff: 100ms\n", "test");
+        try (DuckDbWarehouse warehouse = DuckDbWarehouse.open(home.resolve("warehouse.duckdb"), DuckDbWarehouseFactory.stageRoot(home));
+             Pipeline pipeline = new Pipeline(flaky, warehouse, List.of(), cfg, home.resolve(".chute"), PipelineListener.NONE)) {
+            pipeline.start();
+            Path file = home.resolve("landing/heal/t/a.csv");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "id\n1\n2\n");
+            await().atMost(WAIT).until(() -> ((Number) warehouse.query("SELECT count(*) FROM _chute.ledger", 1, WAIT).rows().get(0).get(0)).longValue() == 1);
+            assertThat(file).exists();
+        }
+        // restart with a working store: the ledger says committed, so only the move runs
+        try (EmbeddedHome h = new EmbeddedHome(home)) {
+            await().atMost(WAIT).until(() -> Files.exists(h.archive("heal/t/a.csv")));
+            assertThat(h.count("heal.t")).isEqualTo(2);
+            assertThat(h.scalar("SELECT count(*) FROM _chute.ledger")).isEqualTo(1L);
+        }
+    }
+
+    @Test
+    void fileThatChangesWhileBeingWrittenIsLoadedOnceComplete() throws Exception {
+        ChuteConfig cfg = ChuteConfig.parse("intake:\n  quiet_period: 300ms\n", "test");
+        try (EmbeddedHome h = new EmbeddedHome(home, cfg)) {
+            Path file = h.landing("grow/t/a.csv");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "id\n");
+            for (int i = 0; i < 10; i++) {
+                Files.writeString(file, i + "\n", java.nio.file.StandardOpenOption.APPEND);
+                Thread.sleep(50); // a slow writer: each append lands well within the quiet period
+            }
+            await().atMost(WAIT).until(() -> Files.exists(h.archive("grow/t/a.csv")));
+            assertThat(h.count("grow.t")).isEqualTo(10);
+        }
+    }
+
+    /** The real local store, whose moves into the archive fail while {@code works} is false. */
+    private record FlakyArchiveStore(LocalObjectStore delegate, AtomicBoolean works) implements ObjectStore {
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink) {
+            delegate.list(area, prefix, sink);
+        }
+
+        @Override
+        public Optional<ObjectInfo> stat(ObjectRef ref) {
+            return delegate.stat(ref);
+        }
+
+        @Override
+        public InputStream open(ObjectRef ref) {
+            return delegate.open(ref);
+        }
+
+        @Override
+        public void materialize(ObjectRef ref, Path target) {
+            delegate.materialize(ref, target);
+        }
+
+        @Override
+        public boolean move(ObjectInfo expected, ObjectRef.Area targetArea, String targetKey) {
+            if (targetArea == ObjectRef.Area.ARCHIVE && !works.get()) {
+                throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "archive unavailable (injected)");
+            }
+            return delegate.move(expected, targetArea, targetKey);
+        }
+
+        @Override
+        public void put(ObjectRef ref, byte[] content) {
+            delegate.put(ref, content);
+        }
+
+        @Override
+        public void delete(ObjectRef ref) {
+            delegate.delete(ref);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
