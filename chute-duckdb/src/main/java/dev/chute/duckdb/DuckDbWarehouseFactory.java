@@ -22,6 +22,7 @@ public final class DuckDbWarehouseFactory implements WarehouseFactory {
 
     @Override
     public Warehouse create(ConnectorContext context) {
+        context.requireKnown("warehouse", java.util.Set.of("path", "read_only"));
         Path file = context.home().resolve(context.setting("path").orElse("warehouse.duckdb"));
         boolean readOnly = Boolean.parseBoolean(context.setting("read_only").orElse("false"));
         return readOnly ? DuckDbWarehouse.openReadOnly(file, stageRoot(context.home())) : DuckDbWarehouse.open(file, stageRoot(context.home()));

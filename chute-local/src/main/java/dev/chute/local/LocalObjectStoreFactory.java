@@ -21,6 +21,7 @@ public final class LocalObjectStoreFactory implements ObjectStoreFactory {
 
     @Override
     public ObjectStore create(ConnectorContext context) {
+        context.requireKnown("store", java.util.Set.of("landing", "archive", "failed", "watch"));
         Path home = context.home();
         return new LocalObjectStore(
                 home.resolve(context.setting("landing").orElse("landing")),

@@ -19,4 +19,17 @@ public record ConnectorContext(Path home, Map<String, String> settings) {
     public Optional<String> setting(String name) {
         return Optional.ofNullable(settings.get(name));
     }
+
+    /**
+     * Fails with a message naming the key if a setting is not one of {@code known} ({@code type} is
+     * always allowed).
+     */
+    public void requireKnown(String section, java.util.Set<String> known) {
+        for (String key : settings.keySet()) {
+            if (!key.equals("type") && !known.contains(key)) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + section + "." + key + "'; known keys: type, "
+                        + String.join(", ", new java.util.TreeSet<>(known)));
+            }
+        }
+    }
 }
