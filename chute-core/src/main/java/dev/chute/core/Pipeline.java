@@ -180,7 +180,9 @@ public final class Pipeline implements AutoCloseable {
         }
         if (!archiveRetention.isZero() && now >= nextRetentionNanos) {
             applyRetention();
-            nextRetentionNanos = System.nanoTime() + Math.max(reconcileInterval.toNanos(), Duration.ofMinutes(1).toNanos());
+            // a tenth of the retention, between 100 ms and an hour: often enough to be on time, rarely enough to be cheap
+            long every = Math.min(Duration.ofHours(1).toNanos(), Math.max(Duration.ofMillis(100).toNanos(), archiveRetention.toNanos() / 10));
+            nextRetentionNanos = System.nanoTime() + every;
         }
         drainEvents();
         List<Ready> ready = checkCandidates();

@@ -170,4 +170,18 @@ class EventsAndRecoveryTest {
             delegate.close();
         }
     }
+
+    @Test
+    void archivedFilesOlderThanTheRetentionAreDeleted() throws Exception {
+        ChuteConfig cfg = ChuteConfig.parse("archive:\n  retention: 2s\n", "test");
+        try (EmbeddedHome h = new EmbeddedHome(home, cfg)) {
+            Path old = h.drop("keep/t/old.csv", "id\n1\n");
+            Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(3600)));
+            await().atMost(WAIT).until(() -> Files.exists(h.archive("keep/t/old.csv")) || h.tableExists("keep", "t"));
+            await().atMost(WAIT).until(() -> !Files.exists(h.archive("keep/t/old.csv")));
+            h.drop("keep/t/new.csv", "id\n2\n");
+            await().atMost(WAIT).until(() -> Files.exists(h.archive("keep/t/new.csv")));
+            assertThat(h.count("keep.t")).isEqualTo(2);
+        }
+    }
 }
