@@ -408,11 +408,19 @@ public final class Pipeline implements AutoCloseable {
         Path stage = stageRoot.resolve(loadId);
         try {
             List<LoadFile> files = new ArrayList<>();
-            Map<Path, Item> byPath = new LinkedHashMap<>();
+            Map<LoadFile, Item> byFile = new LinkedHashMap<>();
             List<Result> results = new ArrayList<>();
             int n = 0;
             for (Item item : items) {
                 Path staged = stage.resolve((n++) + item.route.format().extension());
+                Optional<java.net.URI> direct = warehouse.readsStoreDirectly() && item.info.isPresent()
+                        ? store.uri(item.info.get().ref()) : Optional.empty();
+                if (direct.isPresent()) {
+                    LoadFile file = new LoadFile(item.version, Optional.empty(), direct, item.route.format());
+                    files.add(file);
+                    byFile.put(file, item);
+                    continue;
+                }
                 try {
                     if (item.external.isPresent()) {
                         Files.createDirectories(stage);
@@ -429,7 +437,7 @@ public final class Pipeline implements AutoCloseable {
                 }
                 LoadFile file = new LoadFile(item.version, staged, item.route.format());
                 files.add(file);
-                byPath.put(staged, item);
+                byFile.put(file, item);
             }
             if (files.isEmpty()) {
                 return results;
@@ -438,20 +446,20 @@ public final class Pipeline implements AutoCloseable {
             LoadBatch batch = new LoadBatch(loadId, table, items.get(0).route.spec(), files);
             List<FileOutcome> outcomes;
             try {
-                outcomes = warehouse.load(batch, file -> unchanged(byPath.get(file.path())));
+                outcomes = warehouse.load(batch, file -> unchanged(byFile.get(file)));
             } catch (ChuteException e) {
                 if (!e.retryable()) {
                     throw e;
                 }
                 LoadError error = LoadError.of(e);
                 for (LoadFile f : files) {
-                    results.add(Result.failed(byPath.get(f.path()), error));
+                    results.add(Result.failed(byFile.get(f), error));
                 }
                 return results;
             }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             for (FileOutcome outcome : outcomes) {
-                Item item = byPath.get(outcome.file().path());
+                Item item = byFile.get(outcome.file());
                 switch (outcome.status()) {
                     case COMMITTED -> {
                         listener.loaded(item.key, table, outcome.rows(), item.version.size(), millis);

@@ -2,16 +2,34 @@ package dev.chute.spi;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
- * One object of a {@link LoadBatch}: its version, a local file with its content (staged by the
- * engine under a safe name) and its format.
+ * One object of a {@link LoadBatch}: its version, where the warehouse reads its content, and its
+ * format. Engines that read local files (DuckDB, PostgreSQL through COPY) get {@code localPath}: a
+ * copy or link the engine staged under a safe, generated name. Warehouses that read the store
+ * themselves ({@link Warehouse#readsStoreDirectly()}, such as BigQuery from {@code gs://}) get
+ * {@code uri} and no bytes.
  */
-public record LoadFile(ObjectVersion version, Path path, FileFormat format) {
+public record LoadFile(ObjectVersion version, Optional<Path> localPath, Optional<URI> uri, FileFormat format) {
     public LoadFile {
         requireNonNull(version, "version is null");
-        requireNonNull(path, "path is null");
+        requireNonNull(localPath, "localPath is null");
+        requireNonNull(uri, "uri is null");
         requireNonNull(format, "format is null");
+        if (localPath.isEmpty() && uri.isEmpty()) {
+            throw new IllegalArgumentException("a file to load needs a local path or a URI: " + version.key());
+        }
+    }
+
+    public LoadFile(ObjectVersion version, Path path, FileFormat format) {
+        this(version, Optional.of(requireNonNull(path, "path is null")), Optional.empty(), format);
+    }
+
+    /** The staged local file; only for warehouses that read local files. */
+    public Path path() {
+        return localPath.orElseThrow(() -> new IllegalStateException(version.key() + " was not staged locally; read it from " + uri.orElseThrow()));
     }
 }

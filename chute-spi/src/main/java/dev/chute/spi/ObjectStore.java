@@ -55,6 +55,11 @@ public interface ObjectStore extends AutoCloseable {
     /** Deletes an object if it exists. Used only for sidecars and retention, never for unloaded data. */
     void delete(ObjectRef ref);
 
+    /** The object's URI for warehouses that read the store directly ({@code gs://bucket/key}), if the store has one. */
+    default Optional<java.net.URI> uri(ObjectRef ref) {
+        return Optional.empty();
+    }
+
     /**
      * The local directory of an area, when the store is a local filesystem. File watching and
      * retention use it; remote stores return empty.

@@ -20,6 +20,14 @@ import java.util.Map;
 public interface Warehouse extends AutoCloseable {
     String describe();
 
+    /**
+     * Whether the warehouse reads objects from the store itself (BigQuery from {@code gs://} URIs).
+     * Then the engine does not stage files and each {@link LoadFile} carries the object's URI.
+     */
+    default boolean readsStoreDirectly() {
+        return false;
+    }
+
     /** The ledger entries of those of {@code versions} that are committed. */
     Map<ObjectVersion, LedgerEntry> committed(Collection<ObjectVersion> versions);
 
