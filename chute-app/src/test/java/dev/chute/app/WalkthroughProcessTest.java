@@ -1,0 +1,90 @@
+package dev.chute.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README walkthrough, done as a user does it: {@code chute up}, copy a file in, query, status. */
+class WalkthroughProcessTest {
+    static final Duration LOAD_TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path home;
+
+    private ChuteProcesses chute;
+
+    @BeforeEach
+    void startTracking(TestInfo test) {
+        chute = ChuteProcesses.forTest(test);
+    }
+
+    @AfterEach
+    void killProcesses() {
+        chute.close();
+    }
+
+    /** The seed sample: 10 order events of 2022-08-19. */
+    static Path sample() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("samples").resolve("order_events_001.csv");
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("samples/order_events_001.csv not found above " + Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    void copiedSampleIsLoadedArchivedAndVisibleToQueryAndStatus() throws Exception {
+        ChuteProcess up = chute.up(home);
+        Path landing = Files.createDirectories(home.resolve("landing/ecommerce/order_events"));
+
+        Files.copy(sample(), landing.resolve("order_events_001.csv"));
+
+        Path archived = home.resolve("archive/ecommerce/order_events/order_events_001.csv");
+        await("sample archived").atMost(LOAD_TIMEOUT).untilAsserted(() ->
+                assertThat(archived).as(up::output).exists());
+        assertThat(landing.resolve("order_events_001.csv")).doesNotExist();
+        assertThat(HomeFiles.keys(home.resolve("landing"))).isEmpty();
+        assertThat(HomeFiles.keys(home.resolve("failed"))).isEmpty();
+        assertThat(archived).hasSameBinaryContentAs(sample());
+
+        ChuteProcesses.CliResult count = chute.run(home, "query", "select count(*) from ecommerce.order_events");
+        assertThat(count.exitCode()).as(count::toString).isZero();
+        assertThat(count.stdout()).as(count::toString).containsPattern("(?m)^\\s*10\\s*$");
+
+        ChuteProcesses.CliResult type = chute.run(home, "query", "--format", "csv",
+                "select data_type from information_schema.columns where table_schema = 'ecommerce' and table_name = 'order_events' and column_name = 'action_time'");
+        assertThat(type.exitCode()).as(type::toString).isZero();
+        assertThat(type.stdout()).as(type::toString).isEqualTo("data_type\nTIMESTAMP WITH TIME ZONE\n");
+
+        ChuteProcesses.CliResult status = chute.run(home, "status");
+        assertThat(status.exitCode()).as(status::toString).isZero();
+        assertThat(status.stdout()).as(status::toString)
+                .contains("running")
+                .containsPattern("ecommerce\\.order_events\\s*\\|\\s*1\\s*\\|\\s*10\\s*\\|")
+                .contains("ecommerce/order_events/order_events_001.csv");
+
+        ChuteProcesses.CliResult json = chute.run(home, "status", "--json");
+        assertThat(json.exitCode()).as(json::toString).isZero();
+        JsonNode report = ChuteProcess.JSON.readTree(json.stdout());
+        assertThat(report.path("running").asBoolean()).isTrue();
+        assertThat(report.path("tables")).as(json::toString).hasSize(1);
+        JsonNode table = report.path("tables").get(0);
+        assertThat(table.path("table").path("dataset").asText()).isEqualTo("ecommerce");
+        assertThat(table.path("table").path("table").asText()).isEqualTo("order_events");
+        assertThat(table.path("rows").asLong()).isEqualTo(10);
+        assertThat(table.path("files").asLong()).isEqualTo(1);
+        assertThat(report.path("recentLoads").get(0).path("key").asText()).isEqualTo("ecommerce/order_events/order_events_001.csv");
+        assertThat(up.isAlive()).isTrue();
+    }
+}
