@@ -127,6 +127,25 @@ class SchemaTest {
         }
     }
 
+    /** Issue 2: DuckDB's CSV reader turned a non-timestamp into NULL for TIMESTAMPTZ columns instead of failing. */
+    @Test
+    void textThatIsNotATimestampFailsTheFileInsteadOfBecomingNull() throws Exception {
+        try (EmbeddedHome h = new EmbeddedHome(home)) {
+            h.drop("ts/t/good.csv", "id,at\n1,2022-08-19T18:52:48Z\n");
+            awaitArchived(h, "ts/t/good.csv");
+            assertThat(type(h, "ts.t", "at")).isEqualTo("TIMESTAMP WITH TIME ZONE");
+            h.drop("ts/t/bad.csv", "id,at\n2,2022-08-20T00:00:00Z\n3,not-a-time\n");
+            await().atMost(WAIT).until(() -> Files.exists(h.failed("ts/t/bad.csv.error.json")));
+            JsonNode error = Json.mapper().readTree(h.failed("ts/t/bad.csv.error.json").toFile());
+            assertThat(error.get("kind").asText()).isEqualTo("TYPE_CONFLICT");
+            assertThat(error.get("column").asText()).isEqualTo("at");
+            assertThat(error.get("value").asText()).isEqualTo("not-a-time");
+            assertThat(error.get("expected").asText()).isEqualTo("TIMESTAMP WITH TIME ZONE");
+            assertThat(error.get("line").asInt()).isEqualTo(3);
+            assertThat(h.count("ts.t")).isEqualTo(1);
+        }
+    }
+
     @Test
     void badRowsUpToTheLimitGoToTheRejectsTable() throws Exception {
         ChuteConfig cfg = config("""

@@ -19,7 +19,10 @@ final class DuckDbErrors {
     private static final Pattern CONVERT = Pattern.compile("Error when converting column \"((?:[^\"]|\"\")*)\"\\. Could not convert string \"((?:[^\"]|\"\")*)\" to '([^']+)'");
     private static final Pattern CAST = Pattern.compile("Could not convert string '((?:[^']|'')*)' to ([A-Z0-9_()]+)");
     private static final Pattern COLUMNS = Pattern.compile("Expected Number of Columns: (\\d+) Found: (\\d+)");
-    private static final Pattern GUARD = Pattern.compile("chute-guard:([^:]*):(.*?)(?:\\n|$)");
+    /** Guard errors raised by Chute's own casts: prefix, column, separator, type, separator, value. */
+    static final String GUARD_PREFIX = "chute-guard\u001f";
+    static final String GUARD_SEPARATOR = "\u001f";
+    private static final Pattern GUARD = Pattern.compile("chute-guard\u001f([^\u001f]*)\u001f([^\u001f]*)\u001f(.*?)(?:\n|$)");
     private static final List<String> UNAVAILABLE = List.of("Could not set lock", "Out of Memory", "No space left", "database has been invalidated",
             "Connection Error", "Connection was closed", "FATAL Error");
 
@@ -57,7 +60,7 @@ final class DuckDbErrors {
     /** Whether the error is a value that does not fit its column's type. */
     static boolean isConversion(SQLException e) {
         String message = String.valueOf(e.getMessage());
-        return message.startsWith("Conversion Error") || message.contains("chute-guard:") || CONVERT.matcher(message).find();
+        return message.startsWith("Conversion Error") || message.contains(GUARD_PREFIX) || CONVERT.matcher(message).find();
     }
 
     /** The column a conversion error is about, if it says. */
@@ -72,6 +75,12 @@ final class DuckDbErrors {
             return Optional.of(g.group(1));
         }
         return Optional.empty();
+    }
+
+    /** The type named by a guard error, if it is one. */
+    static Optional<String> guardType(SQLException e) {
+        Matcher g = GUARD.matcher(String.valueOf(e.getMessage()));
+        return g.find() ? Optional.of(g.group(2)) : Optional.empty();
     }
 
     /** A load error for one object, from a DuckDB error that happened while reading it. */
@@ -95,10 +104,12 @@ final class DuckDbErrors {
         Matcher guard = GUARD.matcher(message);
         if (guard.find()) {
             String column = guard.group(1);
-            String value = guard.group(2);
+            String type = guard.group(2);
+            String value = guard.group(3);
+            String expected = type.equals("DOUBLE") ? "DOUBLE (at most 15 significant digits)" : type;
             return new LoadError(ErrorCode.TYPE_CONFLICT,
-                    key + at + " column \"" + column + "\": expected DOUBLE (at most 15 significant digits), found '" + shorten(value) + "'",
-                    line, Optional.of(column), Optional.of(shorten(value)), Optional.of("DOUBLE"));
+                    key + at + " column \"" + column + "\": expected " + expected + ", found '" + shorten(value) + "'",
+                    line, Optional.of(column), Optional.of(shorten(value)), Optional.of(type));
         }
         Matcher cast = CAST.matcher(message);
         if (cast.find()) {

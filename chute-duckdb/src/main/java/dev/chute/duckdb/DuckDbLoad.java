@@ -173,7 +173,7 @@ final class DuckDbLoad {
                 // the sample misled the type inference: infer from every value instead
                 if (!fullSniff) {
                     fullSniff = true;
-                    DuckDbErrors.column(e).filter(col -> e.getMessage().contains("chute-guard:")).ifPresent(forceText::add);
+                    DuckDbErrors.column(e).filter(col -> e.getMessage().contains(DuckDbErrors.GUARD_PREFIX)).ifPresent(forceText::add);
                     return new Attempt(false);
                 }
                 Optional<String> column = DuckDbErrors.column(e);
@@ -453,11 +453,11 @@ final class DuckDbLoad {
         List<String> selects = new ArrayList<>();
         for (Column col : fileColumns) {
             Column target = existing.get(col.name.toLowerCase(Locale.ROOT));
-            boolean guarded = target.type.equals(DOUBLE);
+            boolean guarded = guarded(target.type) && isDelimited(group.get(0));
             readColumns.add(Sql.literal(col.name) + ": " + Sql.literal(guarded ? "VARCHAR" : target.type));
             targets.add(Sql.ident(target.name));
             String ref = "r." + Sql.ident(col.name);
-            selects.add(guarded ? doubleGuard(ref, col.name) : ref);
+            selects.add(guarded ? guard(ref, col.name, target.type) : ref);
         }
         String reader = reader(group, shape, readColumns);
         String mapping = group.stream()
@@ -517,11 +517,28 @@ final class DuckDbLoad {
         };
     }
 
-    /** Casts text to DOUBLE unless the value has more significant digits than a DOUBLE keeps. */
-    private static String doubleGuard(String ref, String column) {
+    /**
+     * Types the CSV reader would not check strictly enough: DOUBLE rounds away digits beyond 15, and
+     * DuckDB's reader turns text that is not a timestamp into NULL for TIMESTAMPTZ columns instead
+     * of failing. Such columns are read as text and cast under a guard that raises an error naming
+     * the column, the type and the value.
+     */
+    private static boolean guarded(String type) {
+        return type.equals(DOUBLE) || isTimestampTz(type);
+    }
+
+    private static boolean isTimestampTz(String type) {
+        return type.equals("TIMESTAMP WITH TIME ZONE") || type.equals("TIMESTAMPTZ");
+    }
+
+    private static String guard(String ref, String column, String type) {
+        String raise = "error(" + Sql.literal(DuckDbErrors.GUARD_PREFIX + column + DuckDbErrors.GUARD_SEPARATOR + type + DuckDbErrors.GUARD_SEPARATOR)
+                + " || " + ref + ")";
+        if (isTimestampTz(type)) {
+            return "coalesce(TRY_CAST(" + ref + " AS TIMESTAMPTZ), CASE WHEN " + ref + " IS NULL THEN NULL ELSE " + raise + " END)";
+        }
         String digits = "length(ltrim(regexp_replace(regexp_replace(" + ref + ", '[eE].*$', ''), '[^0-9]', '', 'g'), '0'))";
-        return "CASE WHEN length(" + ref + ") > 16 AND " + digits + " > 15 THEN error('chute-guard:' || "
-                + Sql.literal(column.replace(":", "_")) + " || ':' || " + ref + ") ELSE CAST(" + ref + " AS DOUBLE) END";
+        return "CASE WHEN length(" + ref + ") > 16 AND " + digits + " > 15 THEN " + raise + " ELSE CAST(" + ref + " AS DOUBLE) END";
     }
 
     private void createTable(List<Column> columns) throws SQLException {
@@ -656,8 +673,11 @@ final class DuckDbLoad {
             boolean header = shape.options.contains("header = true");
             List<String> textColumns = shape.columns.stream().map(col -> Sql.literal(col.name) + ": 'VARCHAR'").toList();
             String ref = Sql.ident(column.get());
+            String type = DuckDbErrors.guardType(e).orElse(DOUBLE);
+            String bad = isTimestampTz(type) ? "TRY_CAST(v AS TIMESTAMPTZ) IS NULL"
+                    : "TRY_CAST(v AS DOUBLE) IS NULL OR (length(v) > 16 AND length(ltrim(regexp_replace(regexp_replace(v, '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > 15)";
             String sql = "SELECT n FROM (SELECT row_number() OVER () AS n, " + ref + " AS v FROM " + reader(List.of(f), shape, textColumns)
-                    + ") WHERE v IS NOT NULL AND (TRY_CAST(v AS DOUBLE) IS NULL OR (length(v) > 16 AND length(ltrim(regexp_replace(regexp_replace(v, '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > 15)) LIMIT 1";
+                    + ") WHERE v IS NOT NULL AND (" + bad + ") LIMIT 1";
             try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {
                 if (rs.next()) {
                     return OptionalLong.of(rs.getLong(1) + (header ? 1 : 0));
