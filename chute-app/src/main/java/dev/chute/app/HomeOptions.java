@@ -33,6 +33,19 @@ final class HomeOptions {
         return ChuteConfig.load(config != null ? config : home().resolve("chute.yaml"));
     }
 
+    /**
+     * Runs {@code action} on a Chute opened directly on the home (no pipeline), holding the home's
+     * lock for its duration: for commands that found no running instance to talk to.
+     */
+    <T> T direct(java.util.function.Function<dev.chute.core.Chute, T> action) {
+        Path h = home();
+        try (HomeLock lock = HomeLock.tryAcquire(h).orElseThrow(() -> new dev.chute.spi.ChuteException(dev.chute.spi.ErrorCode.CONFIGURATION,
+                "home " + h + " is in use by another Chute command (or a chute up that is starting); try again in a moment"));
+             dev.chute.core.Chute chute = dev.chute.core.Chute.open(h, loadConfig(), false, dev.chute.core.PipelineListener.NONE)) {
+            return action.apply(chute);
+        }
+    }
+
     void configureLogging() {
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new dev.chute.spi.ChuteException(dev.chute.spi.ErrorCode.CONFIGURATION, "--log-format has value '" + logFormat + "'; expected text or json");

@@ -1,11 +1,8 @@
 package dev.chute.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chute.core.Chute;
 import dev.chute.core.Pipeline;
 import dev.chute.core.PipelineListener;
-import dev.chute.spi.ChuteException;
-import dev.chute.spi.ErrorCode;
 import dev.chute.spi.LoadError;
 import dev.chute.spi.TableId;
 import java.io.PrintWriter;
@@ -59,13 +56,9 @@ final class LoadCommand implements Callable<Integer> {
                 progress.line(row);
             }
         } else {
-            try (HomeLock lock = HomeLock.tryAcquire(home).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
-                    "home " + home + " is in use by another Chute command; try again when it has finished"));
-                 Chute chute = Chute.open(home, options.loadConfig(), false, PipelineListener.NONE)) {
-                for (Pipeline.OneShotResult r : chute.load(absolute, target, progress)) {
-                    results.add(new Row(r.file(), r.table().map(TableId::toString).orElse(""), r.status().name(), r.rows(),
-                            r.error().map(LoadError::reason).orElse("")));
-                }
+            for (Pipeline.OneShotResult r : options.direct(chute -> chute.load(absolute, target, progress))) {
+                results.add(new Row(r.file(), r.table().map(TableId::toString).orElse(""), r.status().name(), r.rows(),
+                        r.error().map(LoadError::reason).orElse("")));
             }
             progress.finish();
         }

@@ -3,9 +3,7 @@ package dev.chute.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chute.core.Chute;
 import dev.chute.core.Json;
-import dev.chute.core.PipelineListener;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
 import java.io.PrintWriter;
@@ -48,11 +46,7 @@ final class QueryCommand implements Callable<Integer> {
         if (running.isPresent()) {
             result = new Remote(running.get()).post("/api/query", Map.of("sql", text));
         } else {
-            try (HomeLock lock = HomeLock.tryAcquire(home).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
-                    "home " + home + " is in use by another Chute command; try again when it has finished"));
-                 Chute chute = Chute.open(home, options.loadConfig(), false, PipelineListener.NONE)) {
-                result = Json.queryResult(chute.query(text));
-            }
+            result = options.direct(chute -> Json.queryResult(chute.query(text)));
         }
         print(result, spec.commandLine().getOut());
         return Main.OK;

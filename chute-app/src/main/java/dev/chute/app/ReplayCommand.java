@@ -1,10 +1,6 @@
 package dev.chute.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chute.core.Chute;
-import dev.chute.core.PipelineListener;
-import dev.chute.spi.ChuteException;
-import dev.chute.spi.ErrorCode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,11 +40,7 @@ final class ReplayCommand implements Callable<Integer> {
             JsonNode answer = new Remote(running.get()).post("/api/replay", Map.of("keys", keys));
             answer.path("replayed").forEach(k -> moved.add(k.asText()));
         } else {
-            try (HomeLock lock = HomeLock.tryAcquire(home).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
-                    "home " + home + " is in use by another Chute command; try again when it has finished"));
-                 Chute chute = Chute.open(home, options.loadConfig(), false, PipelineListener.NONE)) {
-                moved.addAll(chute.replay(keys));
-            }
+            moved.addAll(options.direct(chute -> chute.replay(keys)));
         }
         PrintWriter out = spec.commandLine().getOut();
         moved.forEach(k -> out.println("replayed " + k));

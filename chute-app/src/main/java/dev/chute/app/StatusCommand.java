@@ -2,10 +2,7 @@ package dev.chute.app;
 
 import dev.chute.core.Chute;
 import dev.chute.core.Json;
-import dev.chute.core.PipelineListener;
 import dev.chute.core.StatusReport;
-import dev.chute.spi.ChuteException;
-import dev.chute.spi.ErrorCode;
 import dev.chute.spi.FailureRecord;
 import dev.chute.spi.LedgerEntry;
 import dev.chute.spi.TableSummary;
@@ -43,11 +40,7 @@ final class StatusCommand implements Callable<Integer> {
         if (running.isPresent()) {
             report = Json.mapper().treeToValue(new Remote(running.get()).get("/api/status?recent=" + recent), StatusReport.class);
         } else {
-            try (HomeLock lock = HomeLock.tryAcquire(home).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
-                    "home " + home + " is in use by another Chute command; try again when it has finished"));
-                 Chute chute = Chute.open(home, options.loadConfig(), false, PipelineListener.NONE)) {
-                report = chute.status(recent);
-            }
+            report = options.direct(chute -> chute.status(recent));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
