@@ -33,7 +33,8 @@ final class BulkBench {
         long bytes = OrdersCsv.write(source, 1, rows, 1);
         Path copy = copy(source, dir.resolve("baseline/orders.csv"));
 
-        long rawNanos;
+        // the raw load runs twice, each into a fresh database, and the faster run counts: a conservative baseline
+        long rawNanos = Long.MAX_VALUE;
         long sniffNanos;
         try (DuckDbBaseline warm = DuckDbBaseline.open(dir.resolve("baseline/warmup.duckdb"))) {
             Path small = dir.resolve("baseline/warmup.csv");
@@ -41,38 +42,57 @@ final class BulkBench {
             warm.createTableAs("warmup", small);
             sniffNanos = warm.time("SELECT * FROM sniff_csv(" + DuckDbBaseline.literal(copy) + ")");
         }
-        try (DuckDbBaseline raw = DuckDbBaseline.open(dir.resolve("baseline/raw.duckdb"))) {
-            long started = System.nanoTime();
-            long loaded = raw.createTableAs("t", copy);
-            rawNanos = System.nanoTime() - started;
-            check(loaded == rows, "baseline loaded " + loaded + " rows, expected " + rows);
+        for (int run = 0; run < 2; run++) {
+            Path database = dir.resolve("baseline/raw-" + run + ".duckdb");
+            try (DuckDbBaseline raw = DuckDbBaseline.open(database)) {
+                long started = System.nanoTime();
+                long loaded = raw.createTableAs("t", copy);
+                rawNanos = Math.min(rawNanos, System.nanoTime() - started);
+                check(loaded == rows, "baseline loaded " + loaded + " rows, expected " + rows);
+            }
+            Workspace.deleteTree(database);
         }
+
+        // Chute also runs twice, each on a fresh home with a fresh copy of the file, and the faster run counts
+        long chuteNanos = Long.MAX_VALUE;
+        ChuteHarness.Commit commit = null;
+        int retried = 0;
+        for (int run = 0; run < 2; run++) {
+            Path home = dir.resolve("chute-" + run);
+            Path file = run == 0 ? source : copy(copy, dir.resolve("src-" + run + "/orders.csv"));
+            try (ChuteHarness chute = ChuteHarness.start(home, List.of(WARMUP, ORDERS))) {
+                warmUp(chute, dir.resolve("warmup-" + run));
+                long started = System.nanoTime();
+                String key = chute.drop(file, ORDERS);
+                ChuteHarness.Commit c = chute.awaitCommitted(key, Duration.ofMinutes(3));
+                long count = chute.queryLong("SELECT count(*) FROM bench.orders");
+                check(c.rows() == rows && count == rows, "Chute committed " + c.rows() + " rows and the table holds " + count + ", expected " + rows);
+                if (c.nanos() - started < chuteNanos) {
+                    chuteNanos = c.nanos() - started;
+                    commit = c;
+                }
+                retried += chute.failures().size();
+            }
+            Workspace.deleteTree(home);
+        }
+        // hashed after the loads, so that the JIT has compiled the digest loop as it had for Chute
         long hashNanos = System.nanoTime();
         Checksums.of(newInputStream(copy), copy.toString());
         hashNanos = System.nanoTime() - hashNanos;
 
-        long chuteNanos;
-        ChuteHarness.Commit commit;
-        try (ChuteHarness chute = ChuteHarness.start(dir.resolve("chute"), List.of(WARMUP, ORDERS))) {
-            warmUp(chute, dir.resolve("warmup"));
-            long started = System.nanoTime();
-            String key = chute.drop(source, ORDERS);
-            commit = chute.awaitCommitted(key, Duration.ofMinutes(3));
-            chuteNanos = commit.nanos() - started;
-            long count = chute.queryLong("SELECT count(*) FROM bench.orders");
-            check(commit.rows() == rows && count == rows, "Chute committed " + commit.rows() + " rows and the table holds " + count + ", expected " + rows);
-        }
-
         double ratio = (double) rawNanos / chuteNanos;
         String what = Format.count(rows) + " rows, " + Format.megabytes(bytes);
-        report.row(NAME, "rename -> committed (" + what + ")", Format.seconds(chuteNanos), Format.seconds(rawNanos));
+        report.row(NAME, "rename -> committed, " + what, Format.seconds(chuteNanos), Format.seconds(rawNanos));
         report.row(NAME, "throughput", Format.rate(rows / (chuteNanos / 1e9), "rows") + ", " + Format.rate(bytes / (chuteNanos / 1e3), "MB"),
                 Format.rate(rows / (rawNanos / 1e9), "rows") + ", " + Format.rate(bytes / (rawNanos / 1e3), "MB"),
                 Format.ratio(ratio), ">= " + TARGET_RATIO + "x", ratio >= TARGET_RATIO);
         long warehouseNanos = Duration.ofMillis(commit.loadMillis()).toNanos();
-        report.note(NAME, "Chute's warehouse load (sniff + insert + ledger + commit, from the listener) took " + Format.seconds(warehouseNanos)
+        report.note(NAME, "in Chute's faster run, the warehouse load (sniff + insert + ledger + commit, from the listener) took " + Format.seconds(warehouseNanos)
                 + "; intake before it (event, stat, SHA-256, dedup, batch wait, staging link) " + Format.seconds(chuteNanos - warehouseNanos) + ".");
-        report.note(NAME, "for scale, measured apart on the same file: SHA-256 " + Format.seconds(hashNanos) + ", DuckDB sniff_csv "
+        if (retried > 0) {
+            report.note(NAME, retried + " file(s) failed once and were retried during the measurement.");
+        }
+        report.note(NAME, "both sides are the faster of two runs; for scale, measured apart on the same file: SHA-256 " + Format.millis(hashNanos) + ", DuckDB sniff_csv "
                 + Format.millis(sniffNanos) + ".");
     }
 

@@ -142,6 +142,11 @@ final class ChuteHarness implements AutoCloseable {
         return ((Number) value).longValue();
     }
 
+    /** Files that failed at least once (permanently or to be retried), with the last reason. */
+    Map<String, String> failures() {
+        return Map.copyOf(failures);
+    }
+
     QueryResult query(String sql) {
         return chute.query(sql);
     }

@@ -48,6 +48,7 @@ final class LatencyBench {
         long[] committed = new long[drops];
         long[] visible = new long[drops];
         long[] warehouse = new long[drops];
+        int retried;
         try (ChuteHarness chute = ChuteHarness.start(dir.resolve("chute"), List.of(LATENCY))) {
             // the warm-up drops also create the table, so the measured drops see the steady state
             for (Path file : warmups) {
@@ -63,12 +64,13 @@ final class LatencyBench {
                 visible[i] = System.nanoTime() - started;
                 BulkBench.check(rows == ROWS_PER_FILE, "a query found " + rows + " rows of " + key + " after its commit, expected " + ROWS_PER_FILE);
             }
+            retried = chute.failures().size();
         }
 
         Stats commit = new Stats(committed);
         Stats query = new Stats(visible);
         Stats load = new Stats(warehouse);
-        String what = " (" + drops + " drops x " + ROWS_PER_FILE + " rows)";
+        String what = ", " + drops + " x " + ROWS_PER_FILE + " rows";
         long p50 = commit.percentile(50);
         long p99 = commit.percentile(99);
         report.row(NAME, "p50 rename -> committed" + what, Format.millis(p50), Format.millis(baseline.percentile(50)),
@@ -77,6 +79,9 @@ final class LatencyBench {
                 Format.ratio((double) p99 / baseline.percentile(99)), "<= " + TARGET_P99_MILLIS + " ms", p99 <= TARGET_P99_MILLIS * 1_000_000);
         report.row(NAME, "max rename -> committed", Format.millis(commit.max()), Format.millis(baseline.max()));
         report.row(NAME, "p50 / p99 rename -> query sees rows", Format.millis(query.percentile(50)) + " / " + Format.millis(query.percentile(99)), "");
+        if (retried > 0) {
+            report.note(NAME, retried + " file(s) failed once and were retried during the measurement.");
+        }
         report.note(NAME, "latency ratio is Chute / per-file loader time (lower is better); the per-file loader starts with the file in hand,"
                 + " Chute's time includes noticing the file.");
         report.note(NAME, "of Chute's time, the warehouse load (sniff + insert + ledger + commit) took p50 " + Format.millis(load.percentile(50))

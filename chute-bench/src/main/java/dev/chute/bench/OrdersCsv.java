@@ -24,7 +24,9 @@ final class OrdersCsv {
     private static final String[] ACTIONS = {"created", "paid", "shipped", "delivered", "refunded", "cancelled"};
     private static final String[] NAMES = {"ana", "bo", "chen", "dara", "emil", "fatou", "goran", "hana", "ivan", "jules",
             "kofi", "lena", "mateo", "nora", "omar", "priya"};
-    private static final String[] DOMAINS = {"example.com", "mail.example.org", "shop.example.net"};
+    private static final String[] SURNAMES = {"garcia", "okafor", "lindqvist", "nakamura", "moreau", "kowalski", "haddad",
+            "fernandes", "ivanova", "mensah", "schneider", "rossi"};
+    private static final String[] DOMAINS = {"example.com", "mail.example.org", "customers.shop.example.net"};
     private static final Instant EPOCH = Instant.parse("2025-01-01T00:00:00Z");
 
     private OrdersCsv() {
@@ -47,7 +49,8 @@ final class OrdersCsv {
                     line.setLength(0);
                     long id = firstId + i;
                     line.append(id).append(',');
-                    line.append(NAMES[random.nextInt(NAMES.length)]).append('.').append(random.nextInt(100_000))
+                    line.append(NAMES[random.nextInt(NAMES.length)]).append('.').append(SURNAMES[random.nextInt(SURNAMES.length)])
+                            .append(random.nextInt(100_000))
                             .append('@').append(DOMAINS[random.nextInt(DOMAINS.length)]).append(',');
                     line.append(ACTIONS[random.nextInt(ACTIONS.length)]).append(',');
                     DateTimeFormatter.ISO_INSTANT.formatTo(EPOCH.plusSeconds(random.nextInt(365 * 24 * 3600)), line);

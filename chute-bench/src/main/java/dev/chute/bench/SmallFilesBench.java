@@ -52,6 +52,7 @@ final class SmallFilesBench {
         long chuteNanos;
         long renameNanos;
         String batches;
+        int retried;
         try (ChuteHarness chute = ChuteHarness.start(dir.resolve("chute"), List.of(BulkBench.WARMUP, SMALL))) {
             BulkBench.warmUp(chute, dir.resolve("warmup"));
             List<String> keys = new ArrayList<>(files);
@@ -66,17 +67,21 @@ final class SmallFilesBench {
             long count = chute.queryLong("SELECT count(*) FROM bench.small");
             BulkBench.check(count == (long) files * ROWS_PER_FILE, "bench.small holds " + count + " rows, expected " + (long) files * ROWS_PER_FILE);
             batches = describeLoads(chute, commits, started);
+            retried = chute.failures().size();
         }
 
         double chuteRate = files / (chuteNanos / 1e9);
         double baselineRate = files / (baselineNanos / 1e9);
         double ratio = chuteRate / baselineRate;
-        String what = Format.count(files) + " files x " + ROWS_PER_FILE + " rows, " + Format.megabytes(bytes);
-        report.row(NAME, "first rename -> last commit (" + what + ")", Format.seconds(chuteNanos), Format.seconds(baselineNanos));
+        String what = Format.count(files) + " x " + ROWS_PER_FILE + " rows, " + Format.megabytes(bytes);
+        report.row(NAME, "first rename -> last commit, " + what, Format.seconds(chuteNanos), Format.seconds(baselineNanos));
         report.row(NAME, "files/s", Format.rate(chuteRate, "files"), "", "", ">= " + Format.count((long) TARGET_FILES_PER_SECOND) + " files/s",
                 chuteRate >= TARGET_FILES_PER_SECOND);
         report.row(NAME, "files/s vs per-file loader", Format.rate(chuteRate, "files"), Format.rate(baselineRate, "files"), Format.ratio(ratio),
                 ">= " + Format.ratio(TARGET_RATIO), ratio >= TARGET_RATIO);
+        if (retried > 0) {
+            report.note(NAME, retried + " file(s) failed once and were retried during the measurement.");
+        }
         report.note(NAME, "renaming the files into landing took " + Format.millis(renameNanos) + "; Chute committed them in " + batches + ".");
     }
 
@@ -101,7 +106,7 @@ final class SmallFilesBench {
                 .map(l -> l.size() + " files committed at +" + Format.millis(l.stream().mapToLong(ChuteHarness.Commit::nanos).max().orElseThrow() - started)
                         + " (warehouse " + l.get(0).loadMillis() + " ms)")
                 .toList();
-        return loads.size() + " loads: " + String.join(", ", loads);
+        return loads.size() + (loads.size() == 1 ? " load: " : " loads: ") + String.join(", ", loads);
     }
 
     /**
