@@ -84,6 +84,11 @@ public final class Pipeline implements AutoCloseable {
     private final Map<String, Candidate> pending = new LinkedHashMap<>();
     private final Map<TableId, Accumulator> batches = new LinkedHashMap<>();
     private final Set<String> inFlight = new HashSet<>();
+    /** Keys whose archive move is queued or running on the archive thread. */
+    private final Set<String> archiving = ConcurrentHashMap.newKeySet();
+    /** Archive moves that did not work, handed back to the pipeline thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<ArchiveRetry> archiveRetries = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private java.util.concurrent.ExecutorService archiver;
     private final Map<String, LoadError> retrying = new ConcurrentHashMap<>();
     private final ReentrantLock loadLock = new ReentrantLock();
     private final AtomicLong loadCounter = new AtomicLong();
@@ -122,6 +127,8 @@ public final class Pipeline implements AutoCloseable {
         }
         clearStage();
         running = true;
+        // archiving runs beside loading: the next batch loads while the last one's files move
+        archiver = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "chute-archive"));
         thread = new Thread(this::run, "chute-pipeline");
         thread.start();
         for (EventSource source : sources) {
@@ -185,12 +192,14 @@ public final class Pipeline implements AutoCloseable {
             nextRetentionNanos = System.nanoTime() + every;
         }
         drainEvents();
+        drainArchiveRetries();
         List<Ready> ready = checkCandidates();
         if (!ready.isEmpty()) {
             admit(ready);
         }
-        flushDue(false);
-        backlog.set(pending.size() + inFlight.size());
+        // nothing else on its way: flush now rather than wait out batch.max_wait
+        flushDue(pending.isEmpty() && events.isEmpty());
+        backlog.set(pending.size() + inFlight.size() + archiving.size());
         long waitNanos = nextWakeNanos() - System.nanoTime();
         if (waitNanos > 0) {
             try {
@@ -247,7 +256,7 @@ public final class Pipeline implements AutoCloseable {
         long now = System.nanoTime();
         for (ObjectInfo info : found) {
             String key = info.ref().key();
-            if (Router.ignored(key) || pending.containsKey(key) || inFlight.contains(key)) {
+            if (Router.ignored(key) || pending.containsKey(key) || inFlight.contains(key) || archiving.contains(key)) {
                 continue;
             }
             Candidate c = new Candidate(key);
@@ -266,7 +275,7 @@ public final class Pipeline implements AutoCloseable {
         Instant wallNow = Instant.now();
         for (Iterator<Candidate> it = pending.values().iterator(); it.hasNext(); ) {
             Candidate c = it.next();
-            if (now < c.notBeforeNanos || inFlight.contains(c.key)) {
+            if (now < c.notBeforeNanos || inFlight.contains(c.key) || archiving.contains(c.key)) {
                 continue;
             }
             if (c.dirty || c.info == null) {
@@ -463,11 +472,11 @@ public final class Pipeline implements AutoCloseable {
                 switch (outcome.status()) {
                     case COMMITTED -> {
                         listener.loaded(item.key, table, outcome.rows(), item.version.size(), millis);
-                        results.add(new Result(item, ResultStatus.COMMITTED, outcome.rows(), Optional.empty()));
+                        results.add(new Result(item, ResultStatus.COMMITTED, outcome.rows(), Optional.empty(), millis));
                     }
                     case DUPLICATE -> {
                         listener.duplicate(item.key);
-                        results.add(new Result(item, ResultStatus.DUPLICATE, 0, Optional.empty()));
+                        results.add(new Result(item, ResultStatus.DUPLICATE, 0, Optional.empty(), millis));
                     }
                     case FAILED -> results.add(Result.failed(item, outcome.error().orElseThrow()));
                 }
@@ -496,13 +505,25 @@ public final class Pipeline implements AutoCloseable {
                 + "-" + Long.toString(ProcessHandle.current().pid(), 36) + "-" + loadCounter.incrementAndGet();
     }
 
-    /** Moves a committed object to the archive: same key, or beside it with a version suffix. */
+    /** Hands a committed object to the archive thread. */
     private void finishCommitted(Item item, Candidate c) {
         retrying.remove(item.key);
-        if (item.info.isEmpty()) {
+        if (item.info.isEmpty() || archiver == null) {
             return;
         }
-        ObjectInfo info = item.info.get();
+        archiving.add(item.key);
+        archiver.execute(() -> {
+            try {
+                archive(item, c);
+            } finally {
+                archiving.remove(item.key);
+            }
+        });
+    }
+
+    /** Moves a committed object to the archive: same key, or beside it with a version suffix. Runs on the archive thread. */
+    private void archive(Item item, Candidate c) {
+        ObjectInfo info = item.info.orElseThrow();
         try {
             if (!store.move(info, ObjectRef.Area.ARCHIVE, item.key)) {
                 if (sameContent(new ObjectRef(ObjectRef.Area.ARCHIVE, item.key), item.version)
@@ -519,13 +540,30 @@ public final class Pipeline implements AutoCloseable {
             }
             if (e.code() == ErrorCode.CHANGED_WHILE_LOADING) {
                 // a new version arrived under the same key after commit; it is picked up as a new candidate
-                requeue(item.key);
+                archiveRetries.add(new ArchiveRetry(item.key, null, Optional.empty()));
                 return;
             }
             log.warn("archiving {} failed, trying again later (its rows are committed): {}", item.key, e.getMessage());
-            Candidate retry = c == null ? new Candidate(item.key) : c;
-            backoff(retry, LoadError.of(e));
-            pending.put(item.key, retry);
+            archiveRetries.add(new ArchiveRetry(item.key, c, Optional.of(LoadError.of(e))));
+        } catch (RuntimeException e) {
+            log.error("archiving {} failed, trying again later (its rows are committed)", item.key, e);
+            archiveRetries.add(new ArchiveRetry(item.key, c, Optional.of(LoadError.of(ErrorCode.INTERNAL, "archiving " + item.key + " failed: " + e))));
+        }
+    }
+
+    private record ArchiveRetry(String key, Candidate candidate, Optional<LoadError> error) {
+    }
+
+    private void drainArchiveRetries() {
+        ArchiveRetry r;
+        while ((r = archiveRetries.poll()) != null) {
+            if (r.error.isEmpty()) {
+                requeue(r.key);
+                continue;
+            }
+            Candidate retry = r.candidate == null ? new Candidate(r.key) : r.candidate;
+            backoff(retry, r.error.get());
+            pending.put(r.key, retry);
         }
     }
 
@@ -779,7 +817,7 @@ public final class Pipeline implements AutoCloseable {
                     String shown = r.item.external.orElseThrow().toString();
                     results.add(new OneShotResult(shown, Optional.of(entry.getKey()), r.status, r.rows, r.error));
                     switch (r.status) {
-                        case COMMITTED -> progress.loaded(shown, entry.getKey(), r.rows, r.item.version.size(), 0);
+                        case COMMITTED -> progress.loaded(shown, entry.getKey(), r.rows, r.item.version.size(), r.millis);
                         case FAILED -> {
                             progress.failed(shown, r.error.orElseThrow(), !r.error.get().code().retryable());
                             recordFailure(r.item, r.error.get(), 1, !r.error.get().code().retryable());
@@ -861,6 +899,15 @@ public final class Pipeline implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (archiver != null) {
+            // moves already handed over finish; anything left is in landing and healed at the next start
+            archiver.shutdown();
+            try {
+                archiver.awaitTermination(2, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         clearStage();
     }
 
@@ -922,13 +969,13 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    private record Result(Item item, ResultStatus status, long rows, Optional<LoadError> error) {
+    private record Result(Item item, ResultStatus status, long rows, Optional<LoadError> error, long millis) {
         static Result failed(Item item, LoadError error) {
-            return new Result(item, ResultStatus.FAILED, 0, Optional.of(error));
+            return new Result(item, ResultStatus.FAILED, 0, Optional.of(error), 0);
         }
 
         static Result gone(Item item) {
-            return new Result(item, ResultStatus.GONE, 0, Optional.empty());
+            return new Result(item, ResultStatus.GONE, 0, Optional.empty(), 0);
         }
     }
 }

@@ -11,7 +11,10 @@ public interface PipelineListener {
     PipelineListener NONE = new PipelineListener() {
     };
 
-    /** A file's rows were committed. */
+    /**
+     * A file's rows were committed. {@code millis} is the warehouse time of the whole batch the file
+     * was committed in (staging, reading, ledger, commit), the same for every file of the batch.
+     */
     default void loaded(String key, TableId table, long rows, long bytes, long millis) {
     }
 

@@ -645,7 +645,9 @@ final class DuckDbLoad {
                 + " SELECT k, c, t, l, r, b, current_timestamp, " + millis + " FROM (VALUES " + values + ") v(k, c, t, l, r, b)");
         String versions = rows.keySet().stream().map(f -> "(" + Sql.literal(f.version().key()) + ", " + Sql.literal(f.version().checksum()) + ")")
                 .collect(Collectors.joining(", "));
-        exec("UPDATE _chute.failures SET resolved = true WHERE NOT resolved AND object_key IN (SELECT k FROM (VALUES " + versions + ") v(k, c))");
+        if (warehouse.unresolvedFailures()) {
+            exec("UPDATE _chute.failures SET resolved = true WHERE NOT resolved AND object_key IN (SELECT k FROM (VALUES " + versions + ") v(k, c))");
+        }
     }
 
     private void exec(String sql) throws SQLException {

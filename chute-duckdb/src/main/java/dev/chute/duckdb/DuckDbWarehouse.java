@@ -69,6 +69,8 @@ public final class DuckDbWarehouse implements Warehouse {
         return t;
     });
     private final DuckDbQueryGuard guard = new DuckDbQueryGuard();
+    /** Whether {@code _chute.failures} may hold unresolved rows; loads skip resolving them when not. */
+    private volatile boolean unresolvedFailures = true;
 
     private DuckDbWarehouse(Path file, Path stageRoot, boolean readOnly) {
         this.file = requireNonNull(file, "file is null").toAbsolutePath();
@@ -109,6 +111,12 @@ public final class DuckDbWarehouse implements Warehouse {
                           table_name VARCHAR NOT NULL, object_key VARCHAR NOT NULL, load_id VARCHAR NOT NULL, line BIGINT,
                           column_name VARCHAR, error VARCHAR, csv_line VARCHAR, rejected_at TIMESTAMPTZ NOT NULL)""");
             }
+            if (!readOnly) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM _chute.failures WHERE NOT resolved")) {
+                    rs.next();
+                    unresolvedFailures = rs.getLong(1) > 0;
+                }
+            }
             s.execute("SET allowed_directories = [" + Sql.literal(this.stageRoot + "/") + "]");
             s.execute("SET enable_external_access = false");
             s.execute("SET autoinstall_known_extensions = false");
@@ -136,6 +144,10 @@ public final class DuckDbWarehouse implements Warehouse {
     @Override
     public String describe() {
         return "duckdb:" + file;
+    }
+
+    boolean unresolvedFailures() {
+        return unresolvedFailures;
     }
 
     Path stageRoot() {
@@ -199,7 +211,11 @@ public final class DuckDbWarehouse implements Warehouse {
             throw new IllegalStateException("the warehouse " + file + " was opened read-only; loads need a writable one");
         }
         synchronized (writeLock) {
-            return new DuckDbLoad(this, batch, stillValid).run();
+            List<FileOutcome> outcomes = new DuckDbLoad(this, batch, stillValid).run();
+            if (unresolvedFailures) {
+                unresolvedFailures = !recentFailures(1).isEmpty();
+            }
+            return outcomes;
         }
     }
 
@@ -235,6 +251,7 @@ public final class DuckDbWarehouse implements Warehouse {
                 ps.setObject(10, f.firstFailedAt().atOffset(ZoneOffset.UTC));
                 ps.setObject(11, f.lastFailedAt().atOffset(ZoneOffset.UTC));
                 ps.executeUpdate();
+                unresolvedFailures = true;
             } catch (SQLException e) {
                 throw unavailable("cannot record the failure of " + f.key(), e);
             }

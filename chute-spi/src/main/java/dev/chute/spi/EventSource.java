@@ -19,7 +19,8 @@ public interface EventSource extends AutoCloseable {
     /**
      * Tells the source that every event about {@code key} up to now has been handled (committed and
      * archived, or failed), so a broker source may acknowledge them. Called from the engine's
-     * pipeline thread.
+     * archive thread (after a move to the archive) or pipeline thread (after a failure); never
+     * concurrently for the same key.
      */
     default void handled(String key) {
     }
