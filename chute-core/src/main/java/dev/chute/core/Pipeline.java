@@ -89,6 +89,17 @@ public final class Pipeline implements AutoCloseable {
     /** Archive moves that did not work, handed back to the pipeline thread. */
     private final java.util.concurrent.ConcurrentLinkedQueue<ArchiveRetry> archiveRetries = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private java.util.concurrent.ExecutorService archiver;
+    private final java.util.concurrent.ExecutorService hasher = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "chute-hash");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Loads run here, so intake of the next batch overlaps the load of this one. */
+    private java.util.concurrent.ExecutorService loader;
+    private final java.util.concurrent.Semaphore loadSlots = new java.util.concurrent.Semaphore(2);
+    private final java.util.concurrent.ConcurrentLinkedQueue<Completed> completed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Wakes the pipeline thread when a load finished; carries no object. */
+    private static final ObjectEvent WAKE = new ObjectEvent("", ObjectEvent.Kind.UPSERTED, Instant.EPOCH, "wake");
     private final Map<String, LoadError> retrying = new ConcurrentHashMap<>();
     private final ReentrantLock loadLock = new ReentrantLock();
     private final AtomicLong loadCounter = new AtomicLong();
@@ -97,6 +108,11 @@ public final class Pipeline implements AutoCloseable {
 
     private volatile boolean running;
     private volatile boolean reconcileRequested = true;
+    /** Events taken since the last listing, and when the last one came: bursts trigger a listing. */
+    private long eventsSinceListing;
+    private long lastEventNanos;
+    private static final int BURST_EVENTS = 256;
+    private static final long BURST_CALM_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private Thread thread;
     private long nextReconcileNanos;
     private long nextRetentionNanos;
@@ -129,6 +145,7 @@ public final class Pipeline implements AutoCloseable {
         running = true;
         // archiving runs beside loading: the next batch loads while the last one's files move
         archiver = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "chute-archive"));
+        loader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "chute-load"));
         thread = new Thread(this::run, "chute-pipeline");
         thread.start();
         for (EventSource source : sources) {
@@ -180,8 +197,13 @@ public final class Pipeline implements AutoCloseable {
     /** One turn of the loop: take events, list if due, check candidates, flush due batches. */
     private void step() {
         long now = System.nanoTime();
+        if (eventsSinceListing >= BURST_EVENTS && now - lastEventNanos >= BURST_CALM_NANOS) {
+            // a burst this large may have overflowed a watch queue without a word: list once it calms down
+            reconcileRequested = true;
+        }
         if (reconcileRequested || now >= nextReconcileNanos) {
             reconcileRequested = false;
+            eventsSinceListing = 0;
             reconcile();
             nextReconcileNanos = System.nanoTime() + reconcileInterval.toNanos();
         }
@@ -192,6 +214,7 @@ public final class Pipeline implements AutoCloseable {
             nextRetentionNanos = System.nanoTime() + every;
         }
         drainEvents();
+        drainCompleted();
         drainArchiveRetries();
         List<Ready> ready = checkCandidates();
         if (!ready.isEmpty()) {
@@ -215,7 +238,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private long nextWakeNanos() {
-        long next = nextReconcileNanos;
+        long next = eventsSinceListing >= BURST_EVENTS ? lastEventNanos + BURST_CALM_NANOS : nextReconcileNanos;
         long now = System.nanoTime();
         for (Candidate c : pending.values()) {
             long due = Math.max(c.notBeforeNanos, c.seenAtNanos + quietPeriod.toNanos());
@@ -238,7 +261,15 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void accept(ObjectEvent event) {
-        if (Router.ignored(event.key())) {
+        if (event != WAKE) {
+            eventsSinceListing++;
+            lastEventNanos = System.nanoTime();
+        }
+        if (event.kind() == ObjectEvent.Kind.EVENTS_LOST) {
+            reconcileRequested = true;
+            return;
+        }
+        if (event == WAKE || Router.ignored(event.key())) {
             return;
         }
         Candidate c = pending.computeIfAbsent(event.key(), Candidate::new);
@@ -327,27 +358,49 @@ public final class Pipeline implements AutoCloseable {
 
     /** Routes, checksums and dedups ready candidates, then adds them to their table's batch. */
     private void admit(List<Ready> ready) {
-        List<Item> items = new ArrayList<>();
+        // checksums are the costly part of intake (reading every file): computed on two threads
+        List<java.util.concurrent.Future<Object>> prepared = new ArrayList<>();
         for (Ready r : ready) {
             Candidate c = r.candidate;
-            try {
-                Router.Route route = router.route(c.key);
-                String checksum = c.info.checksum().orElseGet(() -> {
-                    try (InputStream in = store.open(c.info.ref())) {
-                        return Checksums.of(in, c.info.ref().toString());
-                    } catch (IOException e) {
-                        throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot read " + c.info.ref() + ": " + e, e);
-                    }
-                });
-                items.add(new Item(c.key, new ObjectVersion(c.key, checksum, c.info.size()), Optional.of(c.info), Optional.empty(), route));
-            } catch (ChuteException e) {
-                pending.remove(c.key);
-                if (e.code() == ErrorCode.OBJECT_GONE) {
-                    continue;
+            prepared.add(hasher.submit(() -> {
+                try {
+                    Router.Route route = router.route(c.key);
+                    String checksum = c.info.checksum().orElseGet(() -> {
+                        try (InputStream in = store.open(c.info.ref())) {
+                            return Checksums.of(in, c.info.ref().toString());
+                        } catch (IOException e) {
+                            throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot read " + c.info.ref() + ": " + e, e);
+                        }
+                    });
+                    return new Item(c.key, new ObjectVersion(c.key, checksum, c.info.size()), Optional.of(c.info), Optional.empty(), route);
+                } catch (ChuteException e) {
+                    return e;
                 }
-                Item item = new Item(c.key, new ObjectVersion(c.key, "unknown:0", c.info.size()), Optional.of(c.info), Optional.empty(), null);
-                handleFailure(item, LoadError.of(e), c);
+            }));
+        }
+        List<Item> items = new ArrayList<>();
+        for (int i = 0; i < ready.size(); i++) {
+            Candidate c = ready.get(i).candidate;
+            Object outcome;
+            try {
+                outcome = prepared.get(i).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                outcome = new ChuteException(ErrorCode.INTERNAL, "preparing " + c.key + " failed: " + e.getCause(), e.getCause());
             }
+            if (outcome instanceof Item item) {
+                items.add(item);
+                continue;
+            }
+            ChuteException e = (ChuteException) outcome;
+            pending.remove(c.key);
+            if (e.code() == ErrorCode.OBJECT_GONE) {
+                continue;
+            }
+            Item item = new Item(c.key, new ObjectVersion(c.key, "unknown:0", c.info.size()), Optional.of(c.info), Optional.empty(), null);
+            handleFailure(item, LoadError.of(e), c);
         }
         if (items.isEmpty()) {
             return;
@@ -390,85 +443,134 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * Stages a batch on the pipeline thread and hands it to the load thread, so the next batch's
+     * intake (hashing, staging) runs while this one loads. At most two batches are outstanding.
+     */
     private void flush(Accumulator acc) {
         List<Item> items = acc.items.stream().map(p -> p.item).toList();
         Map<String, Candidate> candidates = new LinkedHashMap<>();
         acc.items.forEach(p -> candidates.put(p.item.key, p.candidate));
+        Staged staged = stage(acc.table, items);
         try {
-            List<Result> results = loadItems(acc.table, items);
-            for (Result r : results) {
-                Candidate c = candidates.get(r.item.key);
-                switch (r.status) {
-                    case COMMITTED, DUPLICATE -> finishCommitted(r.item, c);
-                    case FAILED -> handleFailure(r.item, r.error.orElseThrow(), c);
-                    case GONE -> {
+            loadSlots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            deleteTree(staged.dir);
+            items.forEach(i -> inFlight.remove(i.key));
+            return;
+        }
+        loader.execute(() -> {
+            List<Result> results;
+            try {
+                results = loadStaged(staged);
+            } catch (RuntimeException e) {
+                log.error("loading a batch into {} failed; its files are retried", acc.table, e);
+                LoadError error = LoadError.of(ErrorCode.INTERNAL, "loading into " + acc.table + " failed: " + e);
+                results = items.stream().map(i -> Result.failed(i, error)).toList();
+            } finally {
+                loadSlots.release();
+            }
+            completed.add(new Completed(results, candidates));
+            events.add(WAKE);
+        });
+    }
+
+    /** Takes the results of finished loads: archive what committed, fail or retry the rest. Pipeline thread. */
+    private void drainCompleted() {
+        Completed done;
+        while ((done = completed.poll()) != null) {
+            for (Result r : done.results) {
+                Candidate c = done.candidates.get(r.item.key);
+                try {
+                    switch (r.status) {
+                        case COMMITTED, DUPLICATE -> finishCommitted(r.item, c);
+                        case FAILED -> handleFailure(r.item, r.error.orElseThrow(), c);
+                        case GONE -> {
+                        }
                     }
+                } finally {
+                    inFlight.remove(r.item.key);
                 }
             }
-        } finally {
-            items.forEach(i -> inFlight.remove(i.key));
+            done.candidates.keySet().forEach(inFlight::remove);
         }
     }
 
-    /** Stages, loads and reports a batch for one table; used by the pipeline and by one-shot loads. */
+    private record Completed(List<Result> results, Map<String, Candidate> candidates) {
+    }
+
+    /** Stages and loads a batch on the calling thread: one-shot loads. */
     private List<Result> loadItems(TableId table, List<Item> items) {
-        loadLock.lock();
+        return loadStaged(stage(table, items));
+    }
+
+    /** A batch whose files are staged (linked or copied under generated names), ready to load. */
+    private record Staged(String loadId, TableId table, Path dir, List<LoadFile> files, Map<LoadFile, Item> byFile, List<Result> early) {
+    }
+
+    private Staged stage(TableId table, List<Item> items) {
         String loadId = newLoadId();
-        Path stage = stageRoot.resolve(loadId);
-        try {
-            List<LoadFile> files = new ArrayList<>();
-            Map<LoadFile, Item> byFile = new LinkedHashMap<>();
-            List<Result> results = new ArrayList<>();
-            int n = 0;
-            for (Item item : items) {
-                Path staged = stage.resolve((n++) + item.route.format().extension());
-                Optional<java.net.URI> direct = warehouse.readsStoreDirectly() && item.info.isPresent()
-                        ? store.uri(item.info.get().ref()) : Optional.empty();
-                if (direct.isPresent()) {
-                    LoadFile file = new LoadFile(item.version, Optional.empty(), direct, item.route.format());
-                    files.add(file);
-                    byFile.put(file, item);
-                    continue;
-                }
-                try {
-                    if (item.external.isPresent()) {
-                        Files.createDirectories(stage);
-                        linkOrCopy(item.external.get(), staged);
-                    } else {
-                        store.materialize(item.info.orElseThrow().ref(), staged);
-                    }
-                } catch (ChuteException e) {
-                    results.add(e.code() == ErrorCode.OBJECT_GONE ? Result.gone(item) : Result.failed(item, LoadError.of(e)));
-                    continue;
-                } catch (IOException e) {
-                    results.add(Result.failed(item, LoadError.of(ErrorCode.STORE_UNAVAILABLE, "cannot stage " + item.key + ": " + e)));
-                    continue;
-                }
-                LoadFile file = new LoadFile(item.version, staged, item.route.format());
+        Path dir = stageRoot.resolve(loadId);
+        List<LoadFile> files = new ArrayList<>();
+        Map<LoadFile, Item> byFile = new LinkedHashMap<>();
+        List<Result> early = new ArrayList<>();
+        int n = 0;
+        for (Item item : items) {
+            Path staged = dir.resolve((n++) + item.route.format().extension());
+            Optional<java.net.URI> direct = warehouse.readsStoreDirectly() && item.info.isPresent()
+                    ? store.uri(item.info.get().ref()) : Optional.empty();
+            if (direct.isPresent()) {
+                LoadFile file = new LoadFile(item.version, Optional.empty(), direct, item.route.format());
                 files.add(file);
                 byFile.put(file, item);
+                continue;
             }
-            if (files.isEmpty()) {
+            try {
+                if (item.external.isPresent()) {
+                    Files.createDirectories(dir);
+                    linkOrCopy(item.external.get(), staged);
+                } else {
+                    store.materialize(item.info.orElseThrow().ref(), staged);
+                }
+            } catch (ChuteException e) {
+                early.add(e.code() == ErrorCode.OBJECT_GONE ? Result.gone(item) : Result.failed(item, LoadError.of(e)));
+                continue;
+            } catch (IOException e) {
+                early.add(Result.failed(item, LoadError.of(ErrorCode.STORE_UNAVAILABLE, "cannot stage " + item.key + ": " + e)));
+                continue;
+            }
+            LoadFile file = new LoadFile(item.version, staged, item.route.format());
+            files.add(file);
+            byFile.put(file, item);
+        }
+        return new Staged(loadId, table, dir, files, byFile, early);
+    }
+
+    /** Loads a staged batch and reports each file; one load at a time, whoever calls. */
+    private List<Result> loadStaged(Staged staged) {
+        loadLock.lock();
+        try {
+            List<Result> results = new ArrayList<>(staged.early);
+            if (staged.files.isEmpty()) {
                 return results;
             }
             long started = System.nanoTime();
-            LoadBatch batch = new LoadBatch(loadId, table, items.get(0).route.spec(), files);
+            TableId table = staged.table;
+            LoadBatch batch = new LoadBatch(staged.loadId, table, staged.byFile.values().iterator().next().route.spec(), staged.files);
             List<FileOutcome> outcomes;
             try {
-                outcomes = warehouse.load(batch, file -> unchanged(byFile.get(file)));
+                outcomes = warehouse.load(batch, file -> unchanged(staged.byFile.get(file)));
             } catch (ChuteException e) {
-                if (!e.retryable()) {
-                    throw e;
-                }
-                LoadError error = LoadError.of(e);
-                for (LoadFile f : files) {
-                    results.add(Result.failed(byFile.get(f), error));
+                LoadError error = e.retryable() ? LoadError.of(e) : LoadError.of(ErrorCode.INTERNAL, e.getMessage());
+                for (LoadFile f : staged.files) {
+                    results.add(Result.failed(staged.byFile.get(f), error));
                 }
                 return results;
             }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             for (FileOutcome outcome : outcomes) {
-                Item item = byFile.get(outcome.file());
+                Item item = staged.byFile.get(outcome.file());
                 switch (outcome.status()) {
                     case COMMITTED -> {
                         listener.loaded(item.key, table, outcome.rows(), item.version.size(), millis);
@@ -483,7 +585,7 @@ public final class Pipeline implements AutoCloseable {
             }
             return results;
         } finally {
-            deleteTree(stage);
+            deleteTree(staged.dir);
             loadLock.unlock();
         }
     }
@@ -899,6 +1001,17 @@ public final class Pipeline implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (loader != null) {
+            // the batches handed to the load thread commit or roll back; then their files are archived
+            loader.shutdown();
+            try {
+                loader.awaitTermination(2, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            drainCompleted();
+        }
+        hasher.shutdownNow();
         if (archiver != null) {
             // moves already handed over finish; anything left is in landing and healed at the next start
             archiver.shutdown();

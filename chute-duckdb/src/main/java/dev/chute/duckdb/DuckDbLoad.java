@@ -81,12 +81,46 @@ final class DuckDbLoad {
         } finally {
             if (sniffer != null) {
                 try {
+                    try (Statement s = sniffer.createStatement()) {
+                        s.execute("DELETE FROM _chute.staged_files WHERE load_id = " + Sql.literal(batch.loadId()));
+                    }
                     sniffer.close();
                 } catch (SQLException e) {
                     // read-only helper connection; nothing to keep
                 }
             }
         }
+    }
+
+    /**
+     * Writes the batch's files (staged path, key, checksum, size) to {@code _chute.staged_files}
+     * with DuckDB's appender, on the side connection before the load transaction starts: the
+     * insert, the ledger and the failure bookkeeping then join that table instead of parsing long
+     * VALUES lists. The rows are scratch data, deleted when the load ends (and at every start).
+     */
+    private void registerFiles(List<LoadFile> files) {
+        try {
+            try (Statement s = sniffer().createStatement()) {
+                s.execute("DELETE FROM _chute.staged_files WHERE load_id = " + Sql.literal(batch.loadId()));
+            }
+            try (org.duckdb.DuckDBAppender appender = sniffer().createAppender("_chute", "staged_files")) {
+                for (LoadFile f : files) {
+                    appender.beginRow();
+                    appender.append(batch.loadId());
+                    appender.append(f.path().toString());
+                    appender.append(f.version().key());
+                    appender.append(f.version().checksum());
+                    appender.append(f.version().size());
+                    appender.endRow();
+                }
+            }
+        } catch (SQLException e) {
+            throw DuckDbWarehouse.unavailable("cannot register the files of load " + batch.loadId(), e);
+        }
+    }
+
+    private String stagedFiles() {
+        return "(SELECT path, object_key, checksum, bytes FROM _chute.staged_files WHERE load_id = " + Sql.literal(batch.loadId()) + ")";
     }
 
     private DuckDBConnection sniffer() throws SQLException {
@@ -98,17 +132,28 @@ final class DuckDbLoad {
 
     private List<FileOutcome> runAll() {
         List<LoadFile> files = new ArrayList<>();
-        for (LoadFile f : batch.files()) {
+        // first lines of every file, read in parallel: opening a thousand small files is I/O-bound
+        Map<LoadFile, Object> peeked = new java.util.concurrent.ConcurrentHashMap<>();
+        batch.files().parallelStream().filter(f -> f.format().kind() != FileFormat.Kind.PARQUET).forEach(f -> {
             try {
-                if (f.format().kind() != FileFormat.Kind.PARQUET) {
-                    heads.put(f, FilePeek.head(f.path(), f.format(), charset()));
-                }
-                files.add(f);
+                peeked.put(f, FilePeek.head(f.path(), f.format(), charset()));
             } catch (IOException e) {
+                peeked.put(f, e);
+            }
+        });
+        for (LoadFile f : batch.files()) {
+            Object head = peeked.get(f);
+            if (head instanceof IOException e) {
                 decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
                         + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage())));
+                continue;
             }
+            if (head instanceof FilePeek.Head h) {
+                heads.put(f, h);
+            }
+            files.add(f);
         }
+        registerFiles(files);
         int budget = files.size() * 2 + 8;
         while (budget-- > 0) {
             List<LoadFile> remaining = files.stream().filter(f -> !decided.containsKey(f)).toList();
@@ -222,8 +267,14 @@ final class DuckDbLoad {
     private Map<LoadFile, Long> loadInTransaction(List<LoadFile> files) throws SQLException {
         tableCreatedByThisLoad = false;
         rejected.clear();
-        Map<ObjectVersion, LedgerEntry> already = DuckDbWarehouse.committed(c, files.stream().map(LoadFile::version).toList());
-        List<LoadFile> toLoad = files.stream().filter(f -> !already.containsKey(f.version())).toList();
+        Set<String> alreadyPaths = new HashSet<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT m.path FROM " + stagedFiles()
+                + " m JOIN _chute.ledger l ON l.object_key = m.object_key AND l.checksum = m.checksum")) {
+            while (rs.next()) {
+                alreadyPaths.add(rs.getString(1));
+            }
+        }
+        List<LoadFile> toLoad = files.stream().filter(f -> !alreadyPaths.contains(f.path().toString())).toList();
         Map<LoadFile, Long> rows = new LinkedHashMap<>();
         List<LoadFile> withData = new ArrayList<>();
         for (LoadFile f : toLoad) {
@@ -460,9 +511,6 @@ final class DuckDbLoad {
             selects.add(guarded ? guard(ref, col.name, target.type) : ref);
         }
         String reader = reader(group, shape, readColumns);
-        String mapping = group.stream()
-                .map(f -> "(" + Sql.literal(f.path()) + ", " + Sql.literal(f.version().key()) + ")")
-                .collect(Collectors.joining(", "));
         if (spec.lineage()) {
             targets.add(Sql.ident(TableSpec.SOURCE_COLUMN));
             targets.add(Sql.ident(TableSpec.LOAD_ID_COLUMN));
@@ -480,7 +528,7 @@ final class DuckDbLoad {
             exec("ALTER TABLE " + stagingTable() + " ADD COLUMN IF NOT EXISTS " + Sql.ident(FILE_COLUMN) + " VARCHAR");
         }
         exec("INSERT INTO " + into + " (" + String.join(", ", targets) + ") SELECT " + String.join(", ", selects)
-                + " FROM " + reader + " r JOIN (VALUES " + mapping + ") m(path, object_key) ON r." + Sql.ident(FILE_COLUMN) + " = m.path");
+                + " FROM " + reader + " r JOIN " + stagedFiles() + " m ON r." + Sql.ident(FILE_COLUMN) + " = m.path");
         if (spec.maxBadRows() > 0 && isDelimited(group.get(0))) {
             collectRejects(group, loadId);
         }
@@ -583,7 +631,6 @@ final class DuckDbLoad {
             List<String> columns = new ArrayList<>();
             tableColumns().values().forEach(col -> columns.add(Sql.ident(col.name)));
             exec("INSERT INTO " + qualified() + " (" + String.join(", ", columns) + ") SELECT " + String.join(", ", columns) + " FROM " + stagingTable());
-            exec("DROP TABLE " + stagingTable());
         }
     }
 
@@ -615,10 +662,9 @@ final class DuckDbLoad {
             }
             rejected.put(e.getKey(), e.getValue());
         }
-        String mapping = group.stream().map(f -> "(" + Sql.literal(f.path()) + ", " + Sql.literal(f.version().key()) + ")").collect(Collectors.joining(", "));
         exec("INSERT INTO _chute.rejects SELECT " + Sql.literal(table.toString()) + ", m.object_key, " + Sql.literal(loadId)
                 + ", e.line, e.column_name, e.error_message, e.csv_line, current_timestamp FROM chute_reject_errors e"
-                + " JOIN chute_reject_scans s USING (scan_id, file_id) JOIN (VALUES " + mapping + ") m(path, object_key) ON s.file_path = m.path");
+                + " JOIN chute_reject_scans s USING (scan_id, file_id) JOIN " + stagedFiles() + " m ON s.file_path = m.path");
         exec("DROP TABLE IF EXISTS chute_reject_errors");
         exec("DROP TABLE IF EXISTS chute_reject_scans");
     }
@@ -636,17 +682,25 @@ final class DuckDbLoad {
         if (rows.isEmpty()) {
             return;
         }
-        String values = rows.entrySet().stream().map(e -> "(" + Sql.literal(e.getKey().version().key()) + ", "
-                        + Sql.literal(e.getKey().version().checksum()) + ", " + Sql.literal(table.toString()) + ", " + Sql.literal(loadId) + ", "
-                        + e.getValue() + ", " + e.getKey().version().size() + ")")
+        // the files of this batch that get no ledger entry in this attempt: duplicates, and files already split out
+        String excluded = batch.files().stream().filter(f -> !rows.containsKey(f)).map(f -> Sql.literal(f.path().toString()))
                 .collect(Collectors.joining(", "));
+        String counts = rows.values().stream().allMatch(n -> n == 0) ? "(SELECT NULL::VARCHAR AS k, 0::BIGINT AS n WHERE false)"
+                : spec.lineage()
+                ? "(SELECT " + Sql.ident(TableSpec.SOURCE_COLUMN) + " AS k, count(*) AS n FROM " + qualified() + " WHERE "
+                        + Sql.ident(TableSpec.LOAD_ID_COLUMN) + " = " + Sql.literal(loadId) + " GROUP BY 1)"
+                : "(SELECT " + Sql.ident(FILE_COLUMN) + " AS k, count(*) AS n FROM " + stagingTable() + " GROUP BY 1)";
         long millis = (System.nanoTime() - startedNanos) / 1_000_000;
         exec("INSERT INTO _chute.ledger (object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms)"
-                + " SELECT k, c, t, l, r, b, current_timestamp, " + millis + " FROM (VALUES " + values + ") v(k, c, t, l, r, b)");
-        String versions = rows.keySet().stream().map(f -> "(" + Sql.literal(f.version().key()) + ", " + Sql.literal(f.version().checksum()) + ")")
-                .collect(Collectors.joining(", "));
+                + " SELECT m.object_key, m.checksum, " + Sql.literal(table.toString()) + ", " + Sql.literal(loadId) + ", coalesce(n.n, 0), m.bytes,"
+                + " current_timestamp, " + millis + " FROM " + stagedFiles() + " m LEFT JOIN " + counts + " n ON n.k = m.object_key"
+                + (excluded.isEmpty() ? "" : " WHERE m.path NOT IN (" + excluded + ")"));
+        if (!spec.lineage() && rows.values().stream().anyMatch(n -> n > 0)) {
+            exec("DROP TABLE " + stagingTable());
+        }
         if (warehouse.unresolvedFailures()) {
-            exec("UPDATE _chute.failures SET resolved = true WHERE NOT resolved AND object_key IN (SELECT k FROM (VALUES " + versions + ") v(k, c))");
+            exec("UPDATE _chute.failures SET resolved = true WHERE NOT resolved AND object_key IN (SELECT object_key FROM " + stagedFiles()
+                    + " m" + (excluded.isEmpty() ? "" : " WHERE m.path NOT IN (" + excluded + ")") + ")");
         }
     }
 

@@ -91,6 +91,8 @@ public final class DuckDbWarehouse implements Warehouse {
         }
         try (Statement s = connection.createStatement()) {
             s.execute("SET GLOBAL TimeZone = 'UTC'");
+            // checkpoint in larger steps: with the default 16 MB, busy loads pay a checkpoint in many commits
+            s.execute("SET checkpoint_threshold = '256MB'");
             if (!readOnly) {
                 s.execute("CREATE SCHEMA IF NOT EXISTS _chute");
                 s.execute("""
@@ -106,6 +108,9 @@ public final class DuckDbWarehouse implements Warehouse {
                           attempts INTEGER NOT NULL, first_failed_at TIMESTAMPTZ NOT NULL, last_failed_at TIMESTAMPTZ NOT NULL,
                           resolved BOOLEAN NOT NULL DEFAULT false,
                           PRIMARY KEY (object_key, checksum))""");
+                s.execute("CREATE TABLE IF NOT EXISTS _chute.staged_files (load_id VARCHAR, path VARCHAR, object_key VARCHAR, checksum VARCHAR, bytes BIGINT)");
+                // scratch rows of loads that a crash interrupted
+                s.execute("DELETE FROM _chute.staged_files");
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS _chute.rejects (
                           table_name VARCHAR NOT NULL, object_key VARCHAR NOT NULL, load_id VARCHAR NOT NULL, line BIGINT,

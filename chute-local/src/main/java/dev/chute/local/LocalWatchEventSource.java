@@ -56,10 +56,12 @@ public final class LocalWatchEventSource implements EventSource {
                     // the engine fingerprints files itself; hashing every change here would read each file twice
                     .fileHashing(false)
                     .listener(event -> {
-                        if (event.isDirectory() || event.eventType() == DirectoryChangeEvent.EventType.OVERFLOW) {
-                            if (event.eventType() == DirectoryChangeEvent.EventType.OVERFLOW) {
-                                log.warn("watch on {} overflowed; the next reconciling listing catches up", root);
-                            }
+                        if (event.eventType() == DirectoryChangeEvent.EventType.OVERFLOW) {
+                            log.debug("watch on {} overflowed; asking for a listing", root);
+                            sink.accept(ObjectEvent.eventsLost("watch"));
+                            return;
+                        }
+                        if (event.isDirectory()) {
                             return;
                         }
                         Path path = event.path();

@@ -21,6 +21,16 @@ public record ObjectEvent(String key, Kind kind, Instant time, String source) {
         /** Created, overwritten or modified. */
         UPSERTED,
         /** Deleted or moved away. */
-        DELETED
+        DELETED,
+        /**
+         * The source lost events (a watch queue overflowed, a subscription was reset): the engine
+         * lists the landing area at once. The key is empty.
+         */
+        EVENTS_LOST
+    }
+
+    /** Tells the engine that events were lost and it should list landing now. */
+    public static ObjectEvent eventsLost(String source) {
+        return new ObjectEvent("", Kind.EVENTS_LOST, Instant.now(), source);
     }
 }
