@@ -15,18 +15,24 @@ import java.util.HexFormat;
 public final class Checksums {
     public static final String ALGORITHM = "sha256";
 
+    private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    });
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1 << 16]);
+
     private Checksums() {
     }
 
     /** Reads the stream to its end and returns {@code sha256:<hex>}. */
     public static String of(InputStream in, String what) {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-        byte[] buffer = new byte[1 << 16];
+        // one digest and one buffer per thread: intake hashes thousands of small files a second
+        MessageDigest digest = DIGEST.get();
+        digest.reset();
+        byte[] buffer = BUFFER.get();
         try (in) {
             int n;
             while ((n = in.read(buffer)) > 0) {

@@ -79,11 +79,13 @@ final class DuckDbLoad {
         try {
             return runAll();
         } finally {
+            try (Statement s = c.createStatement()) {
+                s.execute("DELETE FROM chute_staged_files WHERE load_id = " + Sql.literal(batch.loadId()));
+            } catch (SQLException e) {
+                // scratch rows of a temporary table; they go with the connection
+            }
             if (sniffer != null) {
                 try {
-                    try (Statement s = sniffer.createStatement()) {
-                        s.execute("DELETE FROM _chute.staged_files WHERE load_id = " + Sql.literal(batch.loadId()));
-                    }
                     sniffer.close();
                 } catch (SQLException e) {
                     // read-only helper connection; nothing to keep
@@ -93,26 +95,22 @@ final class DuckDbLoad {
     }
 
     /**
-     * Writes the batch's files (staged path, key, checksum, size) to {@code _chute.staged_files}
-     * with DuckDB's appender, on the side connection before the load transaction starts: the
+     * Writes the batch's files (staged path, key, checksum, size) to the temporary table
+     * {@code chute_staged_files} with DuckDB's appender, before the load transaction starts: the
      * insert, the ledger and the failure bookkeeping then join that table instead of parsing long
-     * VALUES lists. The rows are scratch data, deleted when the load ends (and at every start).
+     * VALUES lists. A temporary table is private to the connection and not logged, so appending
+     * costs no disk write; the rows are deleted when the load ends.
      */
     private void registerFiles(List<LoadFile> files) {
-        try {
-            try (Statement s = sniffer().createStatement()) {
-                s.execute("DELETE FROM _chute.staged_files WHERE load_id = " + Sql.literal(batch.loadId()));
-            }
-            try (org.duckdb.DuckDBAppender appender = sniffer().createAppender("_chute", "staged_files")) {
-                for (LoadFile f : files) {
-                    appender.beginRow();
-                    appender.append(batch.loadId());
-                    appender.append(f.path().toString());
-                    appender.append(f.version().key());
-                    appender.append(f.version().checksum());
-                    appender.append(f.version().size());
-                    appender.endRow();
-                }
+        try (org.duckdb.DuckDBAppender appender = c.createAppender("temp", "main", "chute_staged_files")) {
+            for (LoadFile f : files) {
+                appender.beginRow();
+                appender.append(batch.loadId());
+                appender.append(f.path().toString());
+                appender.append(f.version().key());
+                appender.append(f.version().checksum());
+                appender.append(f.version().size());
+                appender.endRow();
             }
         } catch (SQLException e) {
             throw DuckDbWarehouse.unavailable("cannot register the files of load " + batch.loadId(), e);
@@ -120,7 +118,7 @@ final class DuckDbLoad {
     }
 
     private String stagedFiles() {
-        return "(SELECT path, object_key, checksum, bytes FROM _chute.staged_files WHERE load_id = " + Sql.literal(batch.loadId()) + ")";
+        return "(SELECT path, object_key, checksum, bytes FROM chute_staged_files WHERE load_id = " + Sql.literal(batch.loadId()) + ")";
     }
 
     private DuckDBConnection sniffer() throws SQLException {
@@ -240,6 +238,11 @@ final class DuckDbLoad {
             }
             if (files.size() > 1) {
                 // the error names no file: split the batch and try the halves on their own
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException ignored) {
+                    // the halves report the connection's trouble
+                }
                 int half = files.size() / 2;
                 for (List<LoadFile> part : List.of(files.subList(0, half), files.subList(half, files.size()))) {
                     LoadBatch sub = new LoadBatch(batch.loadId() + "-" + batch.files().indexOf(part.get(0)), table, spec, part);

@@ -108,9 +108,7 @@ public final class DuckDbWarehouse implements Warehouse {
                           attempts INTEGER NOT NULL, first_failed_at TIMESTAMPTZ NOT NULL, last_failed_at TIMESTAMPTZ NOT NULL,
                           resolved BOOLEAN NOT NULL DEFAULT false,
                           PRIMARY KEY (object_key, checksum))""");
-                s.execute("CREATE TABLE IF NOT EXISTS _chute.staged_files (load_id VARCHAR, path VARCHAR, object_key VARCHAR, checksum VARCHAR, bytes BIGINT)");
-                // scratch rows of loads that a crash interrupted
-                s.execute("DELETE FROM _chute.staged_files");
+                s.execute("CREATE TEMP TABLE chute_staged_files (load_id VARCHAR, path VARCHAR, object_key VARCHAR, checksum VARCHAR, bytes BIGINT)");
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS _chute.rejects (
                           table_name VARCHAR NOT NULL, object_key VARCHAR NOT NULL, load_id VARCHAR NOT NULL, line BIGINT,
