@@ -48,20 +48,6 @@ public final class Json {
         return root;
     }
 
-    /** One array of objects, column name to value: {@code chute query --format json}. */
-    public static ArrayNode queryRows(QueryResult result) {
-        ArrayNode rows = JsonNodeFactory.instance.arrayNode();
-        for (List<Object> row : result.rows()) {
-            ObjectNode o = rows.addObject();
-            for (int i = 0; i < row.size(); i++) {
-                ArrayNode holder = JsonNodeFactory.instance.arrayNode();
-                addValue(holder, row.get(i));
-                o.set(result.columns().get(i).name(), holder.get(0));
-            }
-        }
-        return rows;
-    }
-
     static void addValue(ArrayNode array, Object v) {
         switch (v) {
             case null -> array.addNull();

@@ -4,7 +4,6 @@ import dev.chute.duckdb.DuckDbWarehouse;
 import dev.chute.duckdb.DuckDbWarehouseFactory;
 import dev.chute.local.LocalObjectStore;
 import dev.chute.local.LocalWatchEventSource;
-import dev.chute.spi.ObjectRef;
 import dev.chute.spi.QueryResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,9 +79,5 @@ final class EmbeddedHome implements AutoCloseable {
         pipeline.close();
         warehouse.close();
         store.close();
-    }
-
-    static ObjectRef landingRef(String key) {
-        return ObjectRef.landing(key);
     }
 }

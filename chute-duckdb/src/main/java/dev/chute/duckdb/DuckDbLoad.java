@@ -41,8 +41,9 @@ import org.duckdb.DuckDBConnection;
  * <p>Types: a new table takes the types DuckDB's sniffer infers from a sample, and then every value
  * of every file must fit them, or the load falls back to inferring from every row of every file
  * ({@code sample_size=-1}), where a column is numeric only if all its values are. Zero-padded numbers
- * stay text (the sniffer never makes them numbers), and DOUBLE columns are guarded so that a value
- * with more significant digits than a DOUBLE keeps is never rounded.
+ * stay text (the sniffer never makes them numbers). DOUBLE columns are guarded so that a value
+ * with more significant digits than a DOUBLE keeps is never rounded, and TIMESTAMPTZ columns so
+ * that text which is not a timestamp fails instead of becoming NULL.
  */
 final class DuckDbLoad {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -153,10 +153,6 @@ public final class DuckDbWarehouse implements Warehouse {
         return unresolvedFailures;
     }
 
-    Path stageRoot() {
-        return stageRoot;
-    }
-
     DuckDBConnection connection() {
         return connection;
     }
