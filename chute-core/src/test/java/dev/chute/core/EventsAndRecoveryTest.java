@@ -106,7 +106,7 @@ class EventsAndRecoveryTest {
 
     @Test
     void fileThatChangesWhileBeingWrittenIsLoadedOnceComplete() throws Exception {
-        ChuteConfig cfg = ChuteConfig.parse("intake:\n  quiet_period: 300ms\n", "test");
+        ChuteConfig cfg = ChuteConfig.parse("intake:\n  quiet_period: 1s\n", "test");
         try (EmbeddedHome h = new EmbeddedHome(home, cfg)) {
             Path file = h.landing("grow/t/a.csv");
             Files.createDirectories(file.getParent());
