@@ -242,6 +242,10 @@ public final class Pipeline implements AutoCloseable {
         long next = eventsSinceListing >= BURST_EVENTS ? lastEventNanos + BURST_CALM_NANOS : nextReconcileNanos;
         long now = System.nanoTime();
         for (Candidate c : pending.values()) {
+            if (inFlight.contains(c.key) || archiving.contains(c.key)) {
+                // waits for its load or move: the load thread wakes us, the one-second cap covers the move
+                continue;
+            }
             long due = Math.max(c.notBeforeNanos, c.seenAtNanos + quietPeriod.toNanos());
             next = Math.min(next, due);
             if (next <= now) {
