@@ -56,7 +56,7 @@ final class UpCommand implements Callable<Integer> {
         HomeLock lock = acquired.get();
         String bindAddress = config.get(ChuteConfig.SERVER_BIND);
         Optional<String> token = Optional.ofNullable(System.getenv("CHUTE_TOKEN")).filter(t -> !t.isBlank());
-        boolean exposed = !isLoopback(bindAddress);
+        boolean exposed = !ChuteServer.isLoopback(bindAddress);
         if (exposed && token.isEmpty()) {
             byte[] random = new byte[24];
             new SecureRandom().nextBytes(random);
@@ -91,14 +91,6 @@ final class UpCommand implements Callable<Integer> {
         log.info("Chute {} is up: home {}, API {}, drop files into {}/<dataset>/<table>/", ChuteCommand.version(), home, url, home.resolve("landing"));
         stopped.await();
         return Main.OK;
-    }
-
-    private static boolean isLoopback(String bind) {
-        try {
-            return java.net.InetAddress.getByName(bind).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
     }
 
     private static String rootMessage(Throwable e) {

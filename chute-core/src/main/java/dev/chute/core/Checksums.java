@@ -43,8 +43,4 @@ public final class Checksums {
         }
         return ALGORITHM + ":" + HexFormat.of().formatHex(digest.digest());
     }
-
-    public static String of(byte[] content) {
-        return of(new java.io.ByteArrayInputStream(content), "bytes");
-    }
 }

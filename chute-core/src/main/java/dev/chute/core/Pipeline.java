@@ -216,7 +216,7 @@ public final class Pipeline implements AutoCloseable {
         drainEvents();
         drainCompleted();
         drainArchiveRetries();
-        List<Ready> ready = checkCandidates();
+        List<Candidate> ready = checkCandidates();
         if (!ready.isEmpty()) {
             admit(ready);
         }
@@ -320,8 +320,8 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** Stats dirty candidates and returns those that have been quiet long enough. */
-    private List<Ready> checkCandidates() {
-        List<Ready> ready = new ArrayList<>();
+    private List<Candidate> checkCandidates() {
+        List<Candidate> ready = new ArrayList<>();
         long now = System.nanoTime();
         Instant wallNow = Instant.now();
         for (Iterator<Candidate> it = pending.values().iterator(); it.hasNext(); ) {
@@ -360,7 +360,7 @@ public final class Pipeline implements AutoCloseable {
                     continue;
                 }
             }
-            ready.add(new Ready(c));
+            ready.add(c);
         }
         return ready;
     }
@@ -377,11 +377,10 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** Routes, checksums and dedups ready candidates, then adds them to their table's batch. */
-    private void admit(List<Ready> ready) {
+    private void admit(List<Candidate> ready) {
         // checksums are the costly part of intake (reading every file): computed on two threads
         List<java.util.concurrent.Future<Object>> prepared = new ArrayList<>();
-        for (Ready r : ready) {
-            Candidate c = r.candidate;
+        for (Candidate c : ready) {
             prepared.add(hasher.submit(() -> {
                 try {
                     Router.Route route = router.route(c.key);
@@ -405,7 +404,7 @@ public final class Pipeline implements AutoCloseable {
                 enqueue(items);
                 items = new ArrayList<>();
             }
-            Candidate c = ready.get(i).candidate;
+            Candidate c = ready.get(i);
             Object outcome;
             try {
                 outcome = prepared.get(i).get();
@@ -1071,9 +1070,6 @@ public final class Pipeline implements AutoCloseable {
         Candidate(String key) {
             this.key = key;
         }
-    }
-
-    private record Ready(Candidate candidate) {
     }
 
     private static final class Item {

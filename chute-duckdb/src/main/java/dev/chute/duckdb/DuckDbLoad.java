@@ -589,8 +589,12 @@ final class DuckDbLoad {
         if (isTimestampTz(type)) {
             return "coalesce(TRY_CAST(" + ref + " AS TIMESTAMPTZ), CASE WHEN " + ref + " IS NULL THEN NULL ELSE " + raise + " END)";
         }
-        String digits = "length(ltrim(regexp_replace(regexp_replace(" + ref + ", '[eE].*$', ''), '[^0-9]', '', 'g'), '0'))";
-        return "CASE WHEN length(" + ref + ") > 16 AND " + digits + " > 15 THEN " + raise + " ELSE CAST(" + ref + " AS DOUBLE) END";
+        return "CASE WHEN " + tooPreciseForDouble(ref) + " THEN " + raise + " ELSE CAST(" + ref + " AS DOUBLE) END";
+    }
+
+    /** SQL that is true when a numeric text has more than 15 significant digits (length first: cheap for short values). */
+    private static String tooPreciseForDouble(String ref) {
+        return "(length(" + ref + ") > 16 AND length(ltrim(regexp_replace(regexp_replace(" + ref + ", '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > 15)";
     }
 
     private void createTable(List<Column> columns) throws SQLException {
@@ -735,7 +739,7 @@ final class DuckDbLoad {
             String ref = Sql.ident(column.get());
             String type = DuckDbErrors.guardType(e).orElse(DOUBLE);
             String bad = isTimestampTz(type) ? "TRY_CAST(v AS TIMESTAMPTZ) IS NULL"
-                    : "TRY_CAST(v AS DOUBLE) IS NULL OR (length(v) > 16 AND length(ltrim(regexp_replace(regexp_replace(v, '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > 15)";
+                    : "TRY_CAST(v AS DOUBLE) IS NULL OR " + tooPreciseForDouble("v");
             String sql = "SELECT n FROM (SELECT row_number() OVER () AS n, " + ref + " AS v FROM " + reader(List.of(f), shape, textColumns)
                     + ") WHERE v IS NOT NULL AND (" + bad + ") LIMIT 1";
             try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {

@@ -77,7 +77,8 @@ public final class ChuteServer implements AutoCloseable {
         app.start(bind, port);
     }
 
-    static boolean isLoopback(String bind) {
+    /** Whether an address to bind to is a loopback address (an unknown name counts as exposed). */
+    public static boolean isLoopback(String bind) {
         try {
             return InetAddress.getByName(bind).isLoopbackAddress();
         } catch (UnknownHostException e) {
