@@ -366,9 +366,24 @@ public final class DuckDbWarehouse implements Warehouse {
     }
 
     @Override
+    public List<LedgerEntry> history(String key) {
+        return readList("SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms FROM _chute.ledger WHERE object_key = "
+                + Sql.literal(requireNonNull(key, "key is null")) + " ORDER BY committed_at DESC", DuckDbWarehouse::ledgerEntry);
+    }
+
+    @Override
+    public Optional<FailureRecord> failure(String key) {
+        return failures("object_key = " + Sql.literal(requireNonNull(key, "key is null")), 1).stream().findFirst();
+    }
+
+    @Override
     public List<FailureRecord> recentFailures(int limit) {
+        return failures("true", limit);
+    }
+
+    private List<FailureRecord> failures(String condition, int limit) {
         String sql = "SELECT object_key, checksum, table_name, kind, reason, line, column_name, value, expected, attempts, first_failed_at,"
-                + " last_failed_at FROM _chute.failures WHERE NOT resolved ORDER BY last_failed_at DESC LIMIT " + Math.max(0, limit);
+                + " last_failed_at FROM _chute.failures WHERE NOT resolved AND " + condition + " ORDER BY last_failed_at DESC LIMIT " + Math.max(0, limit);
         return readList(sql, rs -> {
             long line = rs.getLong(6);
             OptionalLong l = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(line);

@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,8 @@ class ChuteServerTest {
 
     private void start(String bind, Optional<String> token) {
         chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE);
-        server = new ChuteServer(chute, bind, 0, token);
+        ServerAuth auth = token.isPresent() ? new ServerAuth(true, List.of(), token) : ServerAuth.open();
+        server = new ChuteServer(chute, new ChuteServer.Settings(bind, 0, auth, 1 << 20, home.resolve(".chute/uploads")));
     }
 
     @AfterEach
@@ -122,6 +124,7 @@ class ChuteServerTest {
     @Test
     void exposedServerWithoutTokenDoesNotStart() {
         chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE);
-        assertThatThrownBy(() -> new ChuteServer(chute, "0.0.0.0", 0, Optional.empty())).hasMessageContaining("needs a token");
+        assertThatThrownBy(() -> new ChuteServer(chute, new ChuteServer.Settings("0.0.0.0", 0, ServerAuth.open(), 1 << 20, home.resolve("up"))))
+                .hasMessageContaining("needs authentication");
     }
 }

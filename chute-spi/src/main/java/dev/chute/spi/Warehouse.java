@@ -61,6 +61,12 @@ public interface Warehouse extends AutoCloseable {
     /** The most recent unresolved failures, newest first. */
     List<FailureRecord> recentFailures(int limit);
 
+    /** The ledger entries of one object key (every committed version), newest first. */
+    List<LedgerEntry> history(String key);
+
+    /** The unresolved failure of an object key's newest failed version, if any. */
+    Optional<FailureRecord> failure(String key);
+
     /** Loads (one per transaction), newest first, as the filter selects; undone loads included unless filtered out. */
     List<LoadSummary> loads(LoadSummary.Filter filter);
 
