@@ -8,9 +8,6 @@ import dev.chute.core.Chute;
 import dev.chute.core.ChuteConfig;
 import dev.chute.core.Json;
 import dev.chute.core.PipelineListener;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +23,6 @@ class ChuteServerTest {
     Path home;
     Chute chute;
     ChuteServer server;
-    final HttpClient http = HttpClient.newHttpClient();
 
     private void start(String bind, Optional<String> token) {
         chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE);
@@ -45,20 +41,11 @@ class ChuteServerTest {
     }
 
     private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new TestApi(server.port()).post(path, body, headers);
     }
 
     private HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET();
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new TestApi(server.port()).get(path, headers);
     }
 
     @Test
