@@ -81,7 +81,7 @@ final class UpCommand implements Callable<Integer> {
             throw new ChuteException(ErrorCode.CONFIGURATION, "cannot start the HTTP server on " + bindAddress + ":" + config.get(ChuteConfig.SERVER_PORT)
                     + ": " + rootMessage(e) + " (use --port to pick another port)", e);
         }
-        listeners.add(server.events());
+        listeners.add(server.listener());
         String host = bindAddress.contains(":") ? "[" + bindAddress + "]" : bindAddress;
         String url = "http://" + (bindAddress.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port();
         lock.advertise(url, authRequired ? adminSecret : Optional.empty());

@@ -40,8 +40,8 @@ class ConsoleApiTest {
         ChuteConfig config = ChuteConfig.parse(yaml, "test");
         PipelineListeners listeners = new PipelineListeners();
         chute = Chute.open(home, config, true, listeners);
-        server = new ChuteServer(chute, new ChuteServer.Settings("127.0.0.1", 0, ServerAuth.open(), maxUpload, home.resolve(".chute/uploads")));
-        listeners.add(server.events());
+        server = new ChuteServer(chute, ChuteServer.Settings.local(home, 0).withMaxUpload(maxUpload));
+        listeners.add(server.listener());
         chute.start();
         api = new TestApi(server.port());
     }
