@@ -139,14 +139,8 @@ public final class ChuteServer implements AutoCloseable {
         }
         this.dashboards = new DashboardStore(settings.dashboards());
         dashboards.installDefaults();
-        Router router = new Router(chute.config());
-        this.metrics = new ChuteMetrics(() -> chute.pipeline().map(Pipeline::backlog).orElse(0L), () -> chute.warehouse().tables(), key -> {
-            try {
-                return Optional.of(router.route(key).table());
-            } catch (ChuteException e) {
-                return Optional.empty();
-            }
-        });
+        this.metrics = new ChuteMetrics(() -> chute.pipeline().map(Pipeline::backlog).orElse(0L), () -> chute.warehouse().tables(),
+                new Router(chute.config())::tableOf);
         this.listener = new PipelineListeners(events, metrics, new PipelineListener() {
             @Override
             public void loaded(String key, TableId table, long rows, long bytes, long millis) {
