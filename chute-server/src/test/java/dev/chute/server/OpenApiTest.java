@@ -56,7 +56,7 @@ class OpenApiTest {
 
     private void start(ServerAuth auth) {
         chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE);
-        server = new ChuteServer(chute, new ChuteServer.Settings("127.0.0.1", 0, auth, 1 << 20, home.resolve(".chute/uploads")));
+        server = new ChuteServer(chute, new ChuteServer.Settings("127.0.0.1", 0, auth, 1 << 20, home.resolve(".chute/uploads"), home.resolve("dashboards")));
     }
 
     @AfterEach
