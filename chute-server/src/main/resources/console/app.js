@@ -107,7 +107,7 @@ function showLogin(message) {
   loginError.textContent = message || '';
   if (state.controller) state.controller.abort();
   mount(main);
-  loginForm.querySelector('input').focus();
+  loginForm.querySelector('input[name="token"]').focus();
 }
 
 function hideLogin() {

@@ -102,7 +102,8 @@ function cartesian(result, chart, {x, y, series}) {
     };
   }
   const type = chart === 'area' ? 'line' : chart;
-  const extra = chart === 'area' ? {areaStyle: {opacity: 0.25}, stack: series >= 0 ? 'total' : undefined} : {};
+  const extra = chart === 'area' ? {areaStyle: {opacity: 0.25}, stack: series >= 0 ? 'total' : undefined, connectNulls: true}
+    : chart === 'line' ? {connectNulls: true} : {};
   if (series >= 0) {
     const names = [];
     const byName = new Map();
@@ -132,7 +133,7 @@ function cartesian(result, chart, {x, y, series}) {
   return {
     points,
     option: {
-      xAxis: {type: 'category', data: categories, boundaryGap: type === 'bar', name: columns[x].name, nameLocation: 'middle', nameGap: 28},
+      xAxis: {type: 'category', data: categories, axisLabel: {hideOverlap: true}},
       yAxis: {type: 'value'},
       series: list,
     },
@@ -150,7 +151,7 @@ function pie(result, {x, y}) {
     points: data.length,
     option: {
       tooltip: {trigger: 'item'},
-      series: [{type: 'pie', radius: ['35%', '68%'], data, label: {formatter: '{b}: {d}%'}}],
+      series: [{type: 'pie', radius: ['30%', '70%'], top: 28, data, label: {position: 'inside', formatter: '{d}%', fontSize: 11, color: '#fff'}}],
     },
   };
 }
@@ -205,7 +206,7 @@ export function drawChart(el, result, spec) {
   instance.setOption({
     color: PALETTE,
     animationDuration: 300,
-    grid: {left: 56, right: 20, top: 36, bottom: 44, containLabel: false},
+    grid: {left: 12, right: 24, top: 40, bottom: 28, containLabel: true},
     tooltip: {trigger: chart === 'pie' || chart === 'scatter' ? 'item' : 'axis'},
     legend: {type: 'scroll', top: 0},
     ...option,

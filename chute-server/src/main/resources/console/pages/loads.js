@@ -109,7 +109,7 @@ export async function render(root, ctx) {
   const undo = async load => {
     const ok = await confirmAction('Undo load ' + load.loadId + '?',
       'This deletes the ' + fmtNumber(load.rows) + ' rows it added to ' + load.table + ' (from ' + fmtNumber(load.files) +
-      ' files). The files stay in the archive, so you can restore them later.', 'Undo load');
+      (Number(load.files) === 1 ? ' file' : ' files') + '). The files stay in the archive, so you can restore them later.', 'Undo load');
     if (!ok) return;
     try {
       const answer = await api.post('/api/loads/' + encodeURIComponent(load.loadId) + '/undo', {});

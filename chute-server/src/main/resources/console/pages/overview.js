@@ -10,7 +10,8 @@ const PART_LABELS = {intake: 'Intake', warehouse: 'Warehouse', store: 'Store'};
 
 function healthCards(health, backlog, tables) {
   const parts = Object.entries(health.parts || {});
-  const totalRows = tables.reduce((sum, t) => sum + Number(t.rows || 0), 0);
+  // row counts may be big integers sent as strings: add them exactly
+  const totalRows = tables.reduce((sum, t) => sum + (/^-?\d+$/.test(String(t.rows)) ? BigInt(t.rows) : 0n), 0n);
   const stale = tables.filter(t => t.stale).length;
   return h('div', {class: 'cards', 'data-testid': 'health-cards'},
     parts.map(([name, part]) => h('div', {class: 'stat ' + (part.ok ? 'ok' : 'bad'), 'data-testid': 'health-' + name, 'data-ok': String(Boolean(part.ok))},
@@ -24,7 +25,7 @@ function healthCards(health, backlog, tables) {
     h('div', {class: 'stat' + (stale > 0 ? ' warn' : ''), 'data-testid': 'tables-stat'},
       h('div', {class: 'stat-label'}, 'Tables'),
       h('div', {class: 'stat-value'}, fmtNumber(tables.length)),
-      h('div', {class: 'stat-detail muted'}, fmtNumber(totalRows) + ' rows' + (stale > 0 ? ' · ' + stale + ' stale' : ''))));
+      h('div', {class: 'stat-detail muted'}, fmtNumber(totalRows.toString()) + ' rows' + (stale > 0 ? ' · ' + stale + ' stale' : ''))));
 }
 
 function throughputChart(el, throughput) {
