@@ -3,7 +3,9 @@ package dev.chute.app;
 import dev.chute.core.Chute;
 import dev.chute.core.ChuteConfig;
 import dev.chute.core.PipelineListener;
+import dev.chute.core.PipelineListeners;
 import dev.chute.server.ChuteServer;
+import dev.chute.server.ServerAuth;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.LoadError;
@@ -55,27 +57,34 @@ final class UpCommand implements Callable<Integer> {
         }
         HomeLock lock = acquired.get();
         String bindAddress = config.get(ChuteConfig.SERVER_BIND);
-        Optional<String> token = Optional.ofNullable(System.getenv("CHUTE_TOKEN")).filter(t -> !t.isBlank());
         boolean exposed = !ChuteServer.isLoopback(bindAddress);
-        if (exposed && token.isEmpty()) {
+        boolean authRequired = exposed || config.get(ChuteConfig.SERVER_AUTH).equals("required");
+        Optional<String> adminSecret = Optional.ofNullable(System.getenv("CHUTE_TOKEN")).filter(t -> !t.isBlank());
+        if (authRequired && adminSecret.isEmpty()) {
+            // the local CLI reads this secret from .chute/server.json (mode 600); it is printed only when no token is configured
             byte[] random = new byte[24];
             new SecureRandom().nextBytes(random);
-            token = Optional.of(HexFormat.of().formatHex(random));
-            System.err.println("No CHUTE_TOKEN set and bound to " + bindAddress + ": generated admin token (shown once): " + token.get());
+            adminSecret = Optional.of(HexFormat.of().formatHex(random));
+            if (config.tokens().isEmpty()) {
+                System.err.println("No CHUTE_TOKEN or server.tokens set and authentication is required: generated admin token (shown once): " + adminSecret.get());
+            }
         }
-        Chute chute = Chute.open(home, config, true, new LoggingListener());
+        ServerAuth auth = authRequired ? new ServerAuth(true, config.tokens(), adminSecret) : ServerAuth.open();
+        PipelineListeners listeners = new PipelineListeners(new LoggingListener());
+        Chute chute = Chute.open(home, config, true, listeners);
         ChuteServer server;
         try {
-            server = new ChuteServer(chute, bindAddress, config.get(ChuteConfig.SERVER_PORT), exposed ? token : Optional.empty());
+            server = new ChuteServer(chute, ChuteServer.Settings.of(config, auth, home));
         } catch (RuntimeException e) {
             chute.close();
             lock.close();
             throw new ChuteException(ErrorCode.CONFIGURATION, "cannot start the HTTP server on " + bindAddress + ":" + config.get(ChuteConfig.SERVER_PORT)
                     + ": " + rootMessage(e) + " (use --port to pick another port)", e);
         }
+        listeners.add(server.events());
         String host = bindAddress.contains(":") ? "[" + bindAddress + "]" : bindAddress;
         String url = "http://" + (bindAddress.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port();
-        lock.advertise(url, exposed ? token : Optional.empty());
+        lock.advertise(url, authRequired ? adminSecret : Optional.empty());
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             log.info("stopping: finishing the batch in flight");

@@ -6,12 +6,17 @@ import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.EventSource;
+import dev.chute.spi.FailureRecord;
+import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LoadSummary;
 import dev.chute.spi.ObjectInfo;
 import dev.chute.spi.ObjectRef;
 import dev.chute.spi.ObjectStore;
 import dev.chute.spi.ObjectStoreFactory;
 import dev.chute.spi.QueryResult;
 import dev.chute.spi.TableId;
+import dev.chute.spi.ThroughputBucket;
+import dev.chute.spi.UndoResult;
 import dev.chute.spi.Warehouse;
 import dev.chute.spi.WarehouseFactory;
 import java.nio.file.Path;
@@ -23,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * One Chute instance on one home: the store, the warehouse and (for {@code chute up}) the running
@@ -176,6 +182,82 @@ public final class Chute implements AutoCloseable {
             }
         }
         return moved;
+    }
+
+    /** Undoes a committed load: see {@link Warehouse#undo}. Its files stay in the archive until {@link #restore}d. */
+    public UndoResult undo(String loadId) {
+        return warehouse.undo(loadId);
+    }
+
+    /** What {@link #restore} did: keys moved back to landing, and keys whose archived object was not found. */
+    public record Restored(List<String> restored, List<String> missing) {
+        public Restored {
+            restored = List.copyOf(restored);
+            missing = List.copyOf(missing);
+        }
+    }
+
+    /**
+     * Moves the archived objects of an undone load back to landing, where they load again. An
+     * archived object is taken only if it still has the size the ledger recorded (the archive keeps
+     * a key's other versions beside it under a versioned name); a key that is in landing already is
+     * left alone and reported missing.
+     */
+    public Restored restore(String loadId) {
+        LoadSummary load = warehouse.load(loadId).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "no load with id '" + loadId + "'"));
+        if (!load.undone()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "load " + loadId + " is committed; undo it before restoring its files");
+        }
+        List<String> restored = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (LedgerEntry entry : warehouse.loadEntries(loadId)) {
+            Optional<ObjectInfo> archived = Stream.of(entry.key(), Pipeline.versionedKey(entry.key(), entry.version().shortId()))
+                    .map(k -> store.stat(new ObjectRef(ObjectRef.Area.ARCHIVE, k)))
+                    .flatMap(Optional::stream)
+                    .filter(info -> info.size() == entry.bytes())
+                    .findFirst();
+            if (archived.isPresent() && store.move(archived.get(), ObjectRef.Area.LANDING, entry.key())) {
+                restored.add(entry.key());
+            } else {
+                missing.add(entry.key());
+            }
+        }
+        return new Restored(restored, missing);
+    }
+
+    /** Where one landing key is in its life: waiting in landing, loaded, failed, or unknown. */
+    public record FileStatus(String key, String state, Optional<LedgerEntry> load, Optional<FailureRecord> failure) {
+        public FileStatus {
+            requireNonNull(key, "key is null");
+            requireNonNull(state, "state is null");
+            requireNonNull(load, "load is null");
+            requireNonNull(failure, "failure is null");
+        }
+    }
+
+    public FileStatus fileStatus(String key) {
+        Optional<LedgerEntry> loaded = warehouse.history(key).stream().findFirst();
+        Optional<FailureRecord> failure = warehouse.failure(key);
+        Optional<ObjectInfo> landing = store.stat(new ObjectRef(ObjectRef.Area.LANDING, key));
+        Optional<ObjectInfo> failed = store.stat(new ObjectRef(ObjectRef.Area.FAILED, key));
+        String state;
+        if (landing.isPresent()) {
+            // loaded and waiting for its archive step, or a newer version still to load
+            boolean committedAfterWrite = loaded.isPresent() && !loaded.get().committedAt().isBefore(landing.get().lastModified());
+            state = committedAfterWrite ? "loaded" : "landing";
+        } else if (failed.isPresent() && failure.isPresent()) {
+            state = "failed";
+        } else if (loaded.isPresent()) {
+            state = "loaded";
+        } else {
+            state = "unknown";
+        }
+        return new FileStatus(key, state, loaded, failure);
+    }
+
+    /** Per minute files, rows and bytes committed since {@code since}. */
+    public List<ThroughputBucket> throughput(Instant since) {
+        return warehouse.throughput(since);
     }
 
     @Override

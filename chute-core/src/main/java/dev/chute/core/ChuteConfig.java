@@ -54,6 +54,12 @@ public final class ChuteConfig {
             "Address the HTTP server binds to (--bind overrides).");
     public static final ConfigKey<Integer> SERVER_PORT = ConfigKey.integer("server.port", 8080, 0, 65535,
             "Port of the HTTP server; 0 picks a free one (--port overrides).");
+    public static final ConfigKey<String> SERVER_AUTH = ConfigKey.oneOf("server.auth", "auto", List.of("auto", "required"),
+            "auto: a bearer token is required when bound to a non-loopback address; required: always.");
+    public static final ConfigKey<Long> SERVER_MAX_UPLOAD = ConfigKey.bytes("server.max_upload", "1GB",
+            "Largest request body the server accepts (an upload of several files counts as one request).");
+    public static final ConfigKey<String> NOTIFY_WEBHOOK_URL = ConfigKey.string("notify.webhook_url", "",
+            "Webhook (Slack-compatible JSON {\"text\": ...}) called when a file fails and when a table is stale; empty: off.");
     public static final ConfigKey<Integer> QUERY_MAX_ROWS = ConfigKey.integer("query.max_rows", 10_000, 1, 10_000_000,
             "Rows returned by one read-only query at most; the answer says when it was truncated.");
     public static final ConfigKey<Duration> QUERY_TIMEOUT = ConfigKey.duration("query.timeout", "30s",
@@ -78,15 +84,19 @@ public final class ChuteConfig {
             "Rows per file that may be set aside in _chute.rejects (with file and line) before the file fails.");
     public static final ConfigKey<Boolean> TABLE_LINEAGE = ConfigKey.bool("tables.*.lineage", true,
             "Add the lineage columns _chute_source, _chute_load_id, _chute_loaded_at to the table.");
+    public static final ConfigKey<Duration> TABLE_FRESHNESS = ConfigKey.duration("tables.*.freshness", "0",
+            "The table is stale (console, webhook) when its last load is older than this; 0: never stale.");
 
     public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, RECONCILE_INTERVAL,
             BATCH_MAX_FILES, BATCH_MAX_BYTES, BATCH_MAX_WAIT, RETRY_INITIAL, RETRY_MAX, ARCHIVE_RETENTION, SERVER_BIND,
-            SERVER_PORT, QUERY_MAX_ROWS, QUERY_TIMEOUT);
+            SERVER_PORT, SERVER_AUTH, SERVER_MAX_UPLOAD, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT);
     public static final List<ConfigKey<?>> TABLE_KEYS = List.of(TABLE_FORMAT, TABLE_DELIMITER, TABLE_QUOTE, TABLE_HEADER,
-            TABLE_ENCODING, TABLE_ON_OVERWRITE, TABLE_ON_TYPE_CONFLICT, TABLE_MAX_BAD_ROWS, TABLE_LINEAGE);
+            TABLE_ENCODING, TABLE_ON_OVERWRITE, TABLE_ON_TYPE_CONFLICT, TABLE_MAX_BAD_ROWS, TABLE_LINEAGE,
+            TABLE_FRESHNESS);
 
     private static final List<String> SECTIONS = List.of("store", "warehouse", "intake", "batch", "retry", "archive",
-            "server", "query", "tables", "routes");
+            "server", "notify", "query", "tables", "routes");
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern COLUMN_TYPE = Pattern.compile("[A-Za-z][A-Za-z0-9 _(),]*");
 
     private final Map<String, String> scalars;
@@ -94,18 +104,22 @@ public final class ChuteConfig {
     private final Map<String, String> warehouseSettings;
     private final Map<TableId, TableSpec> tables;
     private final List<Route> routes;
+    private final Map<TableId, Duration> freshness;
+    private final List<ApiToken> tokens;
 
     private ChuteConfig(Map<String, String> scalars, Map<String, String> storeSettings, Map<String, String> warehouseSettings,
-                        Map<TableId, TableSpec> tables, List<Route> routes) {
+                        Map<TableId, TableSpec> tables, List<Route> routes, Map<TableId, Duration> freshness, List<ApiToken> tokens) {
         this.scalars = Map.copyOf(scalars);
         this.storeSettings = Map.copyOf(storeSettings);
         this.warehouseSettings = Map.copyOf(warehouseSettings);
         this.tables = Map.copyOf(tables);
         this.routes = List.copyOf(routes);
+        this.freshness = Map.copyOf(freshness);
+        this.tokens = List.copyOf(tokens);
     }
 
     public static ChuteConfig defaults() {
-        return new ChuteConfig(Map.of(), Map.of(), Map.of(), Map.of(), List.of());
+        return new ChuteConfig(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), List.of());
     }
 
     /** Reads a YAML file; a missing file yields the defaults. */
@@ -139,6 +153,8 @@ public final class ChuteConfig {
         Map<String, String> warehouse = new LinkedHashMap<>();
         Map<TableId, TableSpec> tables = new LinkedHashMap<>();
         List<Route> routes = new ArrayList<>();
+        Map<TableId, Duration> freshness = new LinkedHashMap<>();
+        List<ApiToken> tokens = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> section = it.next();
             String name = section.getKey();
@@ -149,6 +165,10 @@ public final class ChuteConfig {
                     value.fields().forEachRemaining(e -> {
                         TableId id = parseTable("tables." + e.getKey(), e.getKey());
                         tables.put(id, tableSpec("tables." + e.getKey(), e.getValue()));
+                        JsonNode fresh = e.getValue().get("freshness");
+                        if (fresh != null && !TABLE_FRESHNESS.parse(fresh.asText()).isZero()) {
+                            freshness.put(id, TABLE_FRESHNESS.parse(fresh.asText()));
+                        }
                     });
                 }
                 case "routes" -> {
@@ -181,6 +201,10 @@ public final class ChuteConfig {
                     requireObject(name, value);
                     value.fields().forEachRemaining(e -> {
                         String key = name + "." + e.getKey();
+                        if (key.equals("server.tokens")) {
+                            tokens.addAll(tokens(e.getValue()));
+                            return;
+                        }
                         ConfigKey<?> declared = KEYS.stream().filter(k -> k.name().equals(key)).findFirst()
                                 .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + key + "' in " + origin
                                         + "; known keys of '" + name + "': " + String.join(", ", KEYS.stream().map(ConfigKey::name)
@@ -192,7 +216,38 @@ public final class ChuteConfig {
                 }
             }
         }
-        return new ChuteConfig(scalars, store, warehouse, tables, routes);
+        return new ChuteConfig(scalars, store, warehouse, tables, routes, freshness, tokens);
+    }
+
+    private static List<ApiToken> tokens(JsonNode list) {
+        if (!list.isArray()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'server.tokens' must be a list of {name, role, sha256}, found " + list.getNodeType());
+        }
+        List<ApiToken> out = new ArrayList<>();
+        int i = 0;
+        for (JsonNode t : list) {
+            String where = "server.tokens[" + i++ + "]";
+            requireObject(where, t);
+            t.fieldNames().forEachRemaining(f -> {
+                if (!List.of("name", "role", "sha256").contains(f)) {
+                    throw new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + where + "." + f + "'; expected name, role, sha256");
+                }
+            });
+            String name = t.path("name").asText("");
+            String role = t.path("role").asText("");
+            String hash = t.path("sha256").asText("").toLowerCase(Locale.ROOT);
+            if (name.isBlank()) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".name' is missing; give each token a name");
+            }
+            ApiToken.Role parsed = ApiToken.Role.parse(role).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
+                    "configuration key '" + where + ".role' has value '" + role + "'; expected viewer, uploader or admin"));
+            if (!SHA256_HEX.matcher(hash).matches()) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".sha256' has value '" + hash
+                        + "'; expected the 64 hex digits of the token's SHA-256 (`chute token` prints them)");
+            }
+            out.add(new ApiToken(name, parsed, hash));
+        }
+        return out;
     }
 
     private static void requireObject(String name, JsonNode value) {
@@ -301,7 +356,7 @@ public final class ChuteConfig {
         key.parse(value);
         Map<String, String> copy = new LinkedHashMap<>(scalars);
         copy.put(key.name(), value);
-        return new ChuteConfig(copy, storeSettings, warehouseSettings, tables, routes);
+        return new ChuteConfig(copy, storeSettings, warehouseSettings, tables, routes, freshness, tokens);
     }
 
     /** The {@code store:} section, for the store connector. */
@@ -320,6 +375,16 @@ public final class ChuteConfig {
 
     public List<Route> routes() {
         return routes;
+    }
+
+    /** Tables with a configured freshness ({@code tables.<name>.freshness} other than 0). */
+    public Map<TableId, Duration> freshness() {
+        return freshness;
+    }
+
+    /** API tokens declared in {@code server.tokens}, as hashes. */
+    public List<ApiToken> tokens() {
+        return tokens;
     }
 
     public TableSpec tableSpec(TableId table) {

@@ -104,8 +104,9 @@ class ChuteConfigTest {
         String text = Files.readString(doc);
         for (ConfigKey<?> key : concat(ChuteConfig.KEYS, ChuteConfig.TABLE_KEYS)) {
             String name = key.name().startsWith("tables.*.") ? key.name().substring("tables.*.".length()) : key.name();
+            String shown = key.defaultText().isEmpty() ? "(empty)" : "`" + key.defaultText() + "`";
             assertThat(text).as(key.name())
-                    .containsPattern("\\| `" + Pattern.quote(name) + "` \\|[^\\n]*`" + Pattern.quote(key.defaultText()) + "`");
+                    .containsPattern("\\| `" + Pattern.quote(name) + "` \\|[^\\n]*" + Pattern.quote(shown));
         }
     }
 

@@ -156,6 +156,11 @@ class EventsAndRecoveryTest {
         }
 
         @Override
+        public long write(ObjectRef ref, InputStream content, long maxBytes) {
+            return delegate.write(ref, content, maxBytes);
+        }
+
+        @Override
         public void put(ObjectRef ref, byte[] content) {
             delegate.put(ref, content);
         }

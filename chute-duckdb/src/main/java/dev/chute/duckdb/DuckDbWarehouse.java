@@ -3,16 +3,23 @@ package dev.chute.duckdb;
 import static java.util.Objects.requireNonNull;
 
 import dev.chute.spi.ChuteException;
+import dev.chute.spi.ColumnProfile;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.FailureRecord;
 import dev.chute.spi.FileOutcome;
 import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LineageSource;
 import dev.chute.spi.LoadBatch;
 import dev.chute.spi.LoadError;
+import dev.chute.spi.LoadSummary;
 import dev.chute.spi.ObjectVersion;
 import dev.chute.spi.QueryResult;
+import dev.chute.spi.TableDetail;
 import dev.chute.spi.TableId;
+import dev.chute.spi.TableSpec;
 import dev.chute.spi.TableSummary;
+import dev.chute.spi.ThroughputBucket;
+import dev.chute.spi.UndoResult;
 import dev.chute.spi.Warehouse;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -108,6 +115,11 @@ public final class DuckDbWarehouse implements Warehouse {
                           attempts INTEGER NOT NULL, first_failed_at TIMESTAMPTZ NOT NULL, last_failed_at TIMESTAMPTZ NOT NULL,
                           resolved BOOLEAN NOT NULL DEFAULT false,
                           PRIMARY KEY (object_key, checksum))""");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS _chute.undone (
+                          object_key VARCHAR NOT NULL, checksum VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+                          load_id VARCHAR NOT NULL, rows BIGINT NOT NULL, bytes BIGINT NOT NULL,
+                          committed_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, undone_at TIMESTAMPTZ NOT NULL)""");
                 s.execute("CREATE TEMP TABLE chute_staged_files (load_id VARCHAR, path VARCHAR, object_key VARCHAR, checksum VARCHAR, bytes BIGINT)");
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS _chute.rejects (
@@ -354,9 +366,24 @@ public final class DuckDbWarehouse implements Warehouse {
     }
 
     @Override
+    public List<LedgerEntry> history(String key) {
+        return readList("SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms FROM _chute.ledger WHERE object_key = "
+                + Sql.literal(requireNonNull(key, "key is null")) + " ORDER BY committed_at DESC", DuckDbWarehouse::ledgerEntry);
+    }
+
+    @Override
+    public Optional<FailureRecord> failure(String key) {
+        return failures("object_key = " + Sql.literal(requireNonNull(key, "key is null")), 1).stream().findFirst();
+    }
+
+    @Override
     public List<FailureRecord> recentFailures(int limit) {
+        return failures("true", limit);
+    }
+
+    private List<FailureRecord> failures(String condition, int limit) {
         String sql = "SELECT object_key, checksum, table_name, kind, reason, line, column_name, value, expected, attempts, first_failed_at,"
-                + " last_failed_at FROM _chute.failures WHERE NOT resolved ORDER BY last_failed_at DESC LIMIT " + Math.max(0, limit);
+                + " last_failed_at FROM _chute.failures WHERE NOT resolved AND " + condition + " ORDER BY last_failed_at DESC LIMIT " + Math.max(0, limit);
         return readList(sql, rs -> {
             long line = rs.getLong(6);
             OptionalLong l = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(line);
@@ -365,6 +392,185 @@ public final class DuckDbWarehouse implements Warehouse {
             return new FailureRecord(rs.getString(1), rs.getString(2), Optional.ofNullable(rs.getString(3)).map(TableId::parse), error,
                     rs.getInt(10), rs.getObject(11, OffsetDateTime.class).toInstant(), rs.getObject(12, OffsetDateTime.class).toInstant());
         });
+    }
+
+    private static final String LOADS = """
+            SELECT load_id, table_name, count(*) AS files, sum(rows) AS rows, sum(bytes) AS bytes, min(committed_at) AS committed_at,
+                   max(duration_ms) AS duration_ms, CAST(NULL AS TIMESTAMPTZ) AS undone_at
+            FROM _chute.ledger GROUP BY load_id, table_name
+            UNION ALL
+            SELECT load_id, table_name, count(*), sum(rows), sum(bytes), min(committed_at), max(duration_ms), max(undone_at)
+            FROM _chute.undone GROUP BY load_id, table_name""";
+
+    @Override
+    public List<LoadSummary> loads(LoadSummary.Filter filter) {
+        List<String> where = new ArrayList<>();
+        filter.table().ifPresent(t -> where.add("table_name = " + Sql.literal(t.toString())));
+        filter.undone().ifPresent(u -> where.add(u ? "undone_at IS NOT NULL" : "undone_at IS NULL"));
+        filter.since().ifPresent(t -> where.add("committed_at >= " + timestamp(t)));
+        filter.until().ifPresent(t -> where.add("committed_at < " + timestamp(t)));
+        String sql = "SELECT * FROM (" + LOADS + ")" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " ORDER BY committed_at DESC, load_id LIMIT " + filter.limit();
+        return readList(sql, DuckDbWarehouse::loadSummary);
+    }
+
+    @Override
+    public Optional<LoadSummary> load(String loadId) {
+        requireNonNull(loadId, "loadId is null");
+        return readList("SELECT * FROM (" + LOADS + ") WHERE load_id = " + Sql.literal(loadId), DuckDbWarehouse::loadSummary)
+                .stream().findFirst();
+    }
+
+    private static LoadSummary loadSummary(ResultSet rs) throws SQLException {
+        return new LoadSummary(rs.getString(1), TableId.parse(rs.getString(2)), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                rs.getObject(6, OffsetDateTime.class).toInstant(), rs.getLong(7),
+                Optional.ofNullable(rs.getObject(8, OffsetDateTime.class)).map(OffsetDateTime::toInstant));
+    }
+
+    private static String timestamp(Instant t) {
+        return "TIMESTAMPTZ " + Sql.literal(t.toString());
+    }
+
+    @Override
+    public List<LedgerEntry> loadEntries(String loadId) {
+        String columns = "object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms";
+        String id = Sql.literal(requireNonNull(loadId, "loadId is null"));
+        return readList("SELECT " + columns + " FROM _chute.ledger WHERE load_id = " + id + " UNION ALL SELECT " + columns
+                + " FROM _chute.undone WHERE load_id = " + id + " ORDER BY object_key", DuckDbWarehouse::ledgerEntry);
+    }
+
+    @Override
+    public UndoResult undo(String loadId) {
+        requireNonNull(loadId, "loadId is null");
+        if (readOnly) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "the warehouse " + file + " was opened read-only; undo needs a writable one");
+        }
+        synchronized (writeLock) {
+            LoadSummary load = load(loadId).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "no load with id '" + loadId + "'"));
+            if (load.undone()) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "load " + loadId + " was already undone at " + load.undoneAt().get());
+            }
+            TableId table = load.table();
+            boolean lineage = describe(table).map(TableDetail::lineage).orElse(false);
+            if (!lineage) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "load " + loadId + " into " + table
+                        + " cannot be undone: the table has no lineage column " + TableSpec.LOAD_ID_COLUMN + " (tables.<name>.lineage is false or the table is gone)");
+            }
+            List<LedgerEntry> entries = loadEntries(loadId);
+            String id = Sql.literal(loadId);
+            try (Statement s = connection.createStatement()) {
+                connection.setAutoCommit(false);
+                try {
+                    long deleted = s.executeUpdate("DELETE FROM " + Sql.ident(table.dataset()) + "." + Sql.ident(table.table())
+                            + " WHERE " + Sql.ident(TableSpec.LOAD_ID_COLUMN) + " = " + id);
+                    s.execute("INSERT INTO _chute.undone SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms, now()"
+                            + " FROM _chute.ledger WHERE load_id = " + id);
+                    s.execute("DELETE FROM _chute.ledger WHERE load_id = " + id);
+                    connection.commit();
+                    return new UndoResult(loadId, table, deleted, entries);
+                } catch (SQLException e) {
+                    connection.rollback();
+                    throw unavailable("cannot undo load " + loadId, e);
+                } finally {
+                    connection.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                throw unavailable("cannot undo load " + loadId, e);
+            }
+        }
+    }
+
+    @Override
+    public List<ThroughputBucket> throughput(Instant since) {
+        String sql = "SELECT date_trunc('minute', committed_at) AS minute, count(*), sum(rows), sum(bytes) FROM _chute.ledger WHERE committed_at >= "
+                + timestamp(since) + " GROUP BY minute ORDER BY minute";
+        return readList(sql, rs -> new ThroughputBucket(rs.getObject(1, OffsetDateTime.class).toInstant(), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
+    }
+
+    @Override
+    public Optional<TableDetail> describe(TableId table) {
+        requireNonNull(table, "table is null");
+        List<QueryResult.Column> columns = readList("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+                + Sql.literal(table.dataset()) + " AND table_name = " + Sql.literal(table.table()) + " ORDER BY ordinal_position",
+                rs -> new QueryResult.Column(rs.getString(1), rs.getString(2)));
+        if (columns.isEmpty()) {
+            return Optional.empty();
+        }
+        long rows = readList("SELECT count(*) FROM " + qualified(table), rs -> rs.getLong(1)).getFirst();
+        boolean lineage = columns.stream().anyMatch(c -> c.name().equals(TableSpec.LOAD_ID_COLUMN))
+                && columns.stream().anyMatch(c -> c.name().equals(TableSpec.SOURCE_COLUMN));
+        return Optional.of(new TableDetail(table, columns, rows, lineage));
+    }
+
+    @Override
+    public QueryResult sample(TableId table, int limit, Duration timeout) {
+        requireTable(table);
+        return trustedQuery("SELECT * FROM " + qualified(table) + " LIMIT " + Math.max(0, limit), limit, timeout);
+    }
+
+    @Override
+    public List<ColumnProfile> profile(TableId table, Duration timeout) {
+        TableDetail detail = requireTable(table);
+        if (detail.columns().isEmpty()) {
+            return List.of();
+        }
+        List<String> parts = new ArrayList<>();
+        for (QueryResult.Column c : detail.columns()) {
+            String col = Sql.ident(c.name());
+            parts.add("count(*) - count(" + col + ")");
+            parts.add("approx_count_distinct(" + col + ")");
+            parts.add("CAST(min(" + col + ") AS VARCHAR)");
+            parts.add("CAST(max(" + col + ") AS VARCHAR)");
+        }
+        QueryResult r = trustedQuery("SELECT " + String.join(", ", parts) + " FROM " + qualified(table), 1, timeout);
+        List<Object> row = r.rows().getFirst();
+        List<ColumnProfile> out = new ArrayList<>();
+        for (int i = 0; i < detail.columns().size(); i++) {
+            QueryResult.Column c = detail.columns().get(i);
+            out.add(new ColumnProfile(c.name(), c.type(), ((Number) row.get(4 * i)).longValue(), ((Number) row.get(4 * i + 1)).longValue(),
+                    Optional.ofNullable((String) row.get(4 * i + 2)), Optional.ofNullable((String) row.get(4 * i + 3))));
+        }
+        return out;
+    }
+
+    @Override
+    public List<LineageSource> lineage(TableId table, int limit) {
+        if (!requireTable(table).lineage()) {
+            return List.of();
+        }
+        String sql = "SELECT " + Sql.ident(TableSpec.SOURCE_COLUMN) + ", " + Sql.ident(TableSpec.LOAD_ID_COLUMN) + ", count(*), max("
+                + Sql.ident(TableSpec.LOADED_AT_COLUMN) + ") AS loaded_at FROM " + qualified(table) + " GROUP BY ALL ORDER BY loaded_at DESC, 1 LIMIT "
+                + Math.max(0, limit);
+        return readList(sql, rs -> new LineageSource(rs.getString(1), rs.getString(2), rs.getLong(3),
+                rs.getObject(4, OffsetDateTime.class).toInstant()));
+    }
+
+    private TableDetail requireTable(TableId table) {
+        return describe(table).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "table " + table + " does not exist"));
+    }
+
+    private static String qualified(TableId table) {
+        return Sql.ident(table.dataset()) + "." + Sql.ident(table.table());
+    }
+
+    /** A query Chute builds itself from quoted names: it skips the guard for user SQL but keeps the time limit. */
+    private QueryResult trustedQuery(String sql, int maxRows, Duration timeout) {
+        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate(); Statement s = c.createStatement()) {
+            ScheduledFuture<?> cancel = timer.schedule(() -> {
+                try {
+                    s.cancel();
+                } catch (SQLException e) {
+                    // the statement finished meanwhile
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            try (ResultSet rs = s.executeQuery(sql)) {
+                return read(rs, maxRows);
+            } finally {
+                cancel.cancel(false);
+            }
+        } catch (SQLException e) {
+            throw unavailable("cannot read " + sql, e);
+        }
     }
 
     private interface RowReader<T> {

@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chute.spi.ChuteException;
+import dev.chute.spi.ColumnProfile;
+import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LineageSource;
+import dev.chute.spi.LoadSummary;
+import dev.chute.spi.TableDetail;
+import dev.chute.spi.ThroughputBucket;
+import dev.chute.spi.UndoResult;
 import dev.chute.spi.FileFormat;
 import dev.chute.spi.FileOutcome;
 import dev.chute.spi.LoadBatch;
@@ -20,6 +27,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,11 +55,70 @@ class DuckDbWarehouseTest {
     }
 
     private List<FileOutcome> load(String table, String key, String content) throws Exception {
+        return loadAs("L" + System.nanoTime(), table, key, content);
+    }
+
+    private List<FileOutcome> loadAs(String loadId, String table, String key, String content) throws Exception {
         Path file = stage.resolve(key.replace('/', '_') + ".csv");
         Files.writeString(file, content);
         LoadFile f = new LoadFile(new ObjectVersion(key, "sha256:" + Integer.toHexString(content.hashCode()), content.length()), file,
                 new FileFormat(FileFormat.Kind.CSV, FileFormat.Compression.NONE));
-        return warehouse.load(new LoadBatch("L" + System.nanoTime(), TableId.parse(table), TableSpec.defaults(), List.of(f)), x -> true);
+        return warehouse.load(new LoadBatch(loadId, TableId.parse(table), TableSpec.defaults(), List.of(f)), x -> true);
+    }
+
+    @Test
+    void undoDeletesTheLoadsRowsAndLetsTheSameVersionLoadAgain() throws Exception {
+        loadAs("L1", "s.t", "s/t/a.csv", "id,name\n1,a\n2,b\n");
+        loadAs("L2", "s.t", "s/t/b.csv", "id,name\n3,c\n");
+        UndoResult undone = warehouse.undo("L1");
+        assertThat(undone.rowsDeleted()).isEqualTo(2);
+        assertThat(undone.entries()).extracting(LedgerEntry::key).containsExactly("s/t/a.csv");
+        assertThat(warehouse.query("SELECT list(id ORDER BY id) FROM s.t", 1, LIMIT).rows().get(0).get(0)).isEqualTo("[3]");
+        assertThat(warehouse.load("L1").orElseThrow().undone()).isTrue();
+        assertThat(warehouse.loads(new LoadSummary.Filter(Optional.empty(), Optional.of(false), Optional.empty(), Optional.empty(), 10)))
+                .extracting(LoadSummary::loadId).containsExactly("L2");
+        assertThat(warehouse.loadEntries("L1")).extracting(LedgerEntry::rows).containsExactly(2L);
+        assertThatThrownBy(() -> warehouse.undo("L1")).isInstanceOf(ChuteException.class).hasMessageContaining("already undone");
+        assertThatThrownBy(() -> warehouse.undo("nope")).isInstanceOf(ChuteException.class).hasMessageContaining("no load with id 'nope'");
+
+        List<FileOutcome> again = loadAs("L3", "s.t", "s/t/a.csv", "id,name\n1,a\n2,b\n");
+        assertThat(again).extracting(FileOutcome::status).containsExactly(FileOutcome.Status.COMMITTED);
+        assertThat(warehouse.query("SELECT count(*) FROM s.t", 1, LIMIT).rows().get(0).get(0)).isEqualTo(3L);
+        assertThat(warehouse.loads(LoadSummary.Filter.recent(10))).extracting(LoadSummary::loadId).containsExactlyInAnyOrder("L1", "L2", "L3");
+    }
+
+    @Test
+    void loadsAreFilteredByTableAndTime() throws Exception {
+        loadAs("A", "s.one", "s/one/a.csv", "x\n1\n");
+        loadAs("B", "s.two", "s/two/b.csv", "x\n1\n2\n");
+        assertThat(warehouse.loads(new LoadSummary.Filter(Optional.of(TableId.parse("s.two")), Optional.empty(), Optional.empty(), Optional.empty(), 10)))
+                .singleElement().satisfies(l -> {
+                    assertThat(l.loadId()).isEqualTo("B");
+                    assertThat(l.rows()).isEqualTo(2);
+                    assertThat(l.files()).isEqualTo(1);
+                });
+        Instant future = Instant.now().plusSeconds(3600);
+        assertThat(warehouse.loads(new LoadSummary.Filter(Optional.empty(), Optional.empty(), Optional.of(future), Optional.empty(), 10))).isEmpty();
+        assertThat(warehouse.throughput(Instant.now().minusSeconds(3600))).extracting(ThroughputBucket::files).containsExactly(2L);
+    }
+
+    @Test
+    void tablesAreDescribedProfiledAndTracedToTheirSources() throws Exception {
+        loadAs("L1", "s.t", "s/t/a.csv", "id,name\n1,a\n2,\n");
+        loadAs("L2", "s.t", "s/t/b.csv", "id,name\n3,c\n");
+        TableDetail detail = warehouse.describe(TableId.parse("s.t")).orElseThrow();
+        assertThat(detail.rowCount()).isEqualTo(3);
+        assertThat(detail.lineage()).isTrue();
+        assertThat(detail.columns()).extracting(QueryResult.Column::name).startsWith("id", "name").contains(TableSpec.SOURCE_COLUMN);
+        assertThat(warehouse.describe(TableId.parse("s.none"))).isEmpty();
+        assertThat(warehouse.sample(TableId.parse("s.t"), 2, LIMIT).rows()).hasSize(2);
+        ColumnProfile name = warehouse.profile(TableId.parse("s.t"), LIMIT).stream().filter(p -> p.name().equals("name")).findFirst().orElseThrow();
+        assertThat(name.nulls()).isEqualTo(1);
+        assertThat(name.distinct()).isEqualTo(2);
+        assertThat(name.min()).contains("a");
+        assertThat(name.max()).contains("c");
+        assertThat(warehouse.lineage(TableId.parse("s.t"), 10)).extracting(LineageSource::key, LineageSource::rows)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("s/t/a.csv", 2L), org.assertj.core.groups.Tuple.tuple("s/t/b.csv", 1L));
     }
 
     @ParameterizedTest

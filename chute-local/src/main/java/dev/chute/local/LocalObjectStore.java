@@ -9,7 +9,7 @@ import dev.chute.spi.ObjectRef;
 import dev.chute.spi.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
@@ -19,6 +19,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.EnumMap;
 import java.util.Map;
@@ -213,18 +214,42 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public void put(ObjectRef ref, byte[] content) {
+        write(ref, new java.io.ByteArrayInputStream(content), content.length);
+    }
+
+    /** Writes to a hidden temporary file beside the target (skipped by intake), then renames it over the target. */
+    @Override
+    public long write(ObjectRef ref, InputStream content, long maxBytes) {
         Path target = path(ref);
+        Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
             Files.createDirectories(target.getParent());
-            Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-            Files.write(temp, content);
+            long written = 0;
+            try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                byte[] buffer = new byte[64 * 1024];
+                int n;
+                while ((n = content.read(buffer)) >= 0) {
+                    written += n;
+                    if (written > maxBytes) {
+                        throw new ChuteException(ErrorCode.CONFIGURATION, "object " + ref + " is larger than the limit of " + maxBytes + " bytes");
+                    }
+                    out.write(buffer, 0, n);
+                }
+            }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+            return written;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + ref, e);
+            throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot write " + ref + ": " + e, e);
+        } finally {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException e) {
+                // a leftover hidden temp file is skipped by intake
+            }
         }
     }
 

@@ -3,63 +3,140 @@ package dev.chute.server;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chute.core.ApiToken;
 import dev.chute.core.Chute;
+import dev.chute.core.ChuteConfig;
 import dev.chute.core.Json;
 import dev.chute.core.Pipeline;
+import dev.chute.core.PipelineListener;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
+import dev.chute.spi.FailureRecord;
+import dev.chute.spi.LoadSummary;
+import dev.chute.spi.ObjectRef;
+import dev.chute.spi.QueryResult;
+import dev.chute.spi.TableDetail;
 import dev.chute.spi.TableId;
+import dev.chute.spi.TableSummary;
 import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.UploadedFile;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import java.io.InputStream;
+import java.io.StringWriter;
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Chute's HTTP API: {@code GET /api/health}, {@code GET /api/status}, {@code POST /api/query},
- * {@code POST /api/load} and {@code POST /api/replay}. Binds to loopback by default; bound to any
- * other address, every request needs {@code Authorization: Bearer <token>}.
+ * Chute's HTTP server: the JSON API of docs/console.md, the console's static pages, live events
+ * and metrics. Binds to loopback by default. Every API route declares the role it needs
+ * ({@link ApiToken.Role}); {@link ServerAuth} decides who the caller is. State-changing requests
+ * from another site are refused (Origin and Fetch-Metadata checks), and on loopback only
+ * loopback host names are served, so a web page the user visits can neither drive the API nor
+ * rebind a name to it.
  */
 public final class ChuteServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChuteServer.class);
+    private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}");
+    private static final Set<HandlerType> STATE_CHANGING = Set.of(HandlerType.POST, HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH);
+    private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     private final Chute chute;
+    private final Settings settings;
     private final Javalin app;
-    private final Optional<byte[]> tokenHash;
+    private final EventHub events = new EventHub();
+    private final List<String> routes = new ArrayList<>();
+    private final boolean loopback;
 
-    public ChuteServer(Chute chute, String bind, int port, Optional<String> token) {
+    /**
+     * How the server runs.
+     *
+     * @param bind the address to bind
+     * @param port the port (0: any free one)
+     * @param auth who may call what
+     * @param maxUpload the largest request body accepted, in bytes
+     * @param scratch a directory for upload parts being received (under the home)
+     */
+    public record Settings(String bind, int port, ServerAuth auth, long maxUpload, Path scratch) {
+        public Settings {
+            requireNonNull(bind, "bind is null");
+            requireNonNull(auth, "auth is null");
+            requireNonNull(scratch, "scratch is null");
+        }
+
+        /** The settings {@code chute.yaml} gives, with the given authentication. */
+        public static Settings of(ChuteConfig config, ServerAuth auth, Path home) {
+            return new Settings(config.get(ChuteConfig.SERVER_BIND), config.get(ChuteConfig.SERVER_PORT), auth,
+                    config.get(ChuteConfig.SERVER_MAX_UPLOAD), home.resolve(".chute").resolve("uploads"));
+        }
+    }
+
+    public ChuteServer(Chute chute, Settings settings) {
         this.chute = requireNonNull(chute, "chute is null");
-        requireNonNull(bind, "bind is null");
-        this.tokenHash = requireNonNull(token, "token is null").map(ChuteServer::sha256);
-        if (tokenHash.isEmpty() && !isLoopback(bind)) {
-            throw new ChuteException(ErrorCode.CONFIGURATION, "binding to " + bind + " (not loopback) needs a token; set CHUTE_TOKEN");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.loopback = isLoopback(settings.bind());
+        if (!loopback && !settings.auth().required()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "binding to " + settings.bind() + " (not loopback) needs authentication; set CHUTE_TOKEN or server.tokens");
+        }
+        try {
+            Files.createDirectories(settings.scratch());
+        } catch (java.io.IOException e) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "cannot create " + settings.scratch() + ": " + e.getMessage(), e);
         }
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            config.jsonMapper(new JavalinJackson(Json.mapper(), false));
             config.useVirtualThreads = false;
+            config.jsonMapper(new JavalinJackson(Json.mapper(), false));
+            config.http.maxRequestSize = 4L * 1024 * 1024;
+            config.jetty.multipartConfig.cacheDirectory(settings.scratch().toString());
+            config.jetty.multipartConfig.maxFileSize(settings.maxUpload(), SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(settings.maxUpload(), SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+            if (ChuteServer.class.getResource("/console/index.html") != null) {
+                config.staticFiles.add(sf -> {
+                    sf.hostedPath = "/";
+                    sf.directory = "/console";
+                    sf.location = Location.CLASSPATH;
+                    sf.headers = Map.of("Cache-Control", "no-cache", "Content-Security-Policy", CSP);
+                });
+            }
+            config.staticFiles.enableWebjars();
         });
-        app.before("/api/*", this::authenticate);
-        app.get("/api/health", this::health);
-        app.get("/api/status", ctx -> ctx.json(chute.status(ctx.queryParamAsClass("recent", Integer.class).getOrDefault(20))));
-        app.post("/api/query", this::query);
-        app.post("/api/load", this::load);
-        app.post("/api/replay", this::replay);
+        app.before(this::guard);
+        app.before("/api/events", ctx -> require(ctx, ApiToken.Role.VIEWER));
+        registerRoutes();
+        app.sse("/api/events", events::add);
+        routes.add("GET /api/events");
+        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
         app.exception(ChuteException.class, (e, ctx) -> {
             HttpStatus status = switch (e.code()) {
                 case CONFIGURATION, UNROUTABLE, UNSUPPORTED_FORMAT -> HttpStatus.BAD_REQUEST;
                 case WAREHOUSE_UNAVAILABLE, STORE_UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
+                case OBJECT_GONE -> HttpStatus.NOT_FOUND;
                 default -> HttpStatus.INTERNAL_SERVER_ERROR;
             };
             error(ctx, status, e.getMessage());
@@ -74,7 +151,54 @@ public final class ChuteServer implements AutoCloseable {
                 error(ctx, HttpStatus.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path());
             }
         });
-        app.start(bind, port);
+        app.start(settings.bind(), settings.port());
+    }
+
+    /** The API routes, each with the role it needs; the order is the order of docs/console.md. */
+    private void registerRoutes() {
+        route(HandlerType.GET, "/api/health", ApiToken.Role.VIEWER, this::health);
+        route(HandlerType.GET, "/api/session", null, this::session);
+        route(HandlerType.POST, "/api/session", null, this::login);
+        route(HandlerType.DELETE, "/api/session", null, this::logout);
+        route(HandlerType.GET, "/api/openapi.json", null, this::openapi);
+        route(HandlerType.GET, "/api/status", ApiToken.Role.VIEWER,
+                ctx -> ctx.json(chute.status(ctx.queryParamAsClass("recent", Integer.class).getOrDefault(20))));
+        route(HandlerType.GET, "/api/overview", ApiToken.Role.VIEWER, this::overview);
+        route(HandlerType.GET, "/api/loads", ApiToken.Role.VIEWER, this::loads);
+        route(HandlerType.GET, "/api/loads/{loadId}", ApiToken.Role.VIEWER, this::load);
+        route(HandlerType.POST, "/api/loads/{loadId}/undo", ApiToken.Role.ADMIN, this::undo);
+        route(HandlerType.POST, "/api/loads/{loadId}/restore", ApiToken.Role.ADMIN, this::restore);
+        route(HandlerType.GET, "/api/failures", ApiToken.Role.VIEWER, this::failures);
+        route(HandlerType.POST, "/api/replay", ApiToken.Role.ADMIN, this::replay);
+        route(HandlerType.GET, "/api/files/status", ApiToken.Role.VIEWER, this::fileStatus);
+        route(HandlerType.POST, "/api/upload", ApiToken.Role.UPLOADER, this::upload);
+        route(HandlerType.POST, "/api/load", ApiToken.Role.ADMIN, this::loadPaths);
+        route(HandlerType.GET, "/api/tables", ApiToken.Role.VIEWER, this::tables);
+        route(HandlerType.GET, "/api/tables/{table}", ApiToken.Role.VIEWER, this::table);
+        route(HandlerType.GET, "/api/tables/{table}/sample", ApiToken.Role.VIEWER, this::sample);
+        route(HandlerType.GET, "/api/tables/{table}/profile", ApiToken.Role.VIEWER, this::profile);
+        route(HandlerType.GET, "/api/tables/{table}/lineage", ApiToken.Role.VIEWER, this::lineage);
+        route(HandlerType.POST, "/api/query", ApiToken.Role.VIEWER, this::query);
+        route(HandlerType.POST, "/api/query/export", ApiToken.Role.VIEWER, this::export);
+    }
+
+    /** Registers an API route; {@code role} null means anyone may call it. */
+    private void route(HandlerType method, String path, ApiToken.Role role, Handler handler) {
+        routes.add(method + " " + path);
+        app.addHttpHandler(method, path, role == null ? handler : ctx -> {
+            require(ctx, role);
+            handler.handle(ctx);
+        });
+    }
+
+    /** The API routes this server has, as {@code "METHOD /path"}, for the OpenAPI check. */
+    public List<String> routes() {
+        return List.copyOf(routes);
+    }
+
+    /** The live-event listener: add it to the pipeline's listeners. */
+    public PipelineListener events() {
+        return events;
     }
 
     /** Whether an address to bind to is a loopback address (an unknown name counts as exposed). */
@@ -90,62 +214,402 @@ public final class ChuteServer implements AutoCloseable {
         return app.port();
     }
 
-    private void authenticate(Context ctx) {
-        if (tokenHash.isEmpty()) {
-            return;
+    // ---- request guards
+
+    /** Security headers on every answer; host and cross-site checks before any handler runs. */
+    private void guard(Context ctx) {
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Referrer-Policy", "no-referrer");
+        String host = Optional.ofNullable(ctx.header("Host")).orElse("");
+        if (loopback && !loopbackHost(host)) {
+            throw new ApiException(HttpStatus.FORBIDDEN, "host '" + host + "' is not served: this server is bound to loopback; use http://127.0.0.1:" + port());
         }
-        String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
-        String given = header.startsWith("Bearer ") ? header.substring(7).trim() : "";
-        if (given.isEmpty() || !MessageDigest.isEqual(sha256(given), tokenHash.get())) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            error(ctx, HttpStatus.UNAUTHORIZED, "a valid bearer token is required (Authorization: Bearer <token>)");
-            ctx.skipRemainingHandlers();
+        if (STATE_CHANGING.contains(ctx.method())) {
+            String site = ctx.header("Sec-Fetch-Site");
+            if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+                throw new ApiException(HttpStatus.FORBIDDEN, "cross-site request refused (Sec-Fetch-Site: " + site + ")");
+            }
+            String origin = ctx.header("Origin");
+            if (origin != null && !sameOrigin(origin, host)) {
+                throw new ApiException(HttpStatus.FORBIDDEN, "cross-site request refused: Origin " + origin + " is not this server (" + host + ")");
+            }
         }
     }
 
-    private void health(Context ctx) {
+    private static boolean loopbackHost(String hostHeader) {
+        String name = hostHeader.startsWith("[") ? hostHeader.substring(0, hostHeader.indexOf(']') + 1)
+                : hostHeader.contains(":") ? hostHeader.substring(0, hostHeader.lastIndexOf(':')) : hostHeader;
+        name = name.toLowerCase(Locale.ROOT);
+        return name.equals("localhost") || name.equals("[::1]") || name.startsWith("127.") && name.matches("127(\\.\\d{1,3}){3}");
+    }
+
+    private static boolean sameOrigin(String origin, String host) {
+        try {
+            URI uri = URI.create(origin);
+            String authority = uri.getRawAuthority();
+            return authority != null && authority.equalsIgnoreCase(host) && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private void require(Context ctx, ApiToken.Role needed) {
+        Optional<ApiToken.Role> role = settings.auth().roleOf(ctx);
+        if (role.isEmpty()) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new ApiException(HttpStatus.UNAUTHORIZED, "a valid bearer token is required (Authorization: Bearer <token>, or sign in on the console)");
+        }
+        if (!role.get().allows(needed)) {
+            throw new ApiException(HttpStatus.FORBIDDEN, "this needs the " + needed.id() + " role; your token has " + role.get().id());
+        }
+    }
+
+    // ---- session
+
+    private void session(Context ctx) {
+        Optional<ApiToken.Role> role = settings.auth().roleOf(ctx);
+        ObjectNode body = ApiJson.object();
+        body.put("authRequired", settings.auth().required());
+        body.put("authenticated", role.isPresent());
+        body.put("role", role.map(ApiToken.Role::id).orElse(null));
+        ctx.json(body);
+    }
+
+    private void login(Context ctx) {
+        JsonNode body = jsonBody(ctx);
+        String token = body.path("token").asText("");
+        if (!settings.auth().required()) {
+            ctx.json(ApiJson.object().put("role", ApiToken.Role.ADMIN.id()));
+            return;
+        }
+        ServerAuth.Login login = settings.auth().login(token)
+                .orElseThrow(() -> new ApiException(HttpStatus.UNAUTHORIZED, "that token is not valid"));
+        ctx.header("Set-Cookie", ServerAuth.COOKIE + "=" + login.sessionId() + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
+                + ServerAuth.sessionLifetime().toSeconds() + (ctx.scheme().equals("https") ? "; Secure" : ""));
+        ctx.json(ApiJson.object().put("role", login.role().id()));
+    }
+
+    private void logout(Context ctx) {
+        settings.auth().logout(ctx.cookie(ServerAuth.COOKIE));
+        ctx.header("Set-Cookie", ServerAuth.COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        ctx.json(ApiJson.object().put("signedOut", true));
+    }
+
+    private void openapi(Context ctx) throws Exception {
+        try (InputStream in = ChuteServer.class.getResourceAsStream("/openapi.json")) {
+            if (in == null) {
+                throw new ApiException(HttpStatus.NOT_FOUND, "openapi.json is missing from the server jar");
+            }
+            ctx.contentType("application/json").result(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    // ---- overview, health, status
+
+    private ObjectNode healthJson() {
         Map<String, Chute.Health> parts = chute.health();
         boolean ok = parts.values().stream().allMatch(Chute.Health::ok);
-        ObjectNode body = Json.mapper().createObjectNode();
+        ObjectNode body = ApiJson.object();
         body.put("status", ok ? "ok" : "degraded");
         ObjectNode p = body.putObject("parts");
         parts.forEach((name, h) -> p.putObject(name).put("ok", h.ok()).put("detail", h.detail()));
-        ctx.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
+        return body;
     }
 
-    private void query(Context ctx) throws Exception {
-        JsonNode body = readBody(ctx);
-        JsonNode sql = body.get("sql");
-        if (sql == null || !sql.isTextual()) {
-            throw new IllegalArgumentException("expected a JSON body {\"sql\": \"SELECT ...\"}");
+    private void health(Context ctx) {
+        ObjectNode body = healthJson();
+        ctx.status(body.path("status").asText().equals("ok") ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
+    }
+
+    private void overview(Context ctx) {
+        Instant now = Instant.now();
+        ObjectNode body = ApiJson.object();
+        body.set("health", healthJson());
+        body.put("backlog", chute.pipeline().map(Pipeline::backlog).orElse(-1L));
+        ArrayNode throughput = body.putArray("throughput");
+        chute.throughput(now.minus(Duration.ofHours(1))).forEach(b -> throughput.addObject()
+                .put("minute", ApiJson.time(b.minute())).put("files", b.files()).put("rows", b.rows()).put("bytes", b.bytes()));
+        body.set("tables", tablesJson(now));
+        body.set("failures", ApiJson.array(chute.warehouse().recentFailures(10), ApiJson::failure));
+        ctx.json(body);
+    }
+
+    private ArrayNode tablesJson(Instant now) {
+        Map<TableId, Duration> freshness = chute.config().freshness();
+        return ApiJson.array(chute.warehouse().tables(), t -> ApiJson.table(t, Optional.ofNullable(freshness.get(t.table())), now));
+    }
+
+    // ---- loads and failures
+
+    private void loads(Context ctx) {
+        Optional<TableId> table = Optional.ofNullable(ctx.queryParam("table")).filter(s -> !s.isBlank()).map(TableId::parse);
+        Optional<Boolean> undone = Optional.ofNullable(ctx.queryParam("status")).filter(s -> !s.isBlank()).map(s -> switch (s) {
+            case "committed" -> false;
+            case "undone" -> true;
+            default -> throw new IllegalArgumentException("query parameter status is '" + s + "'; expected committed or undone");
+        });
+        LoadSummary.Filter filter = new LoadSummary.Filter(table, undone, instantParam(ctx, "since"), instantParam(ctx, "until"), limit(ctx, 100));
+        ctx.json(ApiJson.object().set("loads", ApiJson.array(chute.warehouse().loads(filter), ApiJson::load)));
+    }
+
+    private void load(Context ctx) {
+        String id = ctx.pathParam("loadId");
+        LoadSummary load = chute.warehouse().load(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "no load with id '" + id + "'"));
+        ObjectNode body = ApiJson.load(load);
+        body.set("entries", ApiJson.array(chute.warehouse().loadEntries(id), ApiJson::entry));
+        ctx.json(body);
+    }
+
+    private void undo(Context ctx) {
+        var result = chute.undo(ctx.pathParam("loadId"));
+        ctx.json(ApiJson.object().put("loadId", result.loadId()).put("table", result.table().toString())
+                .put("rowsDeleted", result.rowsDeleted()).put("files", result.entries().size()));
+    }
+
+    private void restore(Context ctx) {
+        Chute.Restored r = chute.restore(ctx.pathParam("loadId"));
+        ObjectNode body = ApiJson.object();
+        ArrayNode restored = body.putArray("restored");
+        r.restored().forEach(restored::add);
+        ArrayNode missing = body.putArray("missing");
+        r.missing().forEach(missing::add);
+        ctx.json(body);
+    }
+
+    private void failures(Context ctx) {
+        Optional<TableId> table = Optional.ofNullable(ctx.queryParam("table")).filter(s -> !s.isBlank()).map(TableId::parse);
+        int limit = limit(ctx, 100);
+        List<FailureRecord> all = chute.warehouse().recentFailures(table.isPresent() ? 10_000 : limit);
+        List<FailureRecord> chosen = all.stream().filter(f -> table.isEmpty() || f.table().equals(table)).limit(limit).toList();
+        ctx.json(ApiJson.object().set("failures", ApiJson.array(chosen, ApiJson::failure)));
+    }
+
+    private void replay(Context ctx) {
+        JsonNode body = ctx.body().isBlank() ? ApiJson.object() : jsonBody(ctx);
+        List<String> keys = new ArrayList<>();
+        body.path("keys").forEach(k -> keys.add(k.asText()));
+        ctx.json(Map.of("replayed", chute.replay(keys)));
+    }
+
+    private void fileStatus(Context ctx) {
+        String key = Optional.ofNullable(ctx.queryParam("key")).filter(k -> !k.isBlank())
+                .orElseThrow(() -> new IllegalArgumentException("query parameter key is required (a landing key such as ecommerce/order_events/file.csv)"));
+        Chute.FileStatus status = chute.fileStatus(key);
+        ObjectNode body = ApiJson.object().put("key", status.key()).put("state", status.state());
+        body.set("load", status.load().flatMap(e -> chute.warehouse().load(e.loadId())).<JsonNode>map(ApiJson::load).orElse(null));
+        body.set("failure", status.failure().<JsonNode>map(ApiJson::failure).orElse(null));
+        ctx.json(body);
+    }
+
+    // ---- upload and one-shot load
+
+    private void upload(Context ctx) {
+        if (!ctx.isMultipartFormData()) {
+            throw new IllegalArgumentException("expected multipart/form-data with fields dataset, table and one or more files parts");
         }
-        ctx.json(Json.queryResult(chute.query(sql.asText())));
+        List<UploadedFile> files;
+        String dataset;
+        String tableName;
+        try {
+            files = ctx.uploadedFiles("files");
+            dataset = Optional.ofNullable(ctx.formParam("dataset")).orElse("").trim();
+            tableName = Optional.ofNullable(ctx.formParam("table")).orElse("").trim();
+        } catch (IllegalStateException e) {
+            // Jetty refuses a request over the multipart limits while reading it
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "upload refused: " + e.getMessage() + " (server.max_upload is " + settings.maxUpload() + " bytes)");
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no files in the upload: send them as parts named 'files'");
+        }
+        TableId table = new TableId(dataset, tableName);
+        ArrayNode uploaded = ApiJson.object().arrayNode();
+        for (UploadedFile f : files) {
+            String name = f.filename();
+            if (!FILE_NAME.matcher(name).matches() || name.contains("..") || dev.chute.core.Router.ignored(name)) {
+                throw new IllegalArgumentException("file name '" + name + "' is not allowed: expected letters, digits, '.', '_', '-', ' ', '(', ')', '+',"
+                        + " not starting with '.', without '..', at most 200 characters, and not a temporary name (.tmp, .part, ~)");
+            }
+        }
+        for (UploadedFile f : files) {
+            String key = table.dataset() + "/" + table.table() + "/" + f.filename();
+            try (InputStream in = f.content()) {
+                long bytes = chute.store().write(new ObjectRef(ObjectRef.Area.LANDING, key), in, settings.maxUpload());
+                uploaded.addObject().put("key", key).put("bytes", bytes);
+            } catch (java.io.IOException e) {
+                throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot read the uploaded part " + f.filename() + ": " + e.getMessage(), e);
+            }
+        }
+        log.info("uploaded {} file(s) into {}", files.size(), table);
+        ctx.json(ApiJson.object().set("uploaded", uploaded));
     }
 
-    private void load(Context ctx) throws Exception {
-        JsonNode body = readBody(ctx);
+    private void loadPaths(Context ctx) {
+        JsonNode body = jsonBody(ctx);
         List<Path> paths = new ArrayList<>();
         body.path("paths").forEach(p -> paths.add(Path.of(p.asText())));
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("expected a JSON body {\"paths\": [\"/abs/file.csv\", ...], \"table\": \"dataset.table\" (optional)}");
         }
         Optional<TableId> table = body.hasNonNull("table") ? Optional.of(TableId.parse(body.get("table").asText())) : Optional.empty();
-        List<Pipeline.OneShotResult> results = chute.load(paths, table, dev.chute.core.PipelineListener.NONE);
+        List<Pipeline.OneShotResult> results = chute.load(paths, table, PipelineListener.NONE);
         ctx.json(Map.of("results", results));
     }
 
-    private void replay(Context ctx) throws Exception {
-        JsonNode body = ctx.body().isBlank() ? Json.mapper().createObjectNode() : readBody(ctx);
-        List<String> keys = new ArrayList<>();
-        body.path("keys").forEach(k -> keys.add(k.asText()));
-        ctx.json(Map.of("replayed", chute.replay(keys)));
+    // ---- tables
+
+    private TableId tableParam(Context ctx) {
+        return TableId.parse(ctx.pathParam("table"));
     }
 
-    private static JsonNode readBody(Context ctx) {
+    private TableDetail requireTable(TableId table) {
+        return chute.warehouse().describe(table).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "table " + table + " does not exist"));
+    }
+
+    private void tables(Context ctx) {
+        ctx.json(ApiJson.object().set("tables", tablesJson(Instant.now())));
+    }
+
+    private void table(Context ctx) {
+        TableId id = tableParam(ctx);
+        TableDetail detail = requireTable(id);
+        TableSummary summary = chute.warehouse().tables().stream().filter(t -> t.table().equals(id)).findFirst()
+                .orElse(new TableSummary(id, 0, 0, 0, Optional.empty()));
+        ObjectNode body = ApiJson.table(summary, Optional.ofNullable(chute.config().freshness().get(id)), Instant.now());
+        ArrayNode columns = body.putArray("columns");
+        detail.columns().forEach(c -> columns.addObject().put("name", c.name()).put("type", c.type()));
+        body.put("rowCount", detail.rowCount());
+        body.put("lineage", detail.lineage());
+        ctx.json(body);
+    }
+
+    private void sample(Context ctx) {
+        TableId id = tableParam(ctx);
+        requireTable(id);
+        ctx.json(Json.queryResult(chute.warehouse().sample(id, Math.min(limit(ctx, 50), 1000), chute.config().get(ChuteConfig.QUERY_TIMEOUT))));
+    }
+
+    private void profile(Context ctx) {
+        TableId id = tableParam(ctx);
+        requireTable(id);
+        ArrayNode columns = ApiJson.object().arrayNode();
+        chute.warehouse().profile(id, chute.config().get(ChuteConfig.QUERY_TIMEOUT)).forEach(p -> columns.addObject()
+                .put("name", p.name()).put("type", p.type()).put("nulls", p.nulls()).put("distinct", p.distinct())
+                .put("min", p.min().orElse(null)).put("max", p.max().orElse(null)));
+        ctx.json(ApiJson.object().set("columns", columns));
+    }
+
+    private void lineage(Context ctx) {
+        TableId id = tableParam(ctx);
+        requireTable(id);
+        ArrayNode sources = ApiJson.object().arrayNode();
+        chute.warehouse().lineage(id, limit(ctx, 100)).forEach(s -> sources.addObject()
+                .put("key", s.key()).put("loadId", s.loadId()).put("rows", s.rows()).put("loadedAt", ApiJson.time(s.loadedAt())));
+        ctx.json(ApiJson.object().set("sources", sources));
+    }
+
+    // ---- queries
+
+    private String sqlOf(JsonNode body) {
+        JsonNode sql = body.get("sql");
+        if (sql == null || !sql.isTextual() || sql.asText().isBlank()) {
+            throw new IllegalArgumentException("expected a JSON body {\"sql\": \"SELECT ...\"}");
+        }
+        return sql.asText();
+    }
+
+    private void query(Context ctx) {
+        JsonNode body = jsonBody(ctx);
+        String sql = sqlOf(body);
+        int configured = chute.config().get(ChuteConfig.QUERY_MAX_ROWS);
+        int maxRows = body.hasNonNull("maxRows") ? Math.max(1, Math.min(body.get("maxRows").asInt(), configured)) : configured;
+        long started = System.nanoTime();
+        QueryResult result = chute.warehouse().query(sql, maxRows, chute.config().get(ChuteConfig.QUERY_TIMEOUT));
+        ObjectNode json = Json.queryResult(result);
+        json.put("millis", (System.nanoTime() - started) / 1_000_000);
+        ctx.json(json);
+    }
+
+    private void export(Context ctx) throws Exception {
+        JsonNode body = jsonBody(ctx);
+        String sql = sqlOf(body);
+        String format = body.path("format").asText("csv");
+        QueryResult result = chute.query(sql);
+        ctx.header("X-Chute-Truncated", Boolean.toString(result.truncated()));
+        switch (format) {
+            case "csv" -> {
+                ctx.header("Content-Disposition", "attachment; filename=\"query.csv\"");
+                ctx.contentType("text/csv; charset=utf-8").result(csv(result));
+            }
+            case "json" -> {
+                ArrayNode rows = ApiJson.object().arrayNode();
+                for (JsonNode values : Json.queryResult(result).get("rows")) {
+                    ObjectNode o = rows.addObject();
+                    for (int i = 0; i < result.columns().size(); i++) {
+                        o.set(result.columns().get(i).name(), values.get(i));
+                    }
+                }
+                ctx.header("Content-Disposition", "attachment; filename=\"query.json\"");
+                ctx.contentType("application/json").result(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+            }
+            default -> throw new IllegalArgumentException("format is '" + format + "'; expected csv or json");
+        }
+    }
+
+    /** RFC 4180 CSV: a header line, fields quoted when they hold a comma, quote or line break. */
+    static String csv(QueryResult result) {
+        StringWriter out = new StringWriter();
+        out.append(String.join(",", result.columns().stream().map(c -> csvField(c.name())).toList())).append("\r\n");
+        for (List<Object> row : result.rows()) {
+            out.append(String.join(",", row.stream().map(v -> v == null ? "" : csvField(Json.text(v))).toList())).append("\r\n");
+        }
+        return out.toString();
+    }
+
+    private static String csvField(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    // ---- helpers
+
+    private static JsonNode jsonBody(Context ctx) {
+        String type = Optional.ofNullable(ctx.contentType()).orElse("");
+        if (!type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "expected Content-Type: application/json, found '" + type + "'");
+        }
         try {
-            return Json.mapper().readTree(ctx.body());
+            JsonNode node = Json.mapper().readTree(ctx.body());
+            return node == null ? ApiJson.object() : node;
         } catch (Exception e) {
             throw new IllegalArgumentException("the request body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static Optional<Instant> instantParam(Context ctx, String name) {
+        String text = ctx.queryParam(name);
+        if (text == null || text.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("query parameter " + name + " is '" + text + "'; expected an ISO-8601 instant such as 2026-01-31T00:00:00Z");
+        }
+    }
+
+    private static int limit(Context ctx, int defaultLimit) {
+        String text = ctx.queryParam("limit");
+        if (text == null || text.isBlank()) {
+            return defaultLimit;
+        }
+        try {
+            int n = Integer.parseInt(text);
+            if (n < 1 || n > 10_000) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("query parameter limit is '" + text + "'; expected a number from 1 to 10000");
         }
     }
 
@@ -153,16 +617,19 @@ public final class ChuteServer implements AutoCloseable {
         ctx.status(status).json(Map.of("error", message));
     }
 
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /** An answer with a status and a message, for the exception handler. */
+    static final class ApiException extends RuntimeException {
+        final HttpStatus status;
+
+        ApiException(HttpStatus status, String message) {
+            super(message);
+            this.status = status;
         }
     }
 
     @Override
     public void close() {
+        events.close();
         app.stop();
     }
 }

@@ -8,12 +8,10 @@ import dev.chute.core.Chute;
 import dev.chute.core.ChuteConfig;
 import dev.chute.core.Json;
 import dev.chute.core.PipelineListener;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,11 +23,11 @@ class ChuteServerTest {
     Path home;
     Chute chute;
     ChuteServer server;
-    final HttpClient http = HttpClient.newHttpClient();
 
     private void start(String bind, Optional<String> token) {
         chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE);
-        server = new ChuteServer(chute, bind, 0, token);
+        ServerAuth auth = token.isPresent() ? new ServerAuth(true, List.of(), token) : ServerAuth.open();
+        server = new ChuteServer(chute, new ChuteServer.Settings(bind, 0, auth, 1 << 20, home.resolve(".chute/uploads")));
     }
 
     @AfterEach
@@ -43,20 +41,11 @@ class ChuteServerTest {
     }
 
     private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new TestApi(server.port()).post(path, body, headers);
     }
 
     private HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET();
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new TestApi(server.port()).get(path, headers);
     }
 
     @Test
@@ -122,6 +111,7 @@ class ChuteServerTest {
     @Test
     void exposedServerWithoutTokenDoesNotStart() {
         chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE);
-        assertThatThrownBy(() -> new ChuteServer(chute, "0.0.0.0", 0, Optional.empty())).hasMessageContaining("needs a token");
+        assertThatThrownBy(() -> new ChuteServer(chute, new ChuteServer.Settings("0.0.0.0", 0, ServerAuth.open(), 1 << 20, home.resolve("up"))))
+                .hasMessageContaining("needs authentication");
     }
 }

@@ -49,6 +49,14 @@ public interface ObjectStore extends AutoCloseable {
      */
     boolean move(ObjectInfo expected, ObjectRef.Area targetArea, String targetKey);
 
+    /**
+     * Writes an object from a stream, replacing any existing one, atomically: readers see the old
+     * object or the whole new one, never a part (a half-written upload is never loaded). Reads at
+     * most {@code maxBytes}; a longer stream fails with {@link ErrorCode#CONFIGURATION} and
+     * leaves nothing behind. Returns the number of bytes written.
+     */
+    long write(ObjectRef ref, InputStream content, long maxBytes);
+
     /** Writes a small object (a sidecar), replacing any existing one, atomically. */
     void put(ObjectRef ref, byte[] content);
 

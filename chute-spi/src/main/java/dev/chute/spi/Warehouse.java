@@ -1,9 +1,11 @@
 package dev.chute.spi;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Where rows and the ledger live. The ledger (Chute's load history: one entry per committed object
@@ -58,6 +60,44 @@ public interface Warehouse extends AutoCloseable {
 
     /** The most recent unresolved failures, newest first. */
     List<FailureRecord> recentFailures(int limit);
+
+    /** The ledger entries of one object key (every committed version), newest first. */
+    List<LedgerEntry> history(String key);
+
+    /** The unresolved failure of an object key's newest failed version, if any. */
+    Optional<FailureRecord> failure(String key);
+
+    /** Loads (one per transaction), newest first, as the filter selects; undone loads included unless filtered out. */
+    List<LoadSummary> loads(LoadSummary.Filter filter);
+
+    /** One load, committed or undone. */
+    Optional<LoadSummary> load(String loadId);
+
+    /** The ledger entries of one load (of an undone load: the entries it had). */
+    List<LedgerEntry> loadEntries(String loadId);
+
+    /**
+     * Undoes a committed load in one transaction: deletes its rows (found through the lineage
+     * column {@code _chute_load_id}) and takes its ledger entries back, so that the same object
+     * versions load again when they land again. Throws {@link ErrorCode#CONFIGURATION} when the
+     * load does not exist, is already undone, or its table has no lineage columns.
+     */
+    UndoResult undo(String loadId);
+
+    /** Minutes with commits since {@code since}, oldest first. */
+    List<ThroughputBucket> throughput(Instant since);
+
+    /** A table's columns and row count, or empty if it does not exist. */
+    Optional<TableDetail> describe(TableId table);
+
+    /** Up to {@code limit} rows of a table (lineage columns included). */
+    QueryResult sample(TableId table, int limit, Duration timeout);
+
+    /** Nulls, distinct count, min and max per column. */
+    List<ColumnProfile> profile(TableId table, Duration timeout);
+
+    /** Source objects of a table's rows, newest first; empty when the table has no lineage columns. */
+    List<LineageSource> lineage(TableId table, int limit);
 
     /** Checks that the warehouse answers; throws {@link ErrorCode#WAREHOUSE_UNAVAILABLE} if not. */
     void ping();

@@ -1,0 +1,136 @@
+package dev.chute.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.chute.core.ApiToken;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The server's one authentication model. Callers present a token as {@code Authorization: Bearer
+ * <secret>}, or a session cookie that {@code POST /api/session} hands out for a valid token (the
+ * console's way, so the secret is not kept in the page). Tokens come from {@code server.tokens}
+ * (hashes, each with a role) and {@code CHUTE_TOKEN} (admin). When authentication is not required
+ * (bound to loopback with {@code server.auth: auto}) every caller is admin.
+ */
+public final class ServerAuth {
+    static final String COOKIE = "chute_session";
+    private static final Duration SESSION_LIFETIME = Duration.ofHours(12);
+    private static final int MAX_SESSIONS = 10_000;
+
+    private final boolean required;
+    private final List<ApiToken> tokens;
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private final Clock clock;
+
+    private record Session(ApiToken.Role role, Instant expires) {
+    }
+
+    /**
+     * @param required whether every request must authenticate
+     * @param tokens the configured tokens
+     * @param adminSecret a secret that is an admin token ({@code CHUTE_TOKEN}, or one generated at start)
+     */
+    public ServerAuth(boolean required, List<ApiToken> tokens, Optional<String> adminSecret) {
+        this(required, tokens, adminSecret, Clock.systemUTC());
+    }
+
+    ServerAuth(boolean required, List<ApiToken> tokens, Optional<String> adminSecret, Clock clock) {
+        this.required = required;
+        List<ApiToken> all = new java.util.ArrayList<>(requireNonNull(tokens, "tokens is null"));
+        requireNonNull(adminSecret, "adminSecret is null").ifPresent(s -> all.add(new ApiToken("CHUTE_TOKEN", ApiToken.Role.ADMIN, ApiToken.hash(s))));
+        this.tokens = List.copyOf(all);
+        this.clock = requireNonNull(clock, "clock is null");
+        if (required && this.tokens.isEmpty()) {
+            throw new IllegalArgumentException("authentication is required but no token is configured");
+        }
+    }
+
+    /** No authentication: for a server bound to loopback without {@code server.auth: required}. */
+    public static ServerAuth open() {
+        return new ServerAuth(false, List.of(), Optional.empty());
+    }
+
+    public boolean required() {
+        return required;
+    }
+
+    /** The caller's role, or empty when it did not authenticate (only possible when required). */
+    public Optional<ApiToken.Role> roleOf(Context ctx) {
+        if (!required) {
+            return Optional.of(ApiToken.Role.ADMIN);
+        }
+        String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
+        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return check(header.substring(7).trim()).map(ApiToken::role);
+        }
+        String session = ctx.cookie(COOKIE);
+        if (session == null) {
+            return Optional.empty();
+        }
+        Session s = sessions.get(session);
+        if (s == null || s.expires().isBefore(clock.instant())) {
+            sessions.remove(session);
+            return Optional.empty();
+        }
+        return Optional.of(s.role());
+    }
+
+    /** The token a secret belongs to. Compares hashes in constant time. */
+    public Optional<ApiToken> check(String secret) {
+        if (secret == null || secret.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] given = ApiToken.hash(secret).getBytes(StandardCharsets.US_ASCII);
+        ApiToken found = null;
+        for (ApiToken t : tokens) {
+            if (MessageDigest.isEqual(given, t.sha256().getBytes(StandardCharsets.US_ASCII))) {
+                found = t;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** A session opened by {@link #login}: its id (the cookie's value) and role. */
+    public record Login(String sessionId, ApiToken.Role role) {
+    }
+
+    /** Opens a session for a valid secret. */
+    public Optional<Login> login(String secret) {
+        Optional<ApiToken> token = check(secret);
+        if (token.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        sessions.values().removeIf(s -> s.expires().isBefore(now));
+        if (sessions.size() >= MAX_SESSIONS) {
+            sessions.clear();
+        }
+        byte[] id = new byte[32];
+        random.nextBytes(id);
+        String sessionId = HexFormat.of().formatHex(id);
+        sessions.put(sessionId, new Session(token.get().role(), now.plus(SESSION_LIFETIME)));
+        return Optional.of(new Login(sessionId, token.get().role()));
+    }
+
+    public void logout(String sessionId) {
+        if (sessionId != null) {
+            sessions.remove(sessionId);
+        }
+    }
+
+    static Duration sessionLifetime() {
+        return SESSION_LIFETIME;
+    }
+}
