@@ -35,7 +35,8 @@ async function errorOf(response) {
   } catch {
     // the body could not be read: keep the status line
   }
-  if (response.status === 401) {
+  // a refused sign-in is answered by the login form itself
+  if (response.status === 401 && !response.url.endsWith('/api/session')) {
     unauthorizedHandler();
   }
   return new ApiError(response.status, message, body);

@@ -45,6 +45,11 @@ function label(value) {
   return String(value);
 }
 
+/** People who asked their system for less motion get charts without entry animations. */
+function animate() {
+  return !(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches);
+}
+
 function markRendered(el, points) {
   el.dataset.rendered = 'true';
   el.dataset.points = String(points);
@@ -205,6 +210,7 @@ export function drawChart(el, result, spec) {
   const instance = window.echarts.init(el, null, {renderer: 'canvas'});
   instance.setOption({
     color: PALETTE,
+    animation: animate(),
     animationDuration: 300,
     grid: {left: 12, right: 24, top: 40, bottom: 28, containLabel: true},
     tooltip: {trigger: chart === 'pie' || chart === 'scatter' ? 'item' : 'axis'},
@@ -230,7 +236,7 @@ export function drawOption(el, option, points) {
   mount(el);
   el.classList.add('chart-canvas');
   const instance = window.echarts.init(el, null, {renderer: 'canvas'});
-  instance.setOption({color: PALETTE, animationDuration: 300, ...option});
+  instance.setOption({color: PALETTE, animation: animate(), animationDuration: 300, ...option});
   if (typeof ResizeObserver !== 'undefined') {
     el._chuteResize = new ResizeObserver(() => instance.resize());
     el._chuteResize.observe(el);
