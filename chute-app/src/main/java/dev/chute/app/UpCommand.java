@@ -4,7 +4,9 @@ import dev.chute.core.Chute;
 import dev.chute.core.ChuteConfig;
 import dev.chute.core.PipelineListener;
 import dev.chute.core.PipelineListeners;
+import dev.chute.core.Router;
 import dev.chute.server.ChuteServer;
+import dev.chute.server.Notifier;
 import dev.chute.server.ServerAuth;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
@@ -72,16 +74,29 @@ final class UpCommand implements Callable<Integer> {
         ServerAuth auth = authRequired ? new ServerAuth(true, config.tokens(), adminSecret) : ServerAuth.open();
         PipelineListeners listeners = new PipelineListeners(new LoggingListener());
         Chute chute = Chute.open(home, config, true, listeners);
+        Optional<Notifier> notifier;
+        try {
+            notifier = notifier(config, chute);
+        } catch (ChuteException e) {
+            chute.close();
+            lock.close();
+            throw e;
+        }
         ChuteServer server;
         try {
             server = new ChuteServer(chute, ChuteServer.Settings.of(config, auth, home));
         } catch (RuntimeException e) {
+            notifier.ifPresent(Notifier::close);
             chute.close();
             lock.close();
             throw new ChuteException(ErrorCode.CONFIGURATION, "cannot start the HTTP server on " + bindAddress + ":" + config.get(ChuteConfig.SERVER_PORT)
                     + ": " + rootMessage(e) + " (use --port to pick another port)", e);
         }
-        listeners.add(server.events());
+        listeners.add(server.listener());
+        notifier.ifPresent(n -> {
+            listeners.add(n);
+            n.start();
+        });
         String host = bindAddress.contains(":") ? "[" + bindAddress + "]" : bindAddress;
         String url = "http://" + (bindAddress.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port();
         lock.advertise(url, authRequired ? adminSecret : Optional.empty());
@@ -90,6 +105,7 @@ final class UpCommand implements Callable<Integer> {
             log.info("stopping: finishing the batch in flight");
             lock.withdraw();
             server.close();
+            notifier.ifPresent(Notifier::close);
             chute.close();
             lock.close();
             log.info("stopped");
@@ -100,6 +116,20 @@ final class UpCommand implements Callable<Integer> {
         log.info("Chute {} is up: home {}, API {}, drop files into {}/<dataset>/<table>/", ChuteCommand.version(), home, url, home.resolve("landing"));
         stopped.await();
         return Main.OK;
+    }
+
+    /** The webhook notifier when {@code notify.webhook_url} is set. */
+    private static Optional<Notifier> notifier(ChuteConfig config, Chute chute) {
+        String url = config.get(ChuteConfig.NOTIFY_WEBHOOK_URL);
+        if (url.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Notifier(java.net.URI.create(url), () -> chute.warehouse().tables(),
+                    table -> Optional.ofNullable(config.freshness().get(table)), new Router(config)::tableOf, Notifier.Options.defaults()));
+        } catch (IllegalArgumentException e) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'notify.webhook_url' has value '" + url + "'; " + e.getMessage());
+        }
     }
 
     private static String rootMessage(Throwable e) {

@@ -145,4 +145,23 @@ class ChuteHttpApiProcessTest {
         assertThat(cli.exitCode()).as(cli::toString).isZero();
         assertThat(cli.stdout()).isEqualTo("two\n2\n");
     }
+
+    @Test
+    void aTokenFromChuteTokenHasItsRoleAndTheLocalCliStillWorks() throws IOException {
+        ChuteProcesses.CliResult made = chute.run(home, "token", "--name", "grafana", "--role", "viewer");
+        assertThat(made.exitCode()).as(made::toString).isZero();
+        String secret = made.stdout().lines().map(String::trim).filter(l -> l.startsWith("chute_")).findFirst().orElseThrow();
+        String yaml = made.stdout().substring(made.stdout().indexOf("server:"));
+        assertThat(yaml).doesNotContain(secret);
+        Files.writeString(home.resolve("chute.yaml"), yaml.replace("server:\n", "server:\n  auth: required\n"));
+        ChuteProcess up = chute.up(home);
+
+        assertThat(up.get("/api/tables").status()).isEqualTo(401);
+        assertThat(up.post("/api/query", "{\"sql\": \"select 1\"}", Optional.of(secret)).status()).isEqualTo(200);
+        ChuteProcess.HttpAnswer replay = up.post("/api/replay", "{}", Optional.of(secret));
+        assertThat(replay.status()).as(replay::toString).isEqualTo(403);
+        assertThat(up.stderr()).doesNotContain("generated admin token");
+        ChuteProcesses.CliResult status = chute.run(home, "status");
+        assertThat(status.exitCode()).as(status::toString).isZero();
+    }
 }

@@ -154,6 +154,9 @@ public final class Chute implements AutoCloseable {
         } catch (ChuteException e) {
             parts.put("store", new Health(false, e.getMessage()));
         }
+        pipeline.ifPresent(p -> parts.put("archive", p.archiveProblem()
+                .map(problem -> new Health(false, p.archiving() + " committed file(s) waiting to be archived; last error: " + problem))
+                .orElseGet(() -> new Health(true, p.archiving() + " committed file(s) waiting to be archived"))));
         pipeline.ifPresent(p -> parts.put("intake", p.running()
                 ? new Health(true, "running; last listing " + p.lastReconcile().map(Instant::toString).orElse("pending") + "; backlog " + p.backlog())
                 : new Health(false, "pipeline thread is not running")));

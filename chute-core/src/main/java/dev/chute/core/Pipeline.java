@@ -86,6 +86,8 @@ public final class Pipeline implements AutoCloseable {
     private final Set<String> inFlight = new HashSet<>();
     /** Keys whose archive move is queued or running on the archive thread. */
     private final Set<String> archiving = ConcurrentHashMap.newKeySet();
+    /** The last archive move that failed, until one succeeds again; for health. */
+    private volatile Optional<String> archiveProblem = Optional.empty();
     /** Archive moves that did not work, handed back to the pipeline thread. */
     private final java.util.concurrent.ConcurrentLinkedQueue<ArchiveRetry> archiveRetries = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private java.util.concurrent.ExecutorService archiver;
@@ -177,6 +179,16 @@ public final class Pipeline implements AutoCloseable {
     public Optional<Instant> lastReconcile() {
         long millis = lastReconcileMillis.get();
         return millis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
+    }
+
+    /** Committed objects queued for or in their archive move. */
+    public int archiving() {
+        return archiving.size();
+    }
+
+    /** Why the last archive move failed, while no later one has succeeded. */
+    public Optional<String> archiveProblem() {
+        return archiveProblem;
     }
 
     public boolean running() {
@@ -665,6 +677,7 @@ public final class Pipeline implements AutoCloseable {
             }
             removeSidecar(item.key);
             sources.forEach(s -> s.handled(item.key));
+            archiveProblem = Optional.empty();
         } catch (ChuteException e) {
             if (e.code() == ErrorCode.OBJECT_GONE) {
                 return;
@@ -675,9 +688,11 @@ public final class Pipeline implements AutoCloseable {
                 return;
             }
             log.warn("archiving {} failed, trying again later (its rows are committed): {}", item.key, e.getMessage());
+            archiveProblem = Optional.of(e.getMessage());
             archiveRetries.add(new ArchiveRetry(item.key, c, Optional.of(LoadError.of(e))));
         } catch (RuntimeException e) {
             log.error("archiving {} failed, trying again later (its rows are committed)", item.key, e);
+            archiveProblem = Optional.of("archiving " + item.key + " failed: " + e);
             archiveRetries.add(new ArchiveRetry(item.key, c, Optional.of(LoadError.of(ErrorCode.INTERNAL, "archiving " + item.key + " failed: " + e))));
         }
     }

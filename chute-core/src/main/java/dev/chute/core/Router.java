@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Maps an object key to a table. Routes from configuration are tried first, in order; otherwise the
@@ -39,6 +40,15 @@ public final class Router {
         }
         String name = key.substring(key.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
         return name.endsWith(".tmp") || name.endsWith(".part") || name.endsWith(".crdownload") || name.endsWith("~");
+    }
+
+    /** The table a landing key routes to, or empty when it does not route. */
+    public Optional<TableId> tableOf(String key) {
+        try {
+            return Optional.of(route(key).table());
+        } catch (ChuteException e) {
+            return Optional.empty();
+        }
     }
 
     /** Routes a key in landing; throws {@link ErrorCode#UNROUTABLE} or {@link ErrorCode#UNSUPPORTED_FORMAT}. */

@@ -95,6 +95,14 @@ class EventsAndRecoveryTest {
             Files.writeString(file, "id\n1\n2\n");
             await().atMost(WAIT).until(() -> ((Number) warehouse.query("SELECT count(*) FROM _chute.ledger", 1, WAIT).rows().get(0).get(0)).longValue() == 1);
             assertThat(file).exists();
+            // health says why committed files stay in landing
+            await().atMost(WAIT).until(() -> pipeline.archiveProblem().isPresent());
+            assertThat(pipeline.archiveProblem().get()).contains("archive unavailable");
+            archiveWorks.set(true);
+            await().atMost(WAIT).until(() -> Files.exists(home.resolve("archive/heal/t/a.csv")));
+            await().atMost(WAIT).until(() -> pipeline.archiveProblem().isEmpty());
+            // put it back as if the process had died before the move, for the restart below
+            Files.move(home.resolve("archive/heal/t/a.csv"), file);
         }
         // restart with a working store: the ledger says committed, so only the move runs
         try (EmbeddedHome h = new EmbeddedHome(home)) {

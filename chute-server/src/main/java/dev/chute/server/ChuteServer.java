@@ -11,6 +11,8 @@ import dev.chute.core.ChuteConfig;
 import dev.chute.core.Json;
 import dev.chute.core.Pipeline;
 import dev.chute.core.PipelineListener;
+import dev.chute.core.PipelineListeners;
+import dev.chute.core.Router;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.FailureRecord;
@@ -69,6 +71,15 @@ public final class ChuteServer implements AutoCloseable {
     private final Settings settings;
     private final Javalin app;
     private final EventHub events = new EventHub();
+    private final ChuteMetrics metrics;
+    private final DashboardStore dashboards;
+    private final PipelineListeners listener;
+    private final java.util.concurrent.ExecutorService dashboardWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "chute-dashboards");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Set<TableId> tablesWithDashboards = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<String> routes = new ArrayList<>();
     private final boolean loopback;
 
@@ -80,18 +91,37 @@ public final class ChuteServer implements AutoCloseable {
      * @param auth who may call what
      * @param maxUpload the largest request body accepted, in bytes
      * @param scratch a directory for upload parts being received (under the home)
+     * @param dashboards the directory of dashboard YAML files
      */
-    public record Settings(String bind, int port, ServerAuth auth, long maxUpload, Path scratch) {
+    public record Settings(String bind, int port, ServerAuth auth, long maxUpload, Path scratch, Path dashboards) {
         public Settings {
             requireNonNull(bind, "bind is null");
             requireNonNull(auth, "auth is null");
             requireNonNull(scratch, "scratch is null");
+            requireNonNull(dashboards, "dashboards is null");
         }
 
         /** The settings {@code chute.yaml} gives, with the given authentication. */
         public static Settings of(ChuteConfig config, ServerAuth auth, Path home) {
             return new Settings(config.get(ChuteConfig.SERVER_BIND), config.get(ChuteConfig.SERVER_PORT), auth,
-                    config.get(ChuteConfig.SERVER_MAX_UPLOAD), home.resolve(".chute").resolve("uploads"));
+                    config.get(ChuteConfig.SERVER_MAX_UPLOAD), home.resolve(".chute").resolve("uploads"), home.resolve("dashboards"));
+        }
+
+        /** Loopback, no authentication, the given port; for tests and embedding. */
+        public static Settings local(Path home, int port) {
+            return new Settings("127.0.0.1", port, ServerAuth.open(), 1L << 30, home.resolve(".chute").resolve("uploads"), home.resolve("dashboards"));
+        }
+
+        public Settings withAuth(ServerAuth auth) {
+            return new Settings(bind, port, auth, maxUpload, scratch, dashboards);
+        }
+
+        public Settings withMaxUpload(long maxUpload) {
+            return new Settings(bind, port, auth, maxUpload, scratch, dashboards);
+        }
+
+        public Settings withBind(String bind) {
+            return new Settings(bind, port, auth, maxUpload, scratch, dashboards);
         }
     }
 
@@ -107,6 +137,18 @@ public final class ChuteServer implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "cannot create " + settings.scratch() + ": " + e.getMessage(), e);
         }
+        this.dashboards = new DashboardStore(settings.dashboards());
+        dashboards.installDefaults();
+        this.metrics = new ChuteMetrics(() -> chute.pipeline().map(Pipeline::backlog).orElse(0L), () -> chute.warehouse().tables(),
+                new Router(chute.config())::tableOf);
+        this.listener = new PipelineListeners(events, metrics, new PipelineListener() {
+            @Override
+            public void loaded(String key, TableId table, long rows, long bytes, long millis) {
+                if (tablesWithDashboards.add(table)) {
+                    dashboardWriter.execute(() -> writeTableDashboard(table));
+                }
+            }
+        });
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = false;
@@ -180,6 +222,12 @@ public final class ChuteServer implements AutoCloseable {
         route(HandlerType.GET, "/api/tables/{table}/lineage", ApiToken.Role.VIEWER, this::lineage);
         route(HandlerType.POST, "/api/query", ApiToken.Role.VIEWER, this::query);
         route(HandlerType.POST, "/api/query/export", ApiToken.Role.VIEWER, this::export);
+        route(HandlerType.GET, "/api/dashboards", ApiToken.Role.VIEWER, this::dashboards);
+        route(HandlerType.GET, "/api/dashboards/{id}", ApiToken.Role.VIEWER, this::dashboard);
+        route(HandlerType.PUT, "/api/dashboards/{id}", ApiToken.Role.ADMIN, this::saveDashboard);
+        route(HandlerType.DELETE, "/api/dashboards/{id}", ApiToken.Role.ADMIN, this::deleteDashboard);
+        route(HandlerType.GET, "/api/dashboards/{id}/tiles/{index}", ApiToken.Role.VIEWER, this::tile);
+        route(HandlerType.GET, "/metrics", ApiToken.Role.VIEWER, ctx -> ctx.contentType(ChuteMetrics.CONTENT_TYPE).result(metrics.scrape()));
     }
 
     /** Registers an API route; {@code role} null means anyone may call it. */
@@ -196,9 +244,19 @@ public final class ChuteServer implements AutoCloseable {
         return List.copyOf(routes);
     }
 
-    /** The live-event listener: add it to the pipeline's listeners. */
-    public PipelineListener events() {
-        return events;
+    /** What the server hears from the pipeline (live events, metrics, table dashboards): add it to the pipeline's listeners. */
+    public PipelineListener listener() {
+        return listener;
+    }
+
+    /** Writes the overview dashboard of a table Chute loaded into, unless its file exists. Runs on the dashboards thread. */
+    private void writeTableDashboard(TableId table) {
+        try {
+            chute.warehouse().describe(table).ifPresent(d -> dashboards.ensureTableDashboard(table, d.columns()));
+        } catch (RuntimeException e) {
+            tablesWithDashboards.remove(table);
+            log.warn("cannot write the overview dashboard of {}: {}", table, e.getMessage());
+        }
     }
 
     /** Whether an address to bind to is a loopback address (an unknown name counts as exposed). */
@@ -570,6 +628,59 @@ public final class ChuteServer implements AutoCloseable {
         return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
+    // ---- dashboards
+
+    private Dashboard requireDashboard(String id) {
+        return dashboards.get(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "no dashboard '" + id + "' in " + dashboards.dir()));
+    }
+
+    private void dashboards(Context ctx) {
+        ArrayNode list = ApiJson.object().arrayNode();
+        for (DashboardStore.Entry e : dashboards.list()) {
+            ObjectNode o = list.addObject().put("id", e.id()).put("title", e.title()).put("tiles", e.tiles());
+            o.put("error", e.error().orElse(null));
+        }
+        ctx.json(ApiJson.object().set("dashboards", list));
+    }
+
+    private void dashboard(Context ctx) {
+        ctx.json(requireDashboard(ctx.pathParam("id")));
+    }
+
+    private void saveDashboard(Context ctx) {
+        JsonNode yaml = jsonBody(ctx).get("yaml");
+        if (yaml == null || !yaml.isTextual()) {
+            throw new IllegalArgumentException("expected a JSON body {\"yaml\": \"title: ...\"}");
+        }
+        ctx.json(dashboards.save(ctx.pathParam("id"), yaml.asText()));
+    }
+
+    private void deleteDashboard(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!dashboards.delete(id)) {
+            throw new ApiException(HttpStatus.NOT_FOUND, "no dashboard '" + id + "'");
+        }
+        ctx.json(ApiJson.object().put("deleted", id));
+    }
+
+    private void tile(Context ctx) {
+        Dashboard d = requireDashboard(ctx.pathParam("id"));
+        int index;
+        try {
+            index = Integer.parseInt(ctx.pathParam("index"));
+        } catch (NumberFormatException e) {
+            index = -1;
+        }
+        if (index < 0 || index >= d.tiles().size()) {
+            throw new ApiException(HttpStatus.NOT_FOUND, "dashboard '" + d.id() + "' has tiles 0 to " + (d.tiles().size() - 1) + "; found '" + ctx.pathParam("index") + "'");
+        }
+        DashboardTimeRange range = Optional.ofNullable(ctx.queryParam("range")).filter(r -> !r.isBlank()).map(DashboardTimeRange::parse).orElse(d.timeRange());
+        long started = System.nanoTime();
+        ObjectNode json = Json.queryResult(chute.query(d.tiles().get(index).renderSql(range, Instant.now())));
+        json.put("millis", (System.nanoTime() - started) / 1_000_000);
+        ctx.json(json);
+    }
+
     // ---- helpers
 
     private static JsonNode jsonBody(Context ctx) {
@@ -629,7 +740,9 @@ public final class ChuteServer implements AutoCloseable {
 
     @Override
     public void close() {
-        events.close();
         app.stop();
+        events.close();
+        dashboardWriter.shutdownNow();
+        metrics.close();
     }
 }

@@ -27,7 +27,7 @@ class ChuteServerTest {
     private void start(String bind, Optional<String> token) {
         chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE);
         ServerAuth auth = token.isPresent() ? new ServerAuth(true, List.of(), token) : ServerAuth.open();
-        server = new ChuteServer(chute, new ChuteServer.Settings(bind, 0, auth, 1 << 20, home.resolve(".chute/uploads")));
+        server = new ChuteServer(chute, ChuteServer.Settings.local(home, 0).withBind(bind).withAuth(auth));
     }
 
     @AfterEach
@@ -111,7 +111,7 @@ class ChuteServerTest {
     @Test
     void exposedServerWithoutTokenDoesNotStart() {
         chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE);
-        assertThatThrownBy(() -> new ChuteServer(chute, new ChuteServer.Settings("0.0.0.0", 0, ServerAuth.open(), 1 << 20, home.resolve("up"))))
+        assertThatThrownBy(() -> new ChuteServer(chute, ChuteServer.Settings.local(home, 0).withBind("0.0.0.0")))
                 .hasMessageContaining("needs authentication");
     }
 }

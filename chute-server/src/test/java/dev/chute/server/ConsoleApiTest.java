@@ -40,8 +40,8 @@ class ConsoleApiTest {
         ChuteConfig config = ChuteConfig.parse(yaml, "test");
         PipelineListeners listeners = new PipelineListeners();
         chute = Chute.open(home, config, true, listeners);
-        server = new ChuteServer(chute, new ChuteServer.Settings("127.0.0.1", 0, ServerAuth.open(), maxUpload, home.resolve(".chute/uploads")));
-        listeners.add(server.events());
+        server = new ChuteServer(chute, ChuteServer.Settings.local(home, 0).withMaxUpload(maxUpload));
+        listeners.add(server.listener());
         chute.start();
         api = new TestApi(server.port());
     }
@@ -248,7 +248,13 @@ class ConsoleApiTest {
                 HttpRequest.newBuilder(api.uri("/api/events")).header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
         HttpResponse<Stream<String>> response = stream.get();
         assertThat(response.headers().firstValue("Content-Type").orElse("")).as("status " + response.statusCode() + " " + response.headers().map()).startsWith("text/event-stream");
-        Thread reader = new Thread(() -> response.body().forEach(lines::add), "sse-reader");
+        Thread reader = new Thread(() -> {
+            try {
+                response.body().forEach(lines::add);
+            } catch (java.io.UncheckedIOException closedByTheTest) {
+                // the test closes the stream when it has seen enough
+            }
+        }, "sse-reader");
         reader.setDaemon(true);
         reader.start();
         await().atMost(WAIT).until(() -> lines.stream().anyMatch(l -> l.contains("hello")));
@@ -256,5 +262,61 @@ class ConsoleApiTest {
         await().atMost(WAIT).until(() -> lines.stream().anyMatch(l -> l.startsWith("data") && l.contains("\"key\":\"live/t/a.csv\"") && l.contains("\"rows\":2")));
         assertThat(lines).anyMatch(l -> l.equals("event: load") || l.equals("event:load"));
         response.body().close();
+    }
+
+    @Test
+    void dashboardsAreListedDrawnEditedAndDeleted() throws Exception {
+        start();
+        assertThat(json(api.get("/api/dashboards")).path("dashboards").get(0).path("id").asText()).isEqualTo("ecommerce");
+        drop("ecommerce/order_events/order_events_001.csv", Files.readString(Path.of("..", "samples", "order_events_001.csv")));
+        await().atMost(WAIT).until(() -> count("ecommerce.order_events") == 10);
+        JsonNode dashboard = json(api.get("/api/dashboards/ecommerce"));
+        assertThat(dashboard.path("timeRange").asText()).isEqualTo("all");
+        int events = -1;
+        for (int i = 0; i < dashboard.path("tiles").size(); i++) {
+            if (dashboard.path("tiles").get(i).path("title").asText().equals("Events")) {
+                events = i;
+            }
+        }
+        assertThat(json(api.get("/api/dashboards/ecommerce/tiles/" + events)).path("rows").get(0).get(0).asLong()).isEqualTo(10);
+        assertThat(json(api.get("/api/dashboards/ecommerce/tiles/" + events + "?range=1h")).path("rows").get(0).get(0).asLong())
+                .as("the sample is from 2022: nothing in the last hour").isZero();
+        assertThat(api.get("/api/dashboards/ecommerce/tiles/99").statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/dashboards/ecommerce/tiles/0?range=forever").statusCode()).isEqualTo(400);
+
+        HttpResponse<String> bad = api.put("/api/dashboards/mine", "{\"yaml\": \"title: Mine\\ntiles:\\n  - title: T\\n    chart: donut\\n    sql: SELECT 1\\n\"}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad).path("error").asText()).contains("donut");
+        HttpResponse<String> saved = api.put("/api/dashboards/mine", "{\"yaml\": \"title: Mine\\ntiles:\\n  - title: One\\n    chart: number\\n    sql: SELECT 1\\n\"}");
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+        assertThat(Files.readString(home.resolve("dashboards/mine.yaml"))).contains("title: Mine");
+        assertThat(json(api.get("/api/dashboards/mine/tiles/0")).path("rows").get(0).get(0).asLong()).isEqualTo(1);
+        assertThat(json(api.delete("/api/dashboards/mine")).path("deleted").asText()).isEqualTo("mine");
+        assertThat(api.get("/api/dashboards/mine").statusCode()).isEqualTo(404);
+        assertThat(api.put("/api/dashboards/..%2Fescape", "{\"yaml\": \"title: x\\ntiles: []\\n\"}").statusCode()).isIn(400, 404);
+    }
+
+    @Test
+    void aTableChuteCreatesGetsAnOverviewDashboard() throws Exception {
+        start();
+        drop("shop/things/a.csv", "name,made_at\nx,2026-01-01T00:00:00Z\n");
+        await().atMost(WAIT).until(() -> Files.exists(home.resolve("dashboards/shop-things.yaml")));
+        JsonNode d = json(api.get("/api/dashboards/shop-things"));
+        assertThat(d.path("tiles").size()).isGreaterThan(1);
+        for (int i = 0; i < d.path("tiles").size(); i++) {
+            HttpResponse<String> tile = api.get("/api/dashboards/shop-things/tiles/" + i);
+            assertThat(tile.statusCode()).as(d.path("tiles").get(i).path("title").asText() + ": " + tile.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void metricsCountFilesRowsAndFailuresPerTable() throws Exception {
+        start();
+        drop("m/t/a.csv", "x\n1\n2\n");
+        await().atMost(WAIT).until(() -> count("m.t") == 2);
+        HttpResponse<String> r = api.get("/metrics");
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        assertThat(r.body()).contains("chute_files_loaded_total{table=\"m.t\"} 1.0").contains("chute_rows_loaded_total{table=\"m.t\"} 2.0")
+                .contains("chute_load_duration_seconds_bucket").contains("chute_backlog_files");
     }
 }
