@@ -109,6 +109,7 @@ export function listenEvents(signal, onEvent, onState = () => {}) {
     source.addEventListener(type, handle(type));
   }
   source.addEventListener('open', () => onState(true));
+  source.addEventListener('hello', () => onState(true));
   source.addEventListener('ping', () => onState(true));
   source.addEventListener('error', () => onState(source.readyState === EventSource.OPEN));
   signal.addEventListener('abort', () => source.close(), {once: true});

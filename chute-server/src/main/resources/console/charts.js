@@ -138,7 +138,9 @@ function cartesian(result, chart, {x, y, series}) {
   return {
     points,
     option: {
-      xAxis: {type: 'category', data: categories, axisLabel: {hideOverlap: true}},
+      // many categories: slanted labels, with room on the left for the first one
+      grid: {left: categories.length > 6 ? 52 : 12, right: 24, top: 36, bottom: 16, containLabel: true},
+      xAxis: {type: 'category', data: categories, axisLabel: {hideOverlap: true, rotate: categories.length > 6 ? 30 : 0, width: 110, overflow: 'truncate'}},
       yAxis: {type: 'value'},
       series: list,
     },
@@ -212,9 +214,10 @@ export function drawChart(el, result, spec) {
     color: PALETTE,
     animation: animate(),
     animationDuration: 300,
-    grid: {left: 12, right: 24, top: 40, bottom: 28, containLabel: true},
+    grid: {left: 12, right: 24, top: 36, bottom: 16, containLabel: true},
     tooltip: {trigger: chart === 'pie' || chart === 'scatter' ? 'item' : 'axis'},
-    legend: {type: 'scroll', top: 0},
+    // a single series needs no legend: the tile's title says what it is
+    legend: {type: 'scroll', top: 0, show: chart === 'pie' || (option.series || []).length > 1},
     ...option,
   });
   if (typeof ResizeObserver !== 'undefined') {

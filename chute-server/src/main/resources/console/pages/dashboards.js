@@ -49,11 +49,13 @@ async function renderList(root, ctx) {
     const list = answer.dashboards || [];
     mount(slot, list.length === 0
       ? emptyState('No dashboards yet', 'Chute writes one for each table it creates; or put a YAML file into <home>/dashboards/.', 'dashboards-empty')
-      : h('div', {class: 'dash-cards', 'data-testid': 'dashboard-list'}, list.map(d => h('a', {class: 'dash-card', href: '#/dashboards/' + encodeURIComponent(d.id),
-        'data-testid': 'dashboard-card', 'data-id': d.id},
+      : h('div', {class: 'dash-cards', 'data-testid': 'dashboard-list'}, list.map(d => h('a', {class: 'dash-card' + (d.error ? ' broken' : ''),
+        href: '#/dashboards/' + encodeURIComponent(d.id) + (d.error ? '?edit=1' : ''), 'data-testid': 'dashboard-card', 'data-id': d.id},
       h('span', {class: 'dash-title'}, d.title || d.id),
-      h('span', {class: 'muted small mono'}, d.id),
-      h('span', {class: 'muted small'}, fmtNumber(d.tiles) + (Number(d.tiles) === 1 ? ' tile' : ' tiles'))))));
+      h('span', {class: 'muted small mono'}, d.id + '.yaml'),
+      d.error
+        ? h('span', {class: 'dash-error small', 'data-testid': 'dashboard-card-error'}, 'Does not parse: ' + d.error)
+        : h('span', {class: 'muted small'}, fmtNumber(d.tiles) + (Number(d.tiles) === 1 ? ' tile' : ' tiles'))))));
   } catch (e) {
     if (e.name !== 'AbortError') mount(slot, errorBanner(e.message));
   }
