@@ -19,7 +19,7 @@ function healthCards(health, backlog, tables) {
       h('div', {class: 'stat-value'}, part.ok ? 'OK' : 'Down'),
       h('div', {class: 'stat-detail muted', title: part.detail || ''}, part.detail || ''))),
     h('div', {class: 'stat' + (backlog > 0 ? ' warn' : ''), 'data-testid': 'backlog'},
-      h('div', {class: 'stat-label'}, 'Backlog in landing'),
+      h('div', {class: 'stat-label', title: 'files in landing not loaded yet'}, 'Backlog'),
       h('div', {class: 'stat-value', 'data-testid': 'backlog-value'}, fmtNumber(backlog)),
       h('div', {class: 'stat-detail muted'}, backlog === 1 ? 'file waiting' : 'files waiting')),
     h('div', {class: 'stat' + (stale > 0 ? ' warn' : ''), 'data-testid': 'tables-stat'},
@@ -31,20 +31,28 @@ function healthCards(health, backlog, tables) {
 function throughputChart(el, throughput) {
   const now = Date.now();
   const start = now - 60 * 60_000;
-  const files = throughput.map(p => [p.minute, Number(p.files || 0)]);
-  const rows = throughput.map(p => [p.minute, Number(p.rows || 0)]);
+  // the server omits quiet minutes; drawn as zeros, the rows line does not bridge them
+  const byMinute = new Map(throughput.map(p => [Date.parse(p.minute), p]));
+  const files = [];
+  const rows = [];
+  for (let m = Math.floor(start / 60_000) * 60_000; m <= now; m += 60_000) {
+    const p = byMinute.get(m);
+    files.push([m, p ? Number(p.files || 0) : 0]);
+    rows.push([m, p ? Number(p.rows || 0) : 0]);
+  }
   drawOption(el, {
     grid: {left: 56, right: 64, top: 36, bottom: 32},
     legend: {top: 0},
     tooltip: {trigger: 'axis'},
-    xAxis: {type: 'time', min: start, max: now},
+    // a minute of room on the right so that the current minute's bar shows whole
+    xAxis: {type: 'time', min: start, max: now + 60_000},
     yAxis: [
       {type: 'value', name: 'files', minInterval: 1},
       {type: 'value', name: 'rows', splitLine: {show: false}},
     ],
     series: [
       {name: 'Files per minute', type: 'bar', data: files, barMaxWidth: 14},
-      {name: 'Rows per minute', type: 'line', yAxisIndex: 1, data: rows, symbolSize: 6},
+      {name: 'Rows per minute', type: 'line', yAxisIndex: 1, data: rows, showSymbol: false, smooth: false, areaStyle: {opacity: 0.08}},
     ],
   }, throughput.length);
 }
