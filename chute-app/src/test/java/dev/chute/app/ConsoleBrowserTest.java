@@ -168,6 +168,62 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void undoneLoadIsRestoredFromTheArchiveAfterConfirmation() throws IOException {
+        ChuteProcess up = chute.up(home);
+        Sample sample = Sample.read(SAMPLE);
+        land("ecommerce/order_events/order_events_001.csv", Files.readAllBytes(SAMPLE));
+        awaitArchived("ecommerce/order_events/order_events_001.csv");
+
+        page.navigate(up.url() + "/#/loads");
+        Locator committed = page.locator("[data-testid=\"load-row\"][data-table=\"ecommerce.order_events\"][data-status=\"committed\"]");
+        awaitUi("the sample's load listed", () -> committed.count() == 1);
+        String loadId = committed.getAttribute("data-load-id");
+        committed.getByTestId("undo-button").click();
+        awaitUi("the confirmation asked", () -> page.getByTestId("confirm-dialog").isVisible());
+        assertThat(page.getByTestId("confirm-text").textContent()).contains(sample.rows() + " rows");
+        page.getByTestId("confirm-ok").click();
+
+        Locator undone = page.locator("[data-testid=\"load-row\"][data-load-id=\"" + loadId + "\"][data-status=\"undone\"]");
+        awaitUi("the load shown undone", () -> undone.count() == 1);
+        assertThat(page.getByTestId("undo-result").textContent()).contains(sample.rows() + " rows deleted");
+        assertThat(up.count("select count(*) from ecommerce.order_events")).isZero();
+
+        undone.getByTestId("restore-button").click();
+        Locator restored = page.locator("[data-testid=\"file-status\"][data-key=\"ecommerce/order_events/order_events_001.csv\"]");
+        awaitUi("the restored file loaded again", () -> "loaded".equals(attribute(restored, "data-state")));
+        awaitUi("a new committed load listed", () -> committed.count() == 1 && !loadId.equals(attribute(committed, "data-load-id")));
+        assertThat(up.count("select count(*) from ecommerce.order_events")).isEqualTo(sample.rows());
+        assertThat(tab.problems()).isEmpty();
+    }
+
+    @Test
+    void dashboardEditedInThePageIsSavedAndInvalidYamlIsRefused() throws IOException {
+        ChuteProcess up = chute.up(home);
+        Path file = home.resolve("dashboards").resolve("ecommerce.yaml");
+        await("the seed dashboard written").atMost(WAIT).until(() -> Files.exists(file));
+        String original = Files.readString(file);
+
+        page.navigate(up.url() + "/#/dashboards/ecommerce");
+        awaitUi("the dashboard shown", () -> page.locator(".tile").count() > 0);
+        page.getByTestId("dashboard-edit").click();
+        Locator yaml = page.getByTestId("dashboard-yaml");
+        awaitUi("the YAML in the editor", () -> yaml.inputValue().equals(original));
+
+        yaml.fill(original.replace("chart: pie", "chart: donut"));
+        page.getByTestId("dashboard-save").click();
+        awaitUi("the refusal shown", () -> page.getByTestId("dashboard-error").count() == 1);
+        assertThat(page.getByTestId("dashboard-error").textContent()).contains("donut").contains("chart");
+        assertThat(Files.readString(file)).isEqualTo(original);
+
+        yaml.fill(original.replace("title: E-commerce orders", "title: Shop orders"));
+        page.getByTestId("dashboard-save").click();
+        awaitUi("the saved dashboard drawn", () -> page.getByTestId("dashboard-saved").count() == 1
+                && "Shop orders".equals(page.getByTestId("page-title").textContent()));
+        assertThat(Files.readString(file)).contains("title: Shop orders");
+        assertThat(tab.problems()).isEmpty();
+    }
+
+    @Test
     void queryResultIsChartedWithOnePointPerRow() throws IOException {
         ChuteProcess up = chute.up(home);
         Sample sample = Sample.read(SAMPLE);
