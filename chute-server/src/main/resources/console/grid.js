@@ -37,7 +37,10 @@ export function recordTable(columns, rows, {testid, rowAttrs = () => ({})} = {})
     h('table', {class: 'grid', 'data-testid': testid},
       h('thead', {}, h('tr', {}, columns.map(c => h('th', {class: c.num ? 'num' : null}, c.label)))),
       h('tbody', {}, rows.map(row => h('tr', rowAttrs(row),
-        columns.map(c => h('td', {class: c.num ? 'num' : null, 'data-col': c.testid || null}, c.value(row))))))));
+        columns.map(c => {
+          const content = c.value(row);
+          return h('td', {class: c.num ? 'num' : null, 'data-col': c.testid || null, title: typeof content === 'string' && content.length > 24 ? content : null}, content);
+        }))))));
 }
 
 function compareValues(a, b, numeric) {
@@ -87,7 +90,11 @@ export function resultGrid(result, {testid = 'result-grid', pageSize = 50} = {})
       onclick: () => sortBy(i),
     }, c.name, h('span', {class: 'sort-mark'}, i === sortColumn ? (descending ? '▼' : '▲') : '')));
     const body = slice.map(r => h('tr', {'data-testid': 'grid-row'},
-      columns.map((c, i) => h('td', {class: numeric[i] ? 'num' : null}, cellContent(rows[r][i], c.type)))));
+      columns.map((c, i) => {
+        const content = cellContent(rows[r][i], c.type);
+        // long text is cut by the column width: the whole value is in the tooltip
+        return h('td', {class: numeric[i] ? 'num' : null, title: typeof content === 'string' && content.length > 40 ? content : null}, content);
+      })));
     mount(root,
       h('div', {class: 'table-wrap'},
         h('table', {class: 'grid'}, h('thead', {}, h('tr', {}, header)), h('tbody', {}, body))),
@@ -107,7 +114,13 @@ export function resultGrid(result, {testid = 'result-grid', pageSize = 50} = {})
       descending = false;
     }
     order = rows.map((_, k) => k).sort((a, b) => {
-      const c = compareValues(rows[a][i], rows[b][i], numeric[i]);
+      const x = rows[a][i];
+      const y = rows[b][i];
+      // NULLs stay at the end in both directions
+      if (x === null || x === undefined || y === null || y === undefined) {
+        return compareValues(x, y, false) || a - b;
+      }
+      const c = compareValues(x, y, numeric[i]);
       return (descending ? -c : c) || a - b;
     });
     page = 0;

@@ -20,7 +20,7 @@ function healthCards(health, backlog, tables) {
       h('div', {class: 'stat-detail muted', title: part.detail || ''}, part.detail || ''))),
     h('div', {class: 'stat' + (backlog > 0 ? ' warn' : ''), 'data-testid': 'backlog'},
       h('div', {class: 'stat-label', title: 'files in landing not loaded yet'}, 'Backlog'),
-      h('div', {class: 'stat-value', 'data-testid': 'backlog-value'}, fmtNumber(backlog)),
+      h('div', {class: 'stat-value', 'data-testid': 'backlog-value'}, backlog < 0 ? '—' : fmtNumber(backlog)),
       h('div', {class: 'stat-detail muted'}, backlog === 1 ? 'file waiting' : 'files waiting')),
     h('div', {class: 'stat' + (stale > 0 ? ' warn' : ''), 'data-testid': 'tables-stat'},
       h('div', {class: 'stat-label'}, 'Tables'),

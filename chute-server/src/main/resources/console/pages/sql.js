@@ -16,7 +16,7 @@ function defaultSql(tables) {
 
 export async function render(root, ctx) {
   const editor = h('textarea', {class: 'editor', spellcheck: 'false', 'data-testid': 'sql-editor', rows: '8',
-    'aria-label': 'SQL query', placeholder: 'SELECT … (Ctrl+Enter runs it)'});
+    'aria-label': 'SQL query', placeholder: defaultSql([]) + '\n\n(Ctrl+Enter runs it)'});
   const runButton = h('button', {type: 'button', class: 'primary', 'data-testid': 'sql-run'}, 'Run ', h('kbd', {}, 'Ctrl+Enter'));
   const csvButton = h('button', {type: 'button', 'data-testid': 'export-csv', disabled: true}, 'Export CSV');
   const jsonButton = h('button', {type: 'button', 'data-testid': 'export-json', disabled: true}, 'Export JSON');
@@ -41,20 +41,23 @@ export async function render(root, ctx) {
   editor.value = fromAddress || sessionStorage.getItem(STORAGE_KEY) || '';
   api.get('/api/tables', {signal: ctx.signal}).then(answer => {
     const tables = answer.tables || [];
-    if (!editor.value) editor.value = defaultSql(tables);
+    // an example in the placeholder, never in the value: the user may already be typing
+    editor.placeholder = defaultSql(tables) + '\n\n(Ctrl+Enter runs it)';
     if (tables.length) {
       mount(tableList, h('span', {class: 'muted small'}, 'Tables: '), tables.map(t => h('button', {type: 'button', class: 'chip', title: 'Insert the name',
         onclick: () => insertAtCursor(editor, t.table)}, t.table)));
     }
-  }).catch(() => {
-    if (!editor.value) editor.value = defaultSql([]);
-  });
+  }).catch(() => {});
 
   let running = false;
   let lastSql = null;
   const run = async () => {
+    if (running) return;
+    if (!editor.value.trim()) {
+      editor.value = editor.placeholder.replace(/\n\n\(Ctrl\+Enter runs it\)$/, '');
+    }
     const sql = editor.value.trim();
-    if (!sql || running) return;
+    if (!sql) return;
     running = true;
     runButton.disabled = true;
     sessionStorage.setItem(STORAGE_KEY, editor.value);
@@ -85,6 +88,8 @@ export async function render(root, ctx) {
     } finally {
       running = false;
       runButton.disabled = false;
+      // tells a finished run from the previous one, even when both answer the same
+      status.dataset.runs = String(Number(status.dataset.runs || 0) + 1);
     }
   };
 

@@ -50,7 +50,8 @@ async function renderDetail(root, ctx, name) {
     h('p', {class: 'crumbs'}, h('a', {href: '#/tables'}, 'Tables'), ' / ', h('span', {class: 'mono'}, name)),
     pageHeader(name, null,
       h('a', {class: 'button-link', href: '#/sql?q=' + encodeURIComponent(sql), 'data-testid': 'query-table'}, 'Query in SQL'),
-      h('a', {class: 'button-link', href: '#/loads?table=' + encodeURIComponent(name)}, 'Loads')),
+      h('a', {class: 'button-link', href: '#/loads?table=' + encodeURIComponent(name)}, 'Loads'),
+      ctx.can('uploader') ? h('a', {class: 'button-link', href: '#/upload?table=' + encodeURIComponent(name)}, 'Upload files') : null),
     summary);
   let detail;
   try {
@@ -70,7 +71,7 @@ async function renderDetail(root, ctx, name) {
   root.appendChild(h('div', {class: 'row two'},
     card('Schema', recordTable([
       {label: 'Column', value: c => h('span', {class: 'mono'}, c.name)},
-      {label: 'Type', value: c => h('span', {class: 'mono muted'}, c.type)},
+      {label: 'Type', value: c => h('span', {class: 'mono muted', title: c.type}, c.type)},
     ], columns, {testid: 'schema-table', rowAttrs: c => ({'data-testid': 'schema-column', 'data-column': c.name})}), {'data-testid': 'schema'}),
     section('Profile', 'profile', async () => {
       const profile = await api.get(path + '/profile', {signal: ctx.signal});

@@ -93,6 +93,11 @@ export async function render(root, ctx) {
   h('div', {class: 'toolbar'}, uploadButton),
   errorSlot);
 
+  const wanted = (ctx.query.get('table') || '').split('.');
+  if (wanted.length === 2) {
+    datasetInput.value = wanted[0];
+    tableInput.value = wanted[1];
+  }
   mount(root,
     pageHeader('Upload', 'Files you upload land in landing/<dataset>/<table>/ and load like any other.'),
     card(null, form),
@@ -104,12 +109,11 @@ export async function render(root, ctx) {
     const datasets = [...new Set(tables.map(t => t.split('.')[0]))];
     mount(datasetOptions, datasets.map(d => h('option', {value: d})));
     mount(tableOptions, [...new Set(tables.map(t => t.split('.')[1]))].map(t => h('option', {value: t})));
-    const wanted = ctx.query.get('table') || tables[0];
-    if (wanted && !datasetInput.value && !tableInput.value) {
-      const [d, t] = wanted.split('.');
-      datasetInput.value = d;
-      tableInput.value = t;
-      updateState();
+    // suggestions only: a value set now could land in the middle of the user's typing
+    if (tables[0]) {
+      const [d, t] = tables[0].split('.');
+      datasetInput.placeholder = d;
+      tableInput.placeholder = t;
     }
   }).catch(() => {});
 }
