@@ -6,6 +6,7 @@ import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.EventSource;
+import dev.chute.spi.EventSourceFactory;
 import dev.chute.spi.FailureRecord;
 import dev.chute.spi.LedgerEntry;
 import dev.chute.spi.LoadSummary;
@@ -41,13 +42,15 @@ public final class Chute implements AutoCloseable {
     private final ObjectStore store;
     private final Warehouse warehouse;
     private final Optional<Pipeline> pipeline;
+    private final Optional<PushEventSource> push;
 
-    private Chute(Path home, ChuteConfig config, ObjectStore store, Warehouse warehouse, Optional<Pipeline> pipeline) {
+    private Chute(Path home, ChuteConfig config, ObjectStore store, Warehouse warehouse, Optional<Pipeline> pipeline, Optional<PushEventSource> push) {
         this.home = home;
         this.config = config;
         this.store = store;
         this.warehouse = warehouse;
         this.pipeline = pipeline;
+        this.push = push;
     }
 
     /**
@@ -71,12 +74,43 @@ public final class Chute implements AutoCloseable {
             throw e;
         }
         Optional<Pipeline> pipeline = Optional.empty();
+        Optional<PushEventSource> push = Optional.empty();
         if (run) {
             List<EventSource> sources = new ArrayList<>();
-            storeFactory.nativeEvents(store, storeContext).ifPresent(sources::add);
+            try {
+                storeFactory.nativeEvents(store, storeContext).ifPresent(sources::add);
+                int i = 0;
+                for (Map<String, String> entry : config.events()) {
+                    String where = "events[" + i++ + "]";
+                    String type = entry.get("type");
+                    if (type.equals("http")) {
+                        new ConnectorContext(home, entry).requireKnown(where, PushEventSource.KEYS);
+                        if (push.isPresent()) {
+                            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".type': only one events entry may be of type http");
+                        }
+                        Map<String, String> settings = new java.util.HashMap<>(entry);
+                        settings.remove("type");
+                        push = Optional.of(new PushEventSource(settings));
+                        sources.add(push.get());
+                        continue;
+                    }
+                    EventSourceFactory factory = find(EventSourceFactory.class, type, EventSourceFactory::name, where + ".type");
+                    sources.add(factory.create(new ConnectorContext(home, entry), store));
+                }
+            } catch (RuntimeException e) {
+                sources.forEach(EventSource::close);
+                warehouse.close();
+                store.close();
+                throw e;
+            }
             pipeline = Optional.of(new Pipeline(store, warehouse, sources, config, stateDir, listener));
         }
-        return new Chute(home, config, store, warehouse, pipeline);
+        return new Chute(home, config, store, warehouse, pipeline, push);
+    }
+
+    /** The HTTP event intake, when {@code events:} has an entry of type {@code http}. */
+    public Optional<PushEventSource> pushEvents() {
+        return push;
     }
 
     private static <F> F find(Class<F> type, String name, java.util.function.Function<F, String> nameOf, String key) {

@@ -95,7 +95,7 @@ public final class ChuteConfig {
             TABLE_FRESHNESS);
 
     private static final List<String> SECTIONS = List.of("store", "warehouse", "intake", "batch", "retry", "archive",
-            "server", "notify", "query", "tables", "routes");
+            "server", "notify", "query", "tables", "routes", "events");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern COLUMN_TYPE = Pattern.compile("[A-Za-z][A-Za-z0-9 _(),]*");
 
@@ -106,9 +106,11 @@ public final class ChuteConfig {
     private final List<Route> routes;
     private final Map<TableId, Duration> freshness;
     private final List<ApiToken> tokens;
+    private final List<Map<String, String>> events;
 
     private ChuteConfig(Map<String, String> scalars, Map<String, String> storeSettings, Map<String, String> warehouseSettings,
-                        Map<TableId, TableSpec> tables, List<Route> routes, Map<TableId, Duration> freshness, List<ApiToken> tokens) {
+                        Map<TableId, TableSpec> tables, List<Route> routes, Map<TableId, Duration> freshness, List<ApiToken> tokens,
+                        List<Map<String, String>> events) {
         this.scalars = Map.copyOf(scalars);
         this.storeSettings = Map.copyOf(storeSettings);
         this.warehouseSettings = Map.copyOf(warehouseSettings);
@@ -116,10 +118,11 @@ public final class ChuteConfig {
         this.routes = List.copyOf(routes);
         this.freshness = Map.copyOf(freshness);
         this.tokens = List.copyOf(tokens);
+        this.events = events.stream().map(Map::copyOf).toList();
     }
 
     public static ChuteConfig defaults() {
-        return new ChuteConfig(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), List.of());
+        return new ChuteConfig(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), List.of(), List.of());
     }
 
     /** Reads a YAML file; a missing file yields the defaults. */
@@ -155,6 +158,7 @@ public final class ChuteConfig {
         List<Route> routes = new ArrayList<>();
         Map<TableId, Duration> freshness = new LinkedHashMap<>();
         List<ApiToken> tokens = new ArrayList<>();
+        List<Map<String, String>> events = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> section = it.next();
             String name = section.getKey();
@@ -178,6 +182,27 @@ public final class ChuteConfig {
                     int i = 0;
                     for (JsonNode route : value) {
                         routes.add(route("routes[" + i++ + "]", route));
+                    }
+                }
+                case "events" -> {
+                    if (!value.isArray()) {
+                        throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'events' must be a list of {type: nats|amqp|sqs|http, ...}, found " + value.getNodeType());
+                    }
+                    int i = 0;
+                    for (JsonNode entry : value) {
+                        String where = "events[" + i++ + "]";
+                        requireObject(where, entry);
+                        Map<String, String> settings = new LinkedHashMap<>();
+                        entry.fields().forEachRemaining(e -> {
+                            if (e.getValue().isContainerNode()) {
+                                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + "." + e.getKey() + "' must be a scalar");
+                            }
+                            settings.put(e.getKey(), e.getValue().asText());
+                        });
+                        if (settings.getOrDefault("type", "").isBlank()) {
+                            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".type' is missing; expected nats, amqp, sqs or http");
+                        }
+                        events.add(settings);
                     }
                 }
                 case "store", "warehouse" -> {
@@ -216,7 +241,7 @@ public final class ChuteConfig {
                 }
             }
         }
-        return new ChuteConfig(scalars, store, warehouse, tables, routes, freshness, tokens);
+        return new ChuteConfig(scalars, store, warehouse, tables, routes, freshness, tokens, events);
     }
 
     private static List<ApiToken> tokens(JsonNode list) {
@@ -356,7 +381,7 @@ public final class ChuteConfig {
         key.parse(value);
         Map<String, String> copy = new LinkedHashMap<>(scalars);
         copy.put(key.name(), value);
-        return new ChuteConfig(copy, storeSettings, warehouseSettings, tables, routes, freshness, tokens);
+        return new ChuteConfig(copy, storeSettings, warehouseSettings, tables, routes, freshness, tokens, events);
     }
 
     /** The {@code store:} section, for the store connector. */
@@ -380,6 +405,11 @@ public final class ChuteConfig {
     /** Tables with a configured freshness ({@code tables.<name>.freshness} other than 0). */
     public Map<TableId, Duration> freshness() {
         return freshness;
+    }
+
+    /** The {@code events:} entries, each with its {@code type} and the event source's own keys. */
+    public List<Map<String, String>> events() {
+        return events;
     }
 
     /** API tokens declared in {@code server.tokens}, as hashes. */

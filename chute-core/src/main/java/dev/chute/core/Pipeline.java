@@ -86,6 +86,7 @@ public final class Pipeline implements AutoCloseable {
     private final Set<String> inFlight = new HashSet<>();
     /** Keys whose archive move is queued or running on the archive thread. */
     private final Set<String> archiving = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong eventsWithoutObject = new java.util.concurrent.atomic.AtomicLong();
     /** The last archive move that failed, until one succeeds again; for health. */
     private volatile Optional<String> archiveProblem = Optional.empty();
     /** Archive moves that did not work, handed back to the pipeline thread. */
@@ -301,7 +302,11 @@ public final class Pipeline implements AutoCloseable {
             reconcileRequested = true;
             return;
         }
-        if (event == WAKE || Router.ignored(event.key())) {
+        if (event == WAKE) {
+            return;
+        }
+        if (Router.ignored(event.key())) {
+            settled(event.key());
             return;
         }
         Candidate c = pending.computeIfAbsent(event.key(), Candidate::new);
@@ -346,6 +351,7 @@ public final class Pipeline implements AutoCloseable {
                 if (info.isEmpty()) {
                     it.remove();
                     retrying.remove(c.key);
+                    settled(c.key);
                     continue;
                 }
                 if (c.info == null || !c.info.fingerprint().equals(info.get().fingerprint())) {
@@ -364,6 +370,7 @@ public final class Pipeline implements AutoCloseable {
                 Optional<ObjectInfo> again = statQuietly(c.key);
                 if (again.isEmpty()) {
                     it.remove();
+                    settled(c.key);
                     continue;
                 }
                 if (!again.get().fingerprint().equals(c.info.fingerprint())) {
@@ -375,6 +382,21 @@ public final class Pipeline implements AutoCloseable {
             ready.add(c);
         }
         return ready;
+    }
+
+    /**
+     * An event's object is not (or no longer) in landing: it was archived already (a redelivered or
+     * duplicate event), deleted, or is hidden. Its events are acknowledged so a broker does not
+     * deliver them again. Pipeline thread.
+     */
+    private void settled(String key) {
+        eventsWithoutObject.incrementAndGet();
+        sources.forEach(s -> s.handled(key));
+    }
+
+    /** Events whose object was not in landing when looked at (duplicates after archiving, deletes, hidden names). */
+    public long eventsWithoutObject() {
+        return eventsWithoutObject.get();
     }
 
     private Optional<ObjectInfo> statQuietly(String key) {
@@ -433,6 +455,7 @@ public final class Pipeline implements AutoCloseable {
             ChuteException e = (ChuteException) outcome;
             pending.remove(c.key);
             if (e.code() == ErrorCode.OBJECT_GONE) {
+                settled(c.key);
                 continue;
             }
             Item item = new Item(c.key, new ObjectVersion(c.key, "unknown:0", c.info.size()), Optional.of(c.info), Optional.empty(), null);

@@ -57,6 +57,23 @@ public interface ObjectStore extends AutoCloseable {
      */
     long write(ObjectRef ref, InputStream content, long maxBytes);
 
+    /**
+     * Reads a change notification in this store's provider's format (an S3 or MinIO event
+     * {@code Records[]} document, the object resource of a GCS CloudEvent or Pub/Sub
+     * notification) and returns one event per object it names that lies in this store's landing
+     * area, with its landing key; objects elsewhere (another bucket, the archive prefix) are left
+     * out. {@code attributes} are the transport's metadata: CloudEvent context attributes
+     * ({@code ce-type}, {@code ce-subject}), Pub/Sub message attributes ({@code eventType},
+     * {@code bucketId}, {@code objectId}), header names in lower case. Called from event-source
+     * threads.
+     *
+     * @throws ChuteException {@link ErrorCode#UNSUPPORTED_FORMAT} when the payload is not a
+     *     notification this store understands, naming what was expected and found
+     */
+    default List<ObjectEvent> decodeNotification(byte[] body, java.util.Map<String, String> attributes) {
+        throw new ChuteException(ErrorCode.UNSUPPORTED_FORMAT, describe() + " has no notification format; its changes are found by watching or listing");
+    }
+
     /** Writes a small object (a sidecar), replacing any existing one, atomically. */
     void put(ObjectRef ref, byte[] content);
 

@@ -1,0 +1,63 @@
+package dev.chute.core;
+
+import dev.chute.spi.EventSource;
+import dev.chute.spi.ObjectEvent;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Events pushed to Chute over HTTP (CloudEvents from Eventarc, Pub/Sub push, S3/MinIO webhooks,
+ * SNS): the server decodes each delivery with the store and offers its events here. A delivery is
+ * acknowledged (answered 2xx) as soon as its events are handed to the pipeline: the object is
+ * still in landing, and the reconciling listing finds it even if Chute stops before loading it.
+ */
+public final class PushEventSource implements EventSource {
+    /** The keys of an {@code events:} entry of type {@code http}; the HTTP server reads them. */
+    public static final java.util.Set<String> KEYS = java.util.Set.of("oidc_audience", "oidc_issuer", "oidc_jwks", "oidc_email",
+            "sns_topics", "sns_certificates", "sns_hosts");
+
+    private final java.util.Map<String, String> settings;
+    private volatile Consumer<ObjectEvent> sink;
+    private final AtomicLong received = new AtomicLong();
+
+    public PushEventSource(java.util.Map<String, String> settings) {
+        this.settings = java.util.Map.copyOf(settings);
+    }
+
+    /** The entry's settings (without {@code type}), for the HTTP server's verifiers. */
+    public java.util.Map<String, String> settings() {
+        return settings;
+    }
+
+    @Override
+    public String describe() {
+        return "http intake";
+    }
+
+    @Override
+    public void start(Consumer<ObjectEvent> sink) {
+        this.sink = sink;
+    }
+
+    /** Hands events to the pipeline; returns false when the pipeline is not running yet (the caller answers 503). */
+    public boolean offer(List<ObjectEvent> events) {
+        Consumer<ObjectEvent> s = sink;
+        if (s == null) {
+            return false;
+        }
+        events.forEach(s);
+        received.addAndGet(events.size());
+        return true;
+    }
+
+    /** Events offered since start. */
+    public long received() {
+        return received.get();
+    }
+
+    @Override
+    public void close() {
+        sink = null;
+    }
+}
