@@ -124,7 +124,12 @@ export async function render(root, ctx) {
   };
   const refresh = debounce(load, 300);
   ctx.signal.addEventListener('abort', () => refresh.cancel(), {once: true});
-  listenEvents(ctx.signal, () => refresh(), open => {
+  let events = 0;
+  listenEvents(ctx.signal, () => {
+    events++;
+    root.dataset.events = String(events);
+    refresh();
+  }, open => {
     live.dataset.live = String(open);
     live.classList.toggle('on', open);
     live.lastChild.textContent = open ? 'live' : 'reconnecting…';

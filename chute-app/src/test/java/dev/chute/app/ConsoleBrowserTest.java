@@ -309,6 +309,7 @@ class ConsoleBrowserTest {
                 () -> String.valueOf(expected).equals(attribute(row, "data-rows")));
         assertThat(row.locator("[data-col=\"rows\"]").textContent()).isEqualTo(String.valueOf(expected));
         assertThat(page.evaluate("() => window.chuteTestMarker")).as("the page was not reloaded").isEqualTo("still the same page");
+        assertThat(page.locator(".page[data-page=\"overview\"]").getAttribute("data-events")).as("load events received").isNotNull();
         assertThat(up.count("select count(*) from ecommerce.order_events")).isEqualTo(expected);
         assertThat(tab.problems()).isEmpty();
     }
