@@ -135,7 +135,7 @@ export function timeEl(iso) {
   if (Number.isNaN(date.getTime())) {
     return h('span', {}, String(iso));
   }
-  return h('time', {datetime: iso, title: iso}, date.toLocaleString());
+  return h('time', {datetime: iso, title: iso}, date.toLocaleString(undefined, {dateStyle: 'short', timeStyle: 'medium'}));
 }
 
 export function relativeTime(iso) {

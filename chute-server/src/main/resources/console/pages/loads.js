@@ -90,7 +90,7 @@ export async function render(root, ctx) {
     expanded.add(load.loadId);
     tr.querySelector('.expander').textContent = '▾';
     tr.setAttribute('aria-expanded', 'true');
-    const cell = h('td', {colspan: '10'}, h('p', {class: 'muted'}, 'Loading files…'));
+    const cell = h('td', {colspan: '9'}, h('p', {class: 'muted'}, 'Loading files…'));
     tr.after(h('tr', {class: 'entries-row', 'data-testid': 'load-entries', 'data-load-id': String(load.loadId)}, cell));
     try {
       const detail = await api.get('/api/loads/' + encodeURIComponent(load.loadId), {signal: ctx.signal});
@@ -169,8 +169,7 @@ export async function render(root, ctx) {
     const rows = list.map(load => {
       const tr = h('tr', {class: 'clickable', 'data-testid': 'load-row', 'data-load-id': String(load.loadId), 'data-table': load.table,
         'data-status': load.status, 'data-rows': String(load.rows), tabindex: '0', 'aria-expanded': 'false'},
-      h('td', {}, h('span', {class: 'expander'}, '▸')),
-      h('td', {class: 'mono'}, String(load.loadId)),
+      h('td', {class: 'mono nowrap'}, h('span', {class: 'expander', 'aria-hidden': 'true'}, '▸'), ' ', String(load.loadId)),
       h('td', {}, tableLink(load.table)),
       h('td', {class: 'num', 'data-col': 'files'}, fmtNumber(load.files)),
       h('td', {class: 'num', 'data-col': 'rows'}, fmtNumber(load.rows)),
@@ -188,8 +187,8 @@ export async function render(root, ctx) {
       return tr;
     });
     return h('div', {class: 'table-wrap'}, h('table', {class: 'grid', 'data-testid': 'loads-table'},
-      h('thead', {}, h('tr', {}, ['', 'Load', 'Table', 'Files', 'Rows', 'Size', 'Committed', 'Duration', 'Status', ''].map((t, i) =>
-        h('th', {class: [3, 4, 5, 7].includes(i) ? 'num' : null}, t)))),
+      h('thead', {}, h('tr', {}, ['Load', 'Table', 'Files', 'Rows', 'Size', 'Committed', 'Duration', 'Status', ''].map((t, i) =>
+        h('th', {class: [2, 3, 4, 6].includes(i) ? 'num' : null}, t)))),
       h('tbody', {}, rows)));
   };
 
