@@ -191,7 +191,8 @@ public final class ChuteServer implements AutoCloseable {
             error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
         });
         app.error(404, ctx -> {
-            if (ctx.path().startsWith("/api/")) {
+            String answered = ctx.result();
+            if (ctx.path().startsWith("/api/") && (answered == null || answered.isEmpty())) {
                 error(ctx, HttpStatus.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path());
             }
         });
