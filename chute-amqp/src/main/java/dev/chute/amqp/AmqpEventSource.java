@@ -13,6 +13,7 @@ import dev.chute.spi.ErrorCode;
 import dev.chute.spi.EventSource;
 import dev.chute.spi.ObjectEvent;
 import dev.chute.spi.ObjectStore;
+import dev.chute.spi.PendingAcks;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -59,7 +60,7 @@ public final class AmqpEventSource implements EventSource {
     private final AmqpSettings settings;
     private final ObjectStore store;
     private final ConnectionFactory factory;
-    private final AmqpPendingAcks<Held> pending = new AmqpPendingAcks<>();
+    private final PendingAcks<Held> pending = new PendingAcks<>();
     /** Acknowledgements come from several threads; one at a time on the channel. */
     private final Object channelLock = new Object();
     /** Released when the current connection or channel ends. */

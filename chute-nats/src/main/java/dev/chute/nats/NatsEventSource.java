@@ -7,6 +7,7 @@ import dev.chute.spi.ErrorCode;
 import dev.chute.spi.EventSource;
 import dev.chute.spi.ObjectEvent;
 import dev.chute.spi.ObjectStore;
+import dev.chute.spi.PendingAcks;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ConsumerContext;
@@ -68,7 +69,7 @@ public final class NatsEventSource implements EventSource {
 
     private final NatsSettings settings;
     private final ObjectStore store;
-    private final NatsPendingAcks<Message> pending = new NatsPendingAcks<>();
+    private final PendingAcks<Message> pending = new PendingAcks<>();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicLong withoutObjects = new AtomicLong();

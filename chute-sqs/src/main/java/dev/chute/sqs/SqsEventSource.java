@@ -7,6 +7,7 @@ import dev.chute.spi.ErrorCode;
 import dev.chute.spi.EventSource;
 import dev.chute.spi.ObjectEvent;
 import dev.chute.spi.ObjectStore;
+import dev.chute.spi.PendingAcks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ public final class SqsEventSource implements EventSource {
 
     private final SqsSettings settings;
     private final ObjectStore store;
-    private final SqsPendingAcks<Held> pending = new SqsPendingAcks<>();
+    private final PendingAcks<Held> pending = new PendingAcks<>();
     private final LinkedBlockingQueue<Held> toDelete = new LinkedBlockingQueue<>();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();

@@ -1,4 +1,4 @@
-package dev.chute.amqp;
+package dev.chute.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class AmqpPendingAcksTest {
+class PendingAcksTest {
     private final AtomicLong now = new AtomicLong();
-    private final AmqpPendingAcks<String> pending = new AmqpPendingAcks<>(now::get);
+    private final PendingAcks<String> pending = new PendingAcks<>(now::get);
 
     @Test
     void messageIsDoneOnceEveryKeyItNamedIsHandled() {

@@ -1,4 +1,4 @@
-package dev.chute.amqp;
+package dev.chute.spi;
 
 import static java.util.Objects.requireNonNull;
 
@@ -15,25 +15,27 @@ import java.util.function.LongSupplier;
 /**
  * Messages received and not yet acknowledged, each with the landing keys it named. A message is
  * done once every one of its keys has been handled; a key handled once settles every message that
- * named it (duplicate deliveries are all acknowledged together). Thread-safe: the delivery thread
- * adds, the engine's archive and pipeline threads report handled keys, the supervisor thread
- * releases what is held too long or belongs to a closed channel.
+ * named it (duplicate deliveries are all acknowledged together). For broker event sources, whose
+ * {@link EventSource#handled} settles messages. Thread-safe: the source's consumer thread adds, the
+ * engine's archive and pipeline threads report handled keys, the source's lease thread renews.
+ *
+ * @param <M> the broker's message (or delivery tag) type
  */
-final class AmqpPendingAcks<M> {
+public final class PendingAcks<M> {
     private final LongSupplier nanoClock;
     private final Map<String, List<Entry<M>>> byKey = new HashMap<>();
     private final Set<Entry<M>> entries = new LinkedHashSet<>();
 
-    AmqpPendingAcks() {
+    public PendingAcks() {
         this(System::nanoTime);
     }
 
-    AmqpPendingAcks(LongSupplier nanoClock) {
+    public PendingAcks(LongSupplier nanoClock) {
         this.nanoClock = requireNonNull(nanoClock, "nanoClock is null");
     }
 
     /** Remembers a message until all of {@code keys} (not empty) are handled. */
-    synchronized void add(M message, Collection<String> keys) {
+    public synchronized void add(M message, Collection<String> keys) {
         requireNonNull(message, "message is null");
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("a pending message names at least one key");
@@ -46,7 +48,7 @@ final class AmqpPendingAcks<M> {
     }
 
     /** Marks {@code key} handled and returns the messages that have nothing left to wait for. */
-    synchronized List<M> handled(String key) {
+    public synchronized List<M> handled(String key) {
         List<Entry<M>> waiting = byKey.remove(key);
         if (waiting == null) {
             return List.of();
@@ -65,7 +67,7 @@ final class AmqpPendingAcks<M> {
     }
 
     /** Forgets and returns the messages held longer than {@code limit}: they go back to the broker. */
-    synchronized List<M> expired(Duration limit) {
+    public synchronized List<M> expired(Duration limit) {
         long cutoff = nanoClock.getAsLong() - limit.toNanos();
         List<M> old = new ArrayList<>();
         for (var it = entries.iterator(); it.hasNext(); ) {
@@ -85,7 +87,7 @@ final class AmqpPendingAcks<M> {
     }
 
     /** Forgets and returns the messages that satisfy {@code stale} (from a connection that is gone). */
-    synchronized List<M> removeIf(java.util.function.Predicate<M> stale) {
+    public synchronized List<M> removeIf(java.util.function.Predicate<M> stale) {
         List<M> removed = new ArrayList<>();
         for (var it = entries.iterator(); it.hasNext(); ) {
             Entry<M> entry = it.next();
@@ -102,12 +104,12 @@ final class AmqpPendingAcks<M> {
     }
 
     /** The messages still waiting, oldest first. */
-    synchronized List<M> messages() {
+    public synchronized List<M> messages() {
         return entries.stream().map(e -> e.message).toList();
     }
 
     /** Forgets and returns every message still waiting. */
-    synchronized List<M> clear() {
+    public synchronized List<M> clear() {
         List<M> all = messages();
         entries.clear();
         byKey.clear();
@@ -115,12 +117,12 @@ final class AmqpPendingAcks<M> {
         return all;
     }
 
-    synchronized int size() {
+    public synchronized int size() {
         return entries.size();
     }
 
     /** Waits up to {@code max} until fewer than {@code limit} messages are waiting; returns whether they are. */
-    synchronized boolean awaitBelow(int limit, Duration max) throws InterruptedException {
+    public synchronized boolean awaitBelow(int limit, Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (entries.size() >= limit) {
             long left = deadline - System.nanoTime();
