@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.ObjectEvent;
-import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -186,8 +185,6 @@ public final class S3Notifications {
         } catch (JsonProcessingException e) {
             throw new ChuteException(ErrorCode.UNSUPPORTED_FORMAT, EXPECTED + "; found a " + what + " that is not JSON ("
                     + e.getOriginalMessage() + "): '" + abbreviate(text) + "'", e);
-        } catch (IOException e) {
-            throw new ChuteException(ErrorCode.UNSUPPORTED_FORMAT, EXPECTED + "; found an unreadable " + what + ": " + e, e);
         }
     }
 

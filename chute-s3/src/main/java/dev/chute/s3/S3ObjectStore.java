@@ -64,9 +64,13 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *       {@code md5:<hex>} (unless {@code etag_checksums: false}, for SSE-KMS/SSE-C buckets whose
  *       ETags are not MD5s). A multipart ETag ({@code <hex>-<parts>}) is no content checksum:
  *       {@link #stat} then offers a full-object {@code x-amz-checksum-sha256} if the object has
- *       one ({@code sha256:<hex>}), and otherwise nothing, and the engine computes SHA-256 while
- *       reading. A listing offers the MD5 only; the full-object SHA-256 it leaves out is exactly
- *       what the engine computes, so a version is named the same whichever way it was found.
+ *       one and the store answers {@code x-amz-checksum-mode} (not asked with
+ *       {@code checksums: when_required}) as {@code sha256:<hex>}, and otherwise nothing, and the
+ *       engine computes SHA-256 while reading. A listing offers the MD5 only; the full-object
+ *       SHA-256 it leaves out is exactly what the engine computes, so a version is named the same
+ *       whichever way it was found. The same bytes uploaded once in one part and once in several
+ *       are two names (MD5 and SHA-256), so such a re-upload is loaded again rather than
+ *       recognised as a duplicate.
  *   <li><b>Reads</b> stream: {@link #open} returns the response stream, {@link #materialize}
  *       downloads into the target file. Nothing holds an object in memory.
  *   <li><b>Writes</b> ({@link #write}) send objects up to one part (8 MiB) with one
@@ -546,7 +550,7 @@ public final class S3ObjectStore implements ObjectStore {
         S3Location loc = location(ref.area());
         String key = loc.key(ref.key());
         // one buffer, never larger than a part: small writes (sidecars) allocate only what they need
-        byte[] buffer = new byte[(int) Math.min(writePartSize, Math.max(0, maxBytes) + 1)];
+        byte[] buffer = new byte[maxBytes >= writePartSize ? writePartSize : (int) Math.max(0, maxBytes) + 1];
         try {
             int n = fill(content, buffer);
             if (n < buffer.length) {

@@ -27,8 +27,10 @@ import java.util.Set;
  *   <li>{@code path_style}: {@code true} for {@code https://host/bucket/key} URLs (MinIO, most
  *       self-hosted stores), default {@code false} (virtual-hosted {@code https://bucket.host/key}).
  *   <li>{@code checksums}: {@code when_supported} (default: the SDK sends and checks CRC checksums
- *       on every request that allows them) or {@code when_required} (only where the API demands
- *       one: for stores that reject the SDK's newer checksum headers, e.g. S3Proxy).
+ *       on every request that allows them, and stats ask for stored checksums with
+ *       {@code x-amz-checksum-mode}) or {@code when_required} (only where the API demands one, and
+ *       no {@code x-amz-checksum-mode}: for stores that reject the SDK's newer checksum headers,
+ *       such as S3Proxy and some older S3-compatible servers).
  *   <li>{@code etag_checksums}: {@code true} (default) to take a single-part upload's ETag as
  *       its MD5; {@code false} where ETags are not MD5s (SSE-KMS or SSE-C encrypted buckets),
  *       so content checksums are read from checksum headers or computed.
