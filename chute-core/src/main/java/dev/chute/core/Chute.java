@@ -84,11 +84,14 @@ public final class Chute implements AutoCloseable {
                     String where = "events[" + i++ + "]";
                     String type = entry.get("type");
                     if (type.equals("http")) {
-                        new ConnectorContext(home, entry).requireKnown(where, java.util.Set.of());
-                        if (push.isEmpty()) {
-                            push = Optional.of(new PushEventSource());
-                            sources.add(push.get());
+                        new ConnectorContext(home, entry).requireKnown(where, PushEventSource.KEYS);
+                        if (push.isPresent()) {
+                            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".type': only one events entry may be of type http");
                         }
+                        Map<String, String> settings = new java.util.HashMap<>(entry);
+                        settings.remove("type");
+                        push = Optional.of(new PushEventSource(settings));
+                        sources.add(push.get());
                         continue;
                     }
                     EventSourceFactory factory = find(EventSourceFactory.class, type, EventSourceFactory::name, where + ".type");

@@ -13,8 +13,22 @@ import java.util.function.Consumer;
  * still in landing, and the reconciling listing finds it even if Chute stops before loading it.
  */
 public final class PushEventSource implements EventSource {
+    /** The keys of an {@code events:} entry of type {@code http}; the HTTP server reads them. */
+    public static final java.util.Set<String> KEYS = java.util.Set.of("oidc_audience", "oidc_issuer", "oidc_jwks", "oidc_email",
+            "sns_topics", "sns_certificates", "sns_hosts");
+
+    private final java.util.Map<String, String> settings;
     private volatile Consumer<ObjectEvent> sink;
     private final AtomicLong received = new AtomicLong();
+
+    public PushEventSource(java.util.Map<String, String> settings) {
+        this.settings = java.util.Map.copyOf(settings);
+    }
+
+    /** The entry's settings (without {@code type}), for the HTTP server's verifiers. */
+    public java.util.Map<String, String> settings() {
+        return settings;
+    }
 
     @Override
     public String describe() {

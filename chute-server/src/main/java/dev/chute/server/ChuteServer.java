@@ -73,6 +73,7 @@ public final class ChuteServer implements AutoCloseable {
     private final EventHub events = new EventHub();
     private final ChuteMetrics metrics;
     private final DashboardStore dashboards;
+    private final HttpIntake intake;
     private final PipelineListeners listener;
     private final java.util.concurrent.ExecutorService dashboardWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "chute-dashboards");
@@ -141,6 +142,7 @@ public final class ChuteServer implements AutoCloseable {
         dashboards.installDefaults();
         this.metrics = new ChuteMetrics(() -> chute.pipeline().map(Pipeline::backlog).orElse(0L), () -> chute.warehouse().tables(),
                 new Router(chute.config())::tableOf);
+        this.intake = new HttpIntake(chute.store(), chute.pushEvents(), settings.auth(), chute.home(), metrics.registry());
         this.listener = new PipelineListeners(events, metrics, new PipelineListener() {
             @Override
             public void loaded(String key, TableId table, long rows, long bytes, long millis) {
@@ -189,7 +191,8 @@ public final class ChuteServer implements AutoCloseable {
             error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
         });
         app.error(404, ctx -> {
-            if (ctx.path().startsWith("/api/")) {
+            String answered = ctx.result();
+            if (ctx.path().startsWith("/api/") && (answered == null || answered.isEmpty())) {
                 error(ctx, HttpStatus.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path());
             }
         });
@@ -227,6 +230,11 @@ public final class ChuteServer implements AutoCloseable {
         route(HandlerType.PUT, "/api/dashboards/{id}", ApiToken.Role.ADMIN, this::saveDashboard);
         route(HandlerType.DELETE, "/api/dashboards/{id}", ApiToken.Role.ADMIN, this::deleteDashboard);
         route(HandlerType.GET, "/api/dashboards/{id}/tiles/{index}", ApiToken.Role.VIEWER, this::tile);
+        // the intake endpoints check their callers themselves: admin token, Google OIDC token or SNS signature
+        route(HandlerType.POST, "/api/intake/cloudevents", null, intake::cloudEvent);
+        route(HandlerType.POST, "/api/intake/pubsub", null, intake::pubsub);
+        route(HandlerType.POST, "/api/intake/s3", null, intake::s3);
+        route(HandlerType.POST, "/api/intake/sns", null, intake::sns);
         route(HandlerType.GET, "/metrics", ApiToken.Role.VIEWER, ctx -> ctx.contentType(ChuteMetrics.CONTENT_TYPE).result(metrics.scrape()));
     }
 
