@@ -207,6 +207,7 @@ class S3ObjectStoreTest {
         assertThat(store.write(ObjectRef.landing("ds/t/small.csv"), new ByteArrayInputStream("id\n1\n".getBytes(StandardCharsets.UTF_8)), 1000)).isEqualTo(5);
         assertThat(read(ObjectRef.landing("ds/t/small.csv"))).isEqualTo("id\n1\n");
         assertThat(recorder.sent("PutObject")).hasSize(1);
+        assertThat(store.write(ObjectRef.landing("ds/t/unbounded.csv"), new ByteArrayInputStream("id\n1\n".getBytes(StandardCharsets.UTF_8)), Long.MAX_VALUE)).isEqualTo(5);
 
         byte[] content = random(12 * MIB + 5, 3);
         assertThat(store.write(ObjectRef.landing("ds/t/big.bin"), new ByteArrayInputStream(content), 100L * MIB)).isEqualTo(content.length);
