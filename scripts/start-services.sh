@@ -19,4 +19,7 @@ fi
 if [ -x /usr/sbin/nats-server ]; then
   start nats 4222 start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
 fi
+if command -v rabbitmq-server >/dev/null 2>&1; then
+  start rabbitmq 5672 rabbitmq-server -detached
+fi
 exit 0

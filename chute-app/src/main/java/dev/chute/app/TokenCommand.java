@@ -13,6 +13,10 @@ final class TokenCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Accepted like every command's; a token does not depend on the home. */
+    @picocli.CommandLine.Mixin
+    HomeOptions options;
+
     @Option(names = "--name", required = true, paramLabel = "NAME", description = "Who or what uses the token (shown in logs).")
     String name;
 

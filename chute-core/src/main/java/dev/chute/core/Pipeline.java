@@ -550,8 +550,7 @@ public final class Pipeline implements AutoCloseable {
                     switch (r.status) {
                         case COMMITTED, DUPLICATE -> finishCommitted(r.item, c);
                         case FAILED -> handleFailure(r.item, r.error.orElseThrow(), c);
-                        case GONE -> {
-                        }
+                        case GONE -> settled(r.item.key);
                     }
                 } finally {
                     inFlight.remove(r.item.key);
@@ -703,6 +702,8 @@ public final class Pipeline implements AutoCloseable {
             archiveProblem = Optional.empty();
         } catch (ChuteException e) {
             if (e.code() == ErrorCode.OBJECT_GONE) {
+                // another worker archived it meanwhile: its events are settled all the same
+                sources.forEach(s -> s.handled(item.key));
                 return;
             }
             if (e.code() == ErrorCode.CHANGED_WHILE_LOADING) {
@@ -803,6 +804,7 @@ public final class Pipeline implements AutoCloseable {
             log.warn("{} failed and was moved to failed/{}: {}", item.key, target, error.reason());
         } catch (ChuteException e) {
             if (e.code() == ErrorCode.OBJECT_GONE) {
+                settled(item.key);
                 return;
             }
             log.warn("moving {} to failed/ did not work, trying again later: {}", item.key, e.getMessage());

@@ -191,7 +191,9 @@ public final class ChuteServer implements AutoCloseable {
             error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
         });
         app.error(404, ctx -> {
-            if (ctx.path().startsWith("/api/")) {
+            // a handler's own 404 is JSON already; Javalin's "no route" answer is plain text
+            String type = Optional.ofNullable(ctx.res().getContentType()).orElse("");
+            if (ctx.path().startsWith("/api/") && !type.startsWith("application/json")) {
                 error(ctx, HttpStatus.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path());
             }
         });

@@ -108,8 +108,8 @@ final class HttpIntake {
     }
 
     void cloudEvent(Context ctx) {
-        requirePush();
         authorize(ctx, true);
+        requirePush();
         Map<String, String> attributes = new LinkedHashMap<>();
         byte[] data;
         String type = Optional.ofNullable(ctx.contentType()).orElse("").toLowerCase(Locale.ROOT);
@@ -143,8 +143,8 @@ final class HttpIntake {
     }
 
     void pubsub(Context ctx) {
-        requirePush();
         authorize(ctx, true);
+        requirePush();
         JsonNode envelope = json(ctx.bodyAsBytes(), "a Pub/Sub push envelope {\"message\": {\"data\", \"attributes\", \"messageId\"}, \"subscription\"}");
         JsonNode message = envelope.path("message");
         if (!message.isObject()) {
@@ -162,8 +162,8 @@ final class HttpIntake {
     }
 
     void s3(Context ctx) {
-        requirePush();
         authorize(ctx, false);
+        requirePush();
         deliver(ctx, ctx.bodyAsBytes(), Map.of());
     }
 

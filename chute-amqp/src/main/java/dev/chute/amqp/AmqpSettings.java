@@ -1,0 +1,145 @@
+package dev.chute.amqp;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.ErrorCode;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The keys of an {@code events:} entry of type {@code amqp}, validated.
+ *
+ * @param uri broker URI with credentials and virtual host; default
+ *     {@code amqp://guest:guest@127.0.0.1:5672/%2F}; {@code amqps://} verifies the server's
+ *     certificate against the JVM's trust store and its host name
+ * @param queue the queue holding the notifications (required)
+ * @param declare declare the queue (durable) if it does not exist (default false: it must exist)
+ * @param exchange bind the queue to this existing exchange, e.g. the one MinIO's AMQP target
+ *     publishes to (optional)
+ * @param routingKey the binding's routing key (default empty)
+ * @param prefetch unacknowledged deliveries at most on this worker's channel (default 100)
+ * @param maxHold how long a delivery is held unacknowledged waiting for its objects; after that it
+ *     is requeued (default 15m, below RabbitMQ's default {@code consumer_timeout} of 30 minutes,
+ *     past which the broker closes the channel)
+ */
+public record AmqpSettings(String uri, String queue, boolean declare, Optional<String> exchange, String routingKey, int prefetch,
+                           Duration maxHold) {
+    static final String SECTION = "events.amqp";
+    static final Set<String> KEYS = Set.of("uri", "queue", "declare", "exchange", "routing_key", "prefetch", "max_hold");
+    private static final Pattern NAME = Pattern.compile("[^\\s]{1,255}");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
+
+    public AmqpSettings {
+        requireNonNull(uri, "uri is null");
+        requireNonNull(queue, "queue is null");
+        requireNonNull(exchange, "exchange is null");
+        requireNonNull(routingKey, "routingKey is null");
+        requireNonNull(maxHold, "maxHold is null");
+    }
+
+    /** Reads and validates the settings; a bad one fails with {@link ErrorCode#CONFIGURATION} naming the key. */
+    public static AmqpSettings from(ConnectorContext context) {
+        context.requireKnown(SECTION, KEYS);
+        String uri = context.setting("uri").map(String::trim).orElse("amqp://guest:guest@127.0.0.1:5672/%2F");
+        try {
+            String scheme = URI.create(uri).getScheme();
+            if (scheme == null || !Set.of("amqp", "amqps").contains(scheme.toLowerCase(Locale.ROOT))) {
+                throw new IllegalArgumentException("no amqp or amqps scheme");
+            }
+        } catch (IllegalArgumentException e) {
+            throw invalid("uri", redact(uri), "a URI such as amqp://user:password@127.0.0.1:5672/%2F");
+        }
+        String queue = context.setting("queue").map(String::trim)
+                .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + ".queue' is missing; expected the name of the queue holding the notifications"));
+        requireName("queue", queue);
+        boolean declare = bool(context, "declare", false);
+        Optional<String> exchange = context.setting("exchange").map(String::trim);
+        exchange.ifPresent(e -> requireName("exchange", e));
+        String routingKey = context.setting("routing_key").map(String::trim).orElse("");
+        if (routingKey.length() > 255) {
+            throw invalid("routing_key", routingKey, "at most 255 characters");
+        }
+        if (!routingKey.isEmpty() && exchange.isEmpty()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + ".routing_key' needs '" + SECTION + ".exchange', the exchange to bind the queue to");
+        }
+        int prefetch = integer(context, "prefetch", 100, 1, 65_535);
+        Duration maxHold = duration(context, "max_hold", Duration.ofMinutes(15), Duration.ofSeconds(1), Duration.ofDays(7));
+        return new AmqpSettings(uri, queue, declare, exchange, routingKey, prefetch, maxHold);
+    }
+
+    /** The URI without credentials, for logs and messages. */
+    String safeUri() {
+        return redact(uri);
+    }
+
+    static String redact(String uri) {
+        return uri.replaceFirst("//[^/@]*@", "//***@");
+    }
+
+    private static void requireName(String key, String value) {
+        if (!NAME.matcher(value).matches()) {
+            throw invalid(key, value, "a name of 1 to 255 characters without spaces");
+        }
+    }
+
+    private static boolean bool(ConnectorContext context, String key, boolean fallback) {
+        Optional<String> text = context.setting(key).map(String::trim);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        if (!text.get().equalsIgnoreCase("true") && !text.get().equalsIgnoreCase("false")) {
+            throw invalid(key, text.get(), "true or false");
+        }
+        return Boolean.parseBoolean(text.get());
+    }
+
+    private static int integer(ConnectorContext context, String key, int fallback, int min, int max) {
+        Optional<String> text = context.setting(key).map(String::trim);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(text.get());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw invalid(key, text.get(), "an integer from " + min + " to " + max);
+    }
+
+    private static Duration duration(ConnectorContext context, String key, Duration fallback, Duration min, Duration max) {
+        Optional<String> text = context.setting(key).map(String::trim);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        Matcher m = DURATION.matcher(text.get());
+        String expected = "a duration from " + min.toSeconds() + "s to " + max.toSeconds() + "s such as 30s, 5m, 1h (a bare number means milliseconds)";
+        if (!m.matches()) {
+            throw invalid(key, text.get(), expected);
+        }
+        long n = Long.parseLong(m.group(1));
+        Duration value = switch (m.group(2) == null ? "ms" : m.group(2)) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofMillis(n);
+        };
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw invalid(key, text.get(), expected);
+        }
+        return value;
+    }
+
+    private static ChuteException invalid(String key, String value, String expected) {
+        return new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + "." + key + "' has value '" + value + "'; expected " + expected);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.chute.nats;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.ErrorCode;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The keys of an {@code events:} entry of type {@code nats}, validated.
+ *
+ * @param url server URL, may carry {@code user:password@} or a token; default {@code nats://127.0.0.1:4222}
+ * @param stream the JetStream stream holding the notifications (required)
+ * @param subject the subject the notifications are published on: the consumer's filter, and the
+ *     stream's subject when Chute creates it; optional otherwise (the whole stream)
+ * @param durable the durable consumer's name; every worker uses the same one, so the stream is
+ *     consumed as a work queue (default {@code chute})
+ * @param createStream create a work-queue stream on {@code subject} if the stream does not exist
+ *     (for development and tests; default false)
+ * @param ackWait how long the server waits for an acknowledgement before it redelivers; Chute
+ *     renews the lease of messages whose objects are loading (default 5m)
+ * @param maxAckPending unacknowledged messages at most, across all workers of the durable
+ *     (default 1000)
+ * @param maxHold how long a message is held unacknowledged, its lease renewed, waiting for its
+ *     objects; after that it goes back to the server for redelivery (default 1h)
+ */
+public record NatsSettings(String url, String stream, Optional<String> subject, String durable, boolean createStream,
+                           Duration ackWait, int maxAckPending, Duration maxHold) {
+    static final String SECTION = "events.nats";
+    static final Set<String> KEYS = Set.of("url", "stream", "subject", "durable", "create_stream", "ack_wait", "max_ack_pending", "max_hold");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,255}");
+    private static final Pattern SUBJECT = Pattern.compile("[^\\s]{1,1024}");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
+
+    public NatsSettings {
+        requireNonNull(url, "url is null");
+        requireNonNull(stream, "stream is null");
+        requireNonNull(subject, "subject is null");
+        requireNonNull(durable, "durable is null");
+        requireNonNull(ackWait, "ackWait is null");
+        requireNonNull(maxHold, "maxHold is null");
+    }
+
+    /** Reads and validates the settings; a bad one fails with {@link ErrorCode#CONFIGURATION} naming the key. */
+    public static NatsSettings from(ConnectorContext context) {
+        context.requireKnown(SECTION, KEYS);
+        String url = context.setting("url").map(String::trim).orElse("nats://127.0.0.1:4222");
+        try {
+            String scheme = URI.create(url).getScheme();
+            if (scheme == null || !Set.of("nats", "tls", "ws", "wss").contains(scheme.toLowerCase(Locale.ROOT))) {
+                throw new IllegalArgumentException("no nats, tls, ws or wss scheme");
+            }
+        } catch (IllegalArgumentException e) {
+            throw invalid("url", redact(url), "a URL such as nats://127.0.0.1:4222");
+        }
+        String stream = context.setting("stream").map(String::trim)
+                .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + ".stream' is missing; expected the name of the JetStream stream holding the notifications"));
+        requireName("stream", stream);
+        Optional<String> subject = context.setting("subject").map(String::trim);
+        subject.ifPresent(s -> {
+            if (!SUBJECT.matcher(s).matches()) {
+                throw invalid("subject", s, "a NATS subject without spaces, such as minio.events");
+            }
+        });
+        String durable = context.setting("durable").map(String::trim).orElse("chute");
+        requireName("durable", durable);
+        boolean create = bool(context, "create_stream", false);
+        if (create && subject.isEmpty()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + ".subject' is missing; create_stream: true needs the subject the stream captures");
+        }
+        Duration ackWait = duration(context, "ack_wait", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(12));
+        int maxAckPending = integer(context, "max_ack_pending", 1000, 1, 1_000_000);
+        Duration maxHold = duration(context, "max_hold", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofDays(7));
+        return new NatsSettings(url, stream, subject, durable, create, ackWait, maxAckPending, maxHold);
+    }
+
+    /** The URL without credentials, for logs and messages. */
+    String safeUrl() {
+        return redact(url);
+    }
+
+    static String redact(String url) {
+        return url.replaceFirst("//[^/@]*@", "//***@");
+    }
+
+    private static void requireName(String key, String value) {
+        if (!NAME.matcher(value).matches()) {
+            throw invalid(key, value, "letters, digits, '_' and '-' only");
+        }
+    }
+
+    private static boolean bool(ConnectorContext context, String key, boolean fallback) {
+        Optional<String> text = context.setting(key).map(String::trim);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        if (!text.get().equalsIgnoreCase("true") && !text.get().equalsIgnoreCase("false")) {
+            throw invalid(key, text.get(), "true or false");
+        }
+        return Boolean.parseBoolean(text.get());
+    }
+
+    private static int integer(ConnectorContext context, String key, int fallback, int min, int max) {
+        Optional<String> text = context.setting(key).map(String::trim);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(text.get());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw invalid(key, text.get(), "an integer from " + min + " to " + max);
+    }
+
+    private static Duration duration(ConnectorContext context, String key, Duration fallback, Duration min, Duration max) {
+        Optional<String> text = context.setting(key).map(String::trim);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        Matcher m = DURATION.matcher(text.get());
+        String expected = "a duration from " + min.toSeconds() + "s to " + max.toSeconds() + "s such as 30s, 5m, 1h (a bare number means milliseconds)";
+        if (!m.matches()) {
+            throw invalid(key, text.get(), expected);
+        }
+        long n = Long.parseLong(m.group(1));
+        Duration value = switch (m.group(2) == null ? "ms" : m.group(2)) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofMillis(n);
+        };
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw invalid(key, text.get(), expected);
+        }
+        return value;
+    }
+
+    private static ChuteException invalid(String key, String value, String expected) {
+        return new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + "." + key + "' has value '" + value + "'; expected " + expected);
+    }
+}
