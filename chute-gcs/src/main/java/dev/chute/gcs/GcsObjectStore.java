@@ -222,11 +222,17 @@ public final class GcsObjectStore implements ObjectStore {
     public void materialize(ObjectRef ref, Path target) {
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
-            try (InputStream in = open(ref)) {
-                Files.copy(in, target);
-            }
+        } catch (IOException e) {
+            throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot create the directory of " + target + ": " + e, e);
+        }
+        if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new ChuteException(ErrorCode.INTERNAL, "cannot download " + gs(blobId(ref)) + " to " + target + ": the file exists already");
+        }
+        try (InputStream in = open(ref)) {
+            Files.copy(in, target);
         } catch (IOException | RuntimeException e) {
             try {
+                // a partial download is never left for an engine to read
                 Files.deleteIfExists(target);
             } catch (IOException ignored) {
                 // the staging directory is removed with its batch

@@ -577,7 +577,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
         synchronized (this) {
             StoredObject current = objects(r.bucket()).get(name);
             preconditions(r.query(), "", current, false);
-            object = store(r.bucket(), name, content, true, 1, contentType(metadata, exchange.getRequestHeaders().getFirst("Content-Type"), r),
+            object = store(r.bucket(), name, content, true, 1, contentType(metadata, exchange.getRequestHeaders().getFirst("Content-Type")),
                     stringMap(metadata.path("metadata")));
         }
         json(exchange, 200, resource(object));
@@ -617,7 +617,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
                     StoredObject current = objects(upload.bucket).get(upload.name);
                     preconditions(upload.query, "", current, false);
                     upload.finished = store(upload.bucket, upload.name, upload.received.toByteArray(), true, 1,
-                            contentType(upload.metadata, null, r), stringMap(upload.metadata.path("metadata")));
+                            contentType(upload.metadata, null), stringMap(upload.metadata.path("metadata")));
                 }
             }
             finished = upload.finished;
@@ -702,7 +702,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
                 preconditions(state.query(), "", objects(state.bucket()).get(state.name()), false);
                 Map<String, String> userMetadata = state.metadata().has("metadata") ? stringMap(state.metadata().get("metadata")) : source.metadata();
                 StoredObject result = store(state.bucket(), state.name(), source.content, source.md5().isPresent(), source.componentCount(),
-                        contentType(state.metadata(), source.contentType(), r), userMetadata);
+                        contentType(state.metadata(), source.contentType()), userMetadata);
                 if (copy) {
                     response = resource(result);
                 } else {
@@ -740,7 +740,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
             }
             preconditions(r.query(), "", objects(r.bucket()).get(r.object()), false);
             JsonNode destination = request.path("destination");
-            result = store(r.bucket(), r.object(), joined.toByteArray(), false, components, contentType(destination, "application/octet-stream", r),
+            result = store(r.bucket(), r.object(), joined.toByteArray(), false, components, contentType(destination, "application/octet-stream"),
                     stringMap(destination.path("metadata")));
         }
         json(exchange, 200, resource(result));
@@ -849,7 +849,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
         return Base64.getEncoder().encodeToString((o.generation() + "/" + o.metageneration()).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String contentType(JsonNode metadata, String fallback, Request r) {
+    private static String contentType(JsonNode metadata, String fallback) {
         String given = metadata.path("contentType").asText("");
         if (!given.isEmpty()) {
             return given;

@@ -267,6 +267,37 @@ class GcsObjectStoreTest {
     }
 
     @Test
+    void writeOfAnEmptyStreamCreatesAnEmptyObject() {
+        assertThat(store.write(ObjectRef.landing("uploads/empty.csv"), new ByteArrayInputStream(new byte[0]), 100)).isZero();
+
+        assertThat(store.stat(ObjectRef.landing("uploads/empty.csv")).orElseThrow().size()).isZero();
+    }
+
+    @Test
+    void keysWithSpacesAndNonAsciiCharactersRoundTrip() throws Exception {
+        String key = "sales/orders/M\u00e4rz 2024 #1+x.csv";
+        upload("landing/" + key, "x\n");
+
+        assertThat(keys(ObjectRef.Area.LANDING, "sales/")).containsExactly(key);
+        ObjectInfo info = store.stat(ObjectRef.landing(key)).orElseThrow();
+        try (InputStream in = store.open(ObjectRef.landing(key))) {
+            assertThat(in.readAllBytes()).isEqualTo("x\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(store.move(info, ObjectRef.Area.ARCHIVE, key)).isTrue();
+        assertThat(server.names(BUCKET)).containsExactly("archive/" + key);
+    }
+
+    @Test
+    void aMissingBucketIsReportedByName() {
+        store.close();
+        store = open(Map.of("landing", "gs://no-such-bucket/landing/"));
+
+        assertThatThrownBy(() -> keys(ObjectRef.Area.LANDING, ""))
+                .isInstanceOfSatisfying(ChuteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
+                .hasMessageContaining("gs://no-such-bucket/landing/").hasMessageContaining("does the bucket exist?");
+    }
+
+    @Test
     void putWritesASidecarAndDeleteRemovesItOrDoesNothing() {
         ObjectRef sidecar = new ObjectRef(ObjectRef.Area.FAILED, "sales/orders/a.csv.error.json");
 
