@@ -142,6 +142,10 @@ public final class ChuteServer implements AutoCloseable {
         dashboards.installDefaults();
         this.metrics = new ChuteMetrics(() -> chute.pipeline().map(Pipeline::backlog).orElse(0L), () -> chute.warehouse().tables(),
                 new Router(chute.config())::tableOf);
+        chute.pipeline().ifPresent(p -> io.micrometer.core.instrument.FunctionCounter
+                .builder("chute_events_without_object", p, Pipeline::eventsWithoutObject)
+                .description("Events whose object was not in landing when looked at: redeliveries after archiving, deletes, hidden names")
+                .register(metrics.registry()));
         this.intake = new HttpIntake(chute.store(), chute.pushEvents(), settings.auth(), chute.home(), metrics.registry());
         this.listener = new PipelineListeners(events, metrics, new PipelineListener() {
             @Override
