@@ -12,6 +12,7 @@ import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.EventSource;
 import dev.chute.spi.ObjectEvent;
+import dev.chute.spi.EventCounts;
 import dev.chute.spi.ObjectStore;
 import dev.chute.spi.PendingAcks;
 import java.io.IOException;
@@ -313,8 +314,14 @@ public final class AmqpEventSource implements EventSource {
     }
 
     /** What this source has done since it started. */
-    public AmqpCounts counts() {
-        return new AmqpCounts(received.get(), acknowledged.get(), withoutObjects.get(), rejected.get(), released.get(), pending.size(), reconnects.get());
+    @Override
+    public EventCounts counts() {
+        return new EventCounts(received.get(), acknowledged.get(), withoutObjects.get(), rejected.get(), released.get(), pending.size());
+    }
+
+    /** Connections or channels opened again after a loss. */
+    public long reconnects() {
+        return reconnects.get();
     }
 
     /** Stops consuming and closes the connection: the broker requeues the deliveries still held. */

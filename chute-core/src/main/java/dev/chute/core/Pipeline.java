@@ -167,6 +167,11 @@ public final class Pipeline implements AutoCloseable {
         reconcileRequested = true;
     }
 
+    /** The event sources feeding this pipeline, for status and metrics. */
+    public List<EventSource> sources() {
+        return sources;
+    }
+
     /** Objects seen in landing and not yet committed, archived or failed. */
     public long backlog() {
         return backlog.get();

@@ -51,9 +51,10 @@ public final class PushEventSource implements EventSource {
         return true;
     }
 
-    /** Events offered since start. */
-    public long received() {
-        return received.get();
+    /** Events offered since start; each is acknowledged (answered) as it is taken. */
+    @Override
+    public dev.chute.spi.EventCounts counts() {
+        return new dev.chute.spi.EventCounts(received.get(), received.get(), 0, 0, 0, 0);
     }
 
     @Override

@@ -104,7 +104,7 @@ class NatsEventSourceTest {
             nats.publish(notification("after/t/a.csv"));
             await().atMost(WAIT).until(() -> Files.exists(w.archive("after/t/a.csv")));
             await().atMost(WAIT).until(() -> nats.messagesInStream() == 0 && nats.ackPending() == 0);
-            NatsCounts counts = w.source.counts();
+            dev.chute.spi.EventCounts counts = w.source.counts();
             assertThat(counts.rejected()).isEqualTo(1);
             assertThat(counts.withoutObjects()).isEqualTo(1);
             assertThat(counts.received()).isEqualTo(3);

@@ -142,10 +142,7 @@ public final class ChuteServer implements AutoCloseable {
         dashboards.installDefaults();
         this.metrics = new ChuteMetrics(() -> chute.pipeline().map(Pipeline::backlog).orElse(0L), () -> chute.warehouse().tables(),
                 new Router(chute.config())::tableOf);
-        chute.pipeline().ifPresent(p -> io.micrometer.core.instrument.FunctionCounter
-                .builder("chute_events_without_object", p, Pipeline::eventsWithoutObject)
-                .description("Events whose object was not in landing when looked at: redeliveries after archiving, deletes, hidden names")
-                .register(metrics.registry()));
+        chute.pipeline().ifPresent(this::registerEventMetrics);
         this.intake = new HttpIntake(chute.store(), chute.pushEvents(), settings.auth(), chute.home(), metrics.registry());
         this.listener = new PipelineListeners(events, metrics, new PipelineListener() {
             @Override
@@ -255,6 +252,26 @@ public final class ChuteServer implements AutoCloseable {
     /** The API routes this server has, as {@code "METHOD /path"}, for the OpenAPI check. */
     public List<String> routes() {
         return List.copyOf(routes);
+    }
+
+    /** Counters of the event sources (one series per configured source) and of events whose object was absent. */
+    private void registerEventMetrics(Pipeline p) {
+        io.micrometer.core.instrument.MeterRegistry registry = metrics.registry();
+        io.micrometer.core.instrument.FunctionCounter.builder("chute_events_without_object", p, Pipeline::eventsWithoutObject)
+                .description("Events whose object was not in landing when looked at: redeliveries after archiving, deletes, hidden names")
+                .register(registry);
+        for (dev.chute.spi.EventSource source : p.sources()) {
+            String name = source.describe();
+            Map<String, java.util.function.ToDoubleFunction<dev.chute.spi.EventSource>> counters = Map.of(
+                    "chute_events_received", s -> s.counts().received(),
+                    "chute_events_acknowledged", s -> s.counts().acknowledged(),
+                    "chute_events_rejected", s -> s.counts().rejected(),
+                    "chute_events_released", s -> s.counts().released());
+            counters.forEach((metric, f) -> io.micrometer.core.instrument.FunctionCounter.builder(metric, source, f)
+                    .tag("source", name).register(registry));
+            io.micrometer.core.instrument.Gauge.builder("chute_events_pending", source, s -> s.counts().pending())
+                    .description("Messages held, waiting for their objects to be committed and archived").tag("source", name).register(registry);
+        }
     }
 
     /** What the server hears from the pipeline (live events, metrics, table dashboards): add it to the pipeline's listeners. */

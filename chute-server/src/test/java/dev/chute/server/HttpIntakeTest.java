@@ -191,7 +191,8 @@ class HttpIntakeTest {
         assertThat(gone.statusCode()).isEqualTo(200);
         await().atMost(WAIT).until(() -> chute.pipeline().orElseThrow().eventsWithoutObject() >= 1);
         assertThat(api.get("/metrics").body()).contains("chute_intake_deliveries_total{endpoint=\"s3\",outcome=\"rejected\"} 1.0")
-                .containsPattern("chute_events_without_object_total [1-9]");
+                .containsPattern("chute_events_without_object_total [1-9]")
+                .containsPattern("chute_events_received_total\\{source=\"http intake\"} [1-9]");
     }
 
     @Test

@@ -25,6 +25,11 @@ public interface EventSource extends AutoCloseable {
     default void handled(String key) {
     }
 
+    /** What the source has done so far; called from any thread. */
+    default EventCounts counts() {
+        return EventCounts.NONE;
+    }
+
     @Override
     void close();
 }

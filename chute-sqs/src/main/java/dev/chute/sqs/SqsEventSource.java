@@ -6,6 +6,7 @@ import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.EventSource;
 import dev.chute.spi.ObjectEvent;
+import dev.chute.spi.EventCounts;
 import dev.chute.spi.ObjectStore;
 import dev.chute.spi.PendingAcks;
 import java.nio.charset.StandardCharsets;
@@ -285,8 +286,9 @@ public final class SqsEventSource implements EventSource {
     }
 
     /** What this source has done since it started. */
-    public SqsCounts counts() {
-        return new SqsCounts(received.get(), acknowledged.get(), withoutObjects.get(), rejected.get(), released.get(), pending.size());
+    @Override
+    public EventCounts counts() {
+        return new EventCounts(received.get(), acknowledged.get(), withoutObjects.get(), rejected.get(), released.get(), pending.size());
     }
 
     /**

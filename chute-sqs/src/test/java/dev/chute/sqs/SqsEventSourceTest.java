@@ -112,7 +112,7 @@ class SqsEventSourceTest {
             sqs.send(notification("after/t/a.csv"));
             await().atMost(WAIT).until(() -> Files.exists(w.archive("after/t/a.csv")));
             await().atMost(WAIT).until(() -> w.source.counts().acknowledged() == 3);
-            SqsCounts counts = w.source.counts();
+            dev.chute.spi.EventCounts counts = w.source.counts();
             assertThat(counts.rejected()).isEqualTo(1);
             assertThat(counts.withoutObjects()).isEqualTo(1);
             assertThat(counts.received()).isEqualTo(3);
