@@ -149,6 +149,9 @@ export async function render(root, ctx) {
   };
 
   const actions = load => {
+    if (load.status === 'undone' && load.restoredAt) {
+      return h('span', {class: 'muted', 'data-testid': 'restored-note', title: load.restoredAt}, 'restored');
+    }
     if (load.status === 'undone') {
       return h('button', {type: 'button', class: 'small', 'data-testid': 'restore-button', disabled: !admin,
         title: admin ? 'Move this load\'s files from the archive back to landing' : 'Restore needs the admin role',

@@ -245,6 +245,10 @@ public final class Chute implements AutoCloseable {
         if (!load.undone()) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "load " + loadId + " is committed; undo it before restoring its files");
         }
+        if (load.restoredAt().isPresent()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "the files of load " + loadId + " were restored at " + load.restoredAt().get()
+                    + "; they loaded again as a new load");
+        }
         List<String> restored = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         for (LedgerEntry entry : warehouse.loadEntries(loadId)) {
@@ -258,6 +262,9 @@ public final class Chute implements AutoCloseable {
             } else {
                 missing.add(entry.key());
             }
+        }
+        if (!restored.isEmpty()) {
+            warehouse.markRestored(loadId);
         }
         return new Restored(restored, missing);
     }

@@ -120,6 +120,7 @@ public final class DuckDbWarehouse implements Warehouse {
                           object_key VARCHAR NOT NULL, checksum VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
                           load_id VARCHAR NOT NULL, rows BIGINT NOT NULL, bytes BIGINT NOT NULL,
                           committed_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, undone_at TIMESTAMPTZ NOT NULL)""");
+                s.execute("ALTER TABLE _chute.undone ADD COLUMN IF NOT EXISTS restored_at TIMESTAMPTZ");
                 s.execute("CREATE TEMP TABLE chute_staged_files (load_id VARCHAR, path VARCHAR, object_key VARCHAR, checksum VARCHAR, bytes BIGINT)");
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS _chute.rejects (
@@ -396,10 +397,10 @@ public final class DuckDbWarehouse implements Warehouse {
 
     private static final String LOADS = """
             SELECT load_id, table_name, count(*) AS files, sum(rows) AS rows, sum(bytes) AS bytes, min(committed_at) AS committed_at,
-                   max(duration_ms) AS duration_ms, CAST(NULL AS TIMESTAMPTZ) AS undone_at
+                   max(duration_ms) AS duration_ms, CAST(NULL AS TIMESTAMPTZ) AS undone_at, CAST(NULL AS TIMESTAMPTZ) AS restored_at
             FROM _chute.ledger GROUP BY load_id, table_name
             UNION ALL
-            SELECT load_id, table_name, count(*), sum(rows), sum(bytes), min(committed_at), max(duration_ms), max(undone_at)
+            SELECT load_id, table_name, count(*), sum(rows), sum(bytes), min(committed_at), max(duration_ms), max(undone_at), max(restored_at)
             FROM _chute.undone GROUP BY load_id, table_name""";
 
     @Override
@@ -424,7 +425,8 @@ public final class DuckDbWarehouse implements Warehouse {
     private static LoadSummary loadSummary(ResultSet rs) throws SQLException {
         return new LoadSummary(rs.getString(1), TableId.parse(rs.getString(2)), rs.getLong(3), rs.getLong(4), rs.getLong(5),
                 rs.getObject(6, OffsetDateTime.class).toInstant(), rs.getLong(7),
-                Optional.ofNullable(rs.getObject(8, OffsetDateTime.class)).map(OffsetDateTime::toInstant));
+                Optional.ofNullable(rs.getObject(8, OffsetDateTime.class)).map(OffsetDateTime::toInstant),
+                Optional.ofNullable(rs.getObject(9, OffsetDateTime.class)).map(OffsetDateTime::toInstant));
     }
 
     private static String timestamp(Instant t) {
@@ -463,7 +465,8 @@ public final class DuckDbWarehouse implements Warehouse {
                 try {
                     long deleted = s.executeUpdate("DELETE FROM " + Sql.ident(table.dataset()) + "." + Sql.ident(table.table())
                             + " WHERE " + Sql.ident(TableSpec.LOAD_ID_COLUMN) + " = " + id);
-                    s.execute("INSERT INTO _chute.undone SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms, now()"
+                    s.execute("INSERT INTO _chute.undone (object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms, undone_at)"
+                            + " SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms, now()"
                             + " FROM _chute.ledger WHERE load_id = " + id);
                     s.execute("DELETE FROM _chute.ledger WHERE load_id = " + id);
                     connection.commit();
@@ -476,6 +479,18 @@ public final class DuckDbWarehouse implements Warehouse {
                 }
             } catch (SQLException e) {
                 throw unavailable("cannot undo load " + loadId, e);
+            }
+        }
+    }
+
+    @Override
+    public void markRestored(String loadId) {
+        requireNonNull(loadId, "loadId is null");
+        synchronized (writeLock) {
+            try (Statement s = connection.createStatement()) {
+                s.executeUpdate("UPDATE _chute.undone SET restored_at = now() WHERE load_id = " + Sql.literal(loadId));
+            } catch (SQLException e) {
+                throw unavailable("cannot record that load " + loadId + " was restored", e);
             }
         }
     }

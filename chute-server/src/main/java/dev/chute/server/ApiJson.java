@@ -39,6 +39,7 @@ final class ApiJson {
         o.put("durationMillis", l.durationMillis());
         o.put("status", l.undone() ? "undone" : "committed");
         o.put("undoneAt", l.undoneAt().map(ApiJson::time).orElse(null));
+        o.put("restoredAt", l.restoredAt().map(ApiJson::time).orElse(null));
         return o;
     }
 

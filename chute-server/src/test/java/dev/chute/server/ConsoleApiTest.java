@@ -109,6 +109,10 @@ class ConsoleApiTest {
         assertThat(restored.path("restored").get(0).asText()).isEqualTo("shop/orders/a.csv");
         await().atMost(WAIT).until(() -> count("shop.orders") == 4 && Files.exists(home.resolve("archive/shop/orders/a.csv")));
         assertThat(json(api.get("/api/loads?table=shop.orders&status=committed")).path("loads")).hasSize(2);
+        assertThat(json(api.get("/api/loads/" + loadId)).path("restoredAt").isTextual()).isTrue();
+        HttpResponse<String> again = api.post("/api/loads/" + loadId + "/restore", "{}");
+        assertThat(again.statusCode()).isEqualTo(400);
+        assertThat(json(again).path("error").asText()).contains("were restored at");
     }
 
     @Test

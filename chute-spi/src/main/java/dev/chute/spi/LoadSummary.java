@@ -9,14 +9,16 @@ import java.util.Optional;
  * One load (one warehouse transaction into one table) as the load history shows it.
  *
  * @param undoneAt when the load was undone (its rows deleted), empty while it stands
+ * @param restoredAt when the undone load's files were moved back to landing, if they were
  */
 public record LoadSummary(String loadId, TableId table, long files, long rows, long bytes, Instant committedAt,
-                          long durationMillis, Optional<Instant> undoneAt) {
+                          long durationMillis, Optional<Instant> undoneAt, Optional<Instant> restoredAt) {
     public LoadSummary {
         requireNonNull(loadId, "loadId is null");
         requireNonNull(table, "table is null");
         requireNonNull(committedAt, "committedAt is null");
         requireNonNull(undoneAt, "undoneAt is null");
+        requireNonNull(restoredAt, "restoredAt is null");
     }
 
     public boolean undone() {

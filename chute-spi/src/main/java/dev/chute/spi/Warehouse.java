@@ -84,6 +84,9 @@ public interface Warehouse extends AutoCloseable {
      */
     UndoResult undo(String loadId);
 
+    /** Records that an undone load's files were moved back to landing (they load again as a new load). */
+    void markRestored(String loadId);
+
     /** Minutes with commits since {@code since}, oldest first. */
     List<ThroughputBucket> throughput(Instant since);
 
