@@ -221,8 +221,19 @@ public final class Chute implements AutoCloseable {
         return moved;
     }
 
-    /** Undoes a committed load: see {@link Warehouse#undo}. Its files stay in the archive until {@link #restore}d. */
+    /**
+     * Undoes a committed load: see {@link Warehouse#undo}. Its files stay in the archive until
+     * {@link #restore}d. Refused while one of its files is still in landing waiting for its archive
+     * move: without its ledger entry, that file would simply load again.
+     */
     public UndoResult undo(String loadId) {
+        for (LedgerEntry entry : warehouse.loadEntries(loadId)) {
+            ObjectRef landing = new ObjectRef(ObjectRef.Area.LANDING, entry.key());
+            if (Pipeline.sameContent(store, landing, entry.version())) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "load " + loadId + " cannot be undone yet: its file " + entry.key()
+                        + " is still in landing, waiting for its archive move (see the archive part of health); try again once it is archived");
+            }
+        }
         return warehouse.undo(loadId);
     }
 
@@ -235,10 +246,10 @@ public final class Chute implements AutoCloseable {
     }
 
     /**
-     * Moves the archived objects of an undone load back to landing, where they load again. An
-     * archived object is taken only if it still has the size the ledger recorded (the archive keeps
-     * a key's other versions beside it under a versioned name); a key that is in landing already is
-     * left alone and reported missing.
+     * Moves the archived objects of an undone load back to landing, where they load again. The
+     * archive keeps a key's later versions beside the first under a versioned name, so each entry's
+     * version is looked for under both names and taken only if its content checksum is the one the
+     * ledger recorded; a key that is in landing already is left alone and reported missing.
      */
     public Restored restore(String loadId) {
         LoadSummary load = warehouse.load(loadId).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "no load with id '" + loadId + "'"));
@@ -252,10 +263,11 @@ public final class Chute implements AutoCloseable {
         List<String> restored = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         for (LedgerEntry entry : warehouse.loadEntries(loadId)) {
-            Optional<ObjectInfo> archived = Stream.of(entry.key(), Pipeline.versionedKey(entry.key(), entry.version().shortId()))
-                    .map(k -> store.stat(new ObjectRef(ObjectRef.Area.ARCHIVE, k)))
+            Optional<ObjectInfo> archived = Stream.of(Pipeline.versionedKey(entry.key(), entry.version().shortId()), entry.key())
+                    .map(k -> new ObjectRef(ObjectRef.Area.ARCHIVE, k))
+                    .filter(ref -> Pipeline.sameContent(store, ref, entry.version()))
+                    .map(store::stat)
                     .flatMap(Optional::stream)
-                    .filter(info -> info.size() == entry.bytes())
                     .findFirst();
             if (archived.isPresent() && store.move(archived.get(), ObjectRef.Area.LANDING, entry.key())) {
                 restored.add(entry.key());

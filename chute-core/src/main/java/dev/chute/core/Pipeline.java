@@ -698,8 +698,11 @@ public final class Pipeline implements AutoCloseable {
             if (!store.move(info, ObjectRef.Area.ARCHIVE, item.key)) {
                 if (sameContent(new ObjectRef(ObjectRef.Area.ARCHIVE, item.key), item.version)
                         || !store.move(info, ObjectRef.Area.ARCHIVE, versionedKey(item.key, item.version.shortId()))) {
-                    // this very version is already archived: the landing copy is a redelivery and redundant
-                    store.delete(info.ref());
+                    // this very version is already archived: the landing copy is a redelivery and redundant,
+                    // unless a newer upload took its place meanwhile (that one stays and loads as a new version)
+                    if (!store.deleteIf(info)) {
+                        log.info("{} changed after it was read; the new upload stays in landing", item.key);
+                    }
                 }
             }
             removeSidecar(item.key);
@@ -744,6 +747,11 @@ public final class Pipeline implements AutoCloseable {
 
     /** Whether an object holds exactly the content of {@code version} (read only when the sizes match). */
     private boolean sameContent(ObjectRef ref, ObjectVersion version) {
+        return sameContent(store, ref, version);
+    }
+
+    /** Whether the object at {@code ref} holds exactly {@code version}'s content (its checksum, read if the store has none). */
+    static boolean sameContent(ObjectStore store, ObjectRef ref, ObjectVersion version) {
         Optional<ObjectInfo> info = store.stat(ref);
         if (info.isEmpty() || info.get().size() != version.size()) {
             return false;
@@ -797,8 +805,8 @@ public final class Pipeline implements AutoCloseable {
             String target = item.key;
             if (!store.move(info, ObjectRef.Area.FAILED, target)) {
                 target = versionedKey(item.key, item.version.checksum().startsWith("unknown") ? Long.toString(System.currentTimeMillis(), 36) : item.version.shortId());
-                if (!store.move(info, ObjectRef.Area.FAILED, target)) {
-                    store.delete(info.ref());
+                if (!store.move(info, ObjectRef.Area.FAILED, target) && !store.deleteIf(info)) {
+                    log.info("{} changed after it was read; the new upload stays in landing", item.key);
                 }
             }
             int attempts = previous.attempts + 1;

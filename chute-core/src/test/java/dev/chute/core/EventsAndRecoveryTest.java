@@ -1,6 +1,7 @@
 package dev.chute.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.chute.duckdb.DuckDbWarehouse;
@@ -8,6 +9,7 @@ import dev.chute.duckdb.DuckDbWarehouseFactory;
 import dev.chute.local.LocalObjectStore;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
+import dev.chute.spi.LoadSummary;
 import dev.chute.spi.ObjectEvent;
 import dev.chute.spi.ObjectInfo;
 import dev.chute.spi.ObjectRef;
@@ -85,7 +87,11 @@ class EventsAndRecoveryTest {
     @Test
     void crashBetweenCommitAndArchiveIsHealedWithoutReloading() throws Exception {
         AtomicBoolean archiveWorks = new AtomicBoolean(false);
-        ObjectStore flaky = new FlakyArchiveStore(LocalObjectStore.inHome(home), archiveWorks);
+        ObjectStore flaky = new ArchiveHookStore(LocalObjectStore.inHome(home), info -> {
+            if (!archiveWorks.get()) {
+                throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "archive unavailable (injected)");
+            }
+        });
         ChuteConfig cfg = ChuteConfig.parse("retry:\n  initial_backoff: 50ms\n  max_backoff: 100ms\n", "test");
         try (DuckDbWarehouse warehouse = DuckDbWarehouse.open(home.resolve("warehouse.duckdb"), DuckDbWarehouseFactory.stageRoot(home));
              Pipeline pipeline = new Pipeline(flaky, warehouse, List.of(), cfg, home.resolve(".chute"), PipelineListener.NONE)) {
@@ -128,8 +134,8 @@ class EventsAndRecoveryTest {
         }
     }
 
-    /** The real local store, whose moves into the archive fail while {@code works} is false. */
-    private record FlakyArchiveStore(LocalObjectStore delegate, AtomicBoolean works) implements ObjectStore {
+    /** The real local store, which runs {@code beforeArchiveMove} before each move into the archive (to fail it, or race it). */
+    private record ArchiveHookStore(LocalObjectStore delegate, Consumer<ObjectInfo> beforeArchiveMove) implements ObjectStore {
         @Override
         public String describe() {
             return delegate.describe();
@@ -157,8 +163,8 @@ class EventsAndRecoveryTest {
 
         @Override
         public boolean move(ObjectInfo expected, ObjectRef.Area targetArea, String targetKey) {
-            if (targetArea == ObjectRef.Area.ARCHIVE && !works.get()) {
-                throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "archive unavailable (injected)");
+            if (targetArea == ObjectRef.Area.ARCHIVE) {
+                beforeArchiveMove.accept(expected);
             }
             return delegate.move(expected, targetArea, targetKey);
         }
@@ -181,6 +187,81 @@ class EventsAndRecoveryTest {
         @Override
         public void close() {
             delegate.close();
+        }
+    }
+
+    /** Review of issues 3 and 4: a duplicate's landing copy was deleted without checking that it was still the duplicate. */
+    @Test
+    void aNewerUploadThatTakesADuplicatesPlaceIsLoadedNotDeleted() throws Exception {
+        AtomicBoolean raceNextMove = new AtomicBoolean(false);
+        LocalObjectStore local = LocalObjectStore.inHome(home);
+        ObjectStore racing = new ArchiveHookStore(local, info -> {
+            if (raceNextMove.getAndSet(false)) {
+                // a producer uploads new content under the same key just before the archiver moves the duplicate
+                local.write(info.ref(), new java.io.ByteArrayInputStream("id\n7\n8\n9\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)), 1000);
+            }
+        });
+        ChuteConfig cfg = ChuteConfig.parse("intake:\n  reconcile_interval: 200ms\n", "test");
+        try (DuckDbWarehouse warehouse = DuckDbWarehouse.open(home.resolve("warehouse.duckdb"), DuckDbWarehouseFactory.stageRoot(home));
+             Pipeline pipeline = new Pipeline(racing, warehouse, List.of(), cfg, home.resolve(".chute"), PipelineListener.NONE)) {
+            pipeline.start();
+            Path file = home.resolve("landing/race/t/a.csv");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "id\n1\n");
+            await().atMost(WAIT).until(() -> Files.exists(home.resolve("archive/race/t/a.csv")));
+            raceNextMove.set(true);
+            Files.writeString(file, "id\n1\n");
+            await().atMost(WAIT).until(() -> count(warehouse, "race.t") == 4 && !Files.exists(file));
+            try (var archived = Files.list(home.resolve("archive/race/t"))) {
+                assertThat(archived.map(p -> p.getFileName().toString()).toList()).hasSize(2).contains("a.csv");
+            }
+        }
+    }
+
+    private static long count(DuckDbWarehouse warehouse, String table) {
+        try {
+            return ((Number) warehouse.query("SELECT count(*) FROM " + table, 1, WAIT).rows().get(0).get(0)).longValue();
+        } catch (ChuteException e) {
+            return -1;
+        }
+    }
+
+    /** Review of issues 3 and 4: restore took the first archived object of the right size, not the undone version. */
+    @Test
+    void restoreBringsBackTheUndoneVersionNotAnEarlierOne() throws Exception {
+        ChuteConfig cfg = ChuteConfig.parse("intake:\n  reconcile_interval: 200ms\n", "test");
+        try (Chute chute = Chute.open(home, cfg, true, PipelineListener.NONE)) {
+            chute.start();
+            Path file = home.resolve("landing/rs/t/a.csv");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "id\n1\n");
+            await().atMost(WAIT).until(() -> Files.exists(home.resolve("archive/rs/t/a.csv")));
+            Files.writeString(file, "id\n2\n");
+            await().atMost(WAIT).until(() -> !Files.exists(file) && chute.warehouse().loads(LoadSummary.Filter.recent(10)).size() == 2);
+            String newest = chute.warehouse().loads(LoadSummary.Filter.recent(10)).getFirst().loadId();
+            chute.undo(newest);
+            assertThat(ids(chute)).isEqualTo("1");
+            assertThat(chute.restore(newest).restored()).containsExactly("rs/t/a.csv");
+            await().atMost(WAIT).until(() -> ids(chute).equals("1,2"));
+        }
+    }
+
+    private static String ids(Chute chute) {
+        return String.valueOf(chute.query("SELECT string_agg(CAST(id AS VARCHAR), ',' ORDER BY id) FROM rs.t").rows().get(0).get(0));
+    }
+
+    /** Review of issues 3 and 4: an undo while the file still waited in landing was reversed by the next retry. */
+    @Test
+    void undoIsRefusedWhileTheLoadsFileIsStillInLanding() throws Exception {
+        try (Chute chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE)) {
+            Path file = home.resolve("landing/un/t/a.csv");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "id\n1\n2\n");
+            chute.load(List.of(file), Optional.of(dev.chute.spi.TableId.parse("un.t")), PipelineListener.NONE);
+            String loadId = chute.warehouse().loads(LoadSummary.Filter.recent(1)).getFirst().loadId();
+            assertThatThrownBy(() -> chute.undo(loadId)).hasMessageContaining("still in landing");
+            Files.delete(file);
+            assertThat(chute.undo(loadId).rowsDeleted()).isEqualTo(2);
         }
     }
 

@@ -299,6 +299,19 @@ public final class GcsObjectStore implements ObjectStore {
         throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, what + ": source or target kept changing during " + MOVE_ATTEMPTS + " attempts");
     }
 
+    @Override
+    public boolean deleteIf(ObjectInfo expected) {
+        BlobId id = blobId(expected.ref());
+        try {
+            return storage.delete(id, BlobSourceOption.generationMatch(generationOf(expected)));
+        } catch (StorageException e) {
+            if (e.getCode() == 412) {
+                return false;
+            }
+            throw translate(e, "cannot delete " + gs(id));
+        }
+    }
+
     /** Deletes the source of a move only at the generation that was copied; a newer upload stays. */
     private void deleteSource(BlobId source, long generation) {
         try {

@@ -486,6 +486,34 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    @Override
+    public boolean deleteIf(ObjectInfo expected) {
+        Optional<HeadObjectResponse> current = head(expected.ref());
+        if (current.isEmpty() || !etag(current.get().eTag()).equals(etagOf(expected)) || current.get().contentLength() != expected.size()) {
+            return false;
+        }
+        S3Location loc = location(expected.ref().area());
+        String key = loc.key(expected.ref().key());
+        try {
+            if (versioned(current.get())) {
+                s3.deleteObject(b -> b.bucket(loc.bucket()).key(key).versionId(current.get().versionId()));
+            } else {
+                deleteIfUnchanged(loc.bucket(), key, current.get().eTag());
+            }
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412) {
+                return false;
+            }
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw failure("delete", expected.ref().toString(), e);
+        } catch (SdkException e) {
+            throw failure("delete", expected.ref().toString(), e);
+        }
+    }
+
     private void deleteSource(ObjectRef source, HeadObjectResponse current) {
         S3Location loc = location(source.area());
         String key = loc.key(source.key());

@@ -74,6 +74,22 @@ public interface ObjectStore extends AutoCloseable {
         throw new ChuteException(ErrorCode.UNSUPPORTED_FORMAT, describe() + " has no notification format; its changes are found by watching or listing");
     }
 
+    /**
+     * Deletes an object only if it still is the object described by {@code expected} (its
+     * fingerprint); returns false and deletes nothing when it changed (a newer upload under the same
+     * key) or is gone. Stores with conditional deletes (GCS generations, S3 version ids or
+     * {@code If-Match}) make the check and the delete one request; this default checks just before
+     * deleting.
+     */
+    default boolean deleteIf(ObjectInfo expected) {
+        Optional<ObjectInfo> now = stat(expected.ref());
+        if (now.isEmpty() || !now.get().fingerprint().equals(expected.fingerprint())) {
+            return false;
+        }
+        delete(expected.ref());
+        return true;
+    }
+
     /** Writes a small object (a sidecar), replacing any existing one, atomically. */
     void put(ObjectRef ref, byte[] content);
 
