@@ -63,6 +63,8 @@ import org.slf4j.LoggerFactory;
 public final class ChuteServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChuteServer.class);
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}");
+    /** A header any client may add to a state-changing request to show it is not a cross-site form. */
+    static final String CSRF_HEADER = "X-Chute-Request";
     private static final Set<HandlerType> STATE_CHANGING = Set.of(HandlerType.POST, HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH);
     private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -321,6 +323,16 @@ public final class ChuteServer implements AutoCloseable {
             String origin = ctx.header("Origin");
             if (origin != null && !sameOrigin(origin, host)) {
                 throw new ApiException(HttpStatus.FORBIDDEN, "cross-site request refused: Origin " + origin + " is not this server (" + host + ")");
+            }
+            // A request that says nothing about where it comes from must show it cannot be a cross-site form:
+            // a bearer token (never sent by browsers on their own), a JSON body or a custom header (both need a
+            // CORS preflight, which this server never grants). The intake endpoints authenticate every caller.
+            boolean saysSameSite = origin != null || site != null;
+            boolean notAForm = ctx.header("Authorization") != null || ctx.header(CSRF_HEADER) != null
+                    || Optional.ofNullable(ctx.contentType()).orElse("").toLowerCase(Locale.ROOT).startsWith("application/json");
+            if (!saysSameSite && !notAForm && !ctx.path().startsWith("/api/intake/")) {
+                throw new ApiException(HttpStatus.FORBIDDEN, "request refused: without an Origin header, send Content-Type: application/json,"
+                        + " an Authorization header, or the header " + CSRF_HEADER + ": 1 (this protects against cross-site forms)");
             }
         }
     }

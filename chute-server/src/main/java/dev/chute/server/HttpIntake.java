@@ -7,6 +7,8 @@ import dev.chute.core.ApiToken;
 import dev.chute.core.Json;
 import dev.chute.core.PushEventSource;
 import dev.chute.server.ChuteServer.ApiException;
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
 import dev.chute.spi.ObjectEvent;
 import dev.chute.spi.ObjectStore;
 import io.javalin.http.Context;
@@ -61,10 +63,15 @@ final class HttpIntake {
         this.auth = requireNonNull(auth, "auth is null");
         this.registry = requireNonNull(registry, "registry is null");
         Map<String, String> settings = push.map(PushEventSource::settings).orElse(Map.of());
-        this.oidc = Optional.ofNullable(settings.get("oidc_audience")).filter(a -> !a.isBlank()).map(audience -> new GoogleOidcVerifier(audience,
-                settings.getOrDefault("oidc_issuer", GoogleOidcVerifier.GOOGLE_ISSUER),
-                GoogleOidcVerifier.keys(settings.getOrDefault("oidc_jwks", GoogleOidcVerifier.GOOGLE_JWKS), home),
-                Optional.ofNullable(settings.get("oidc_email")).filter(e -> !e.isBlank())));
+        Optional<String> audience = Optional.ofNullable(settings.get("oidc_audience")).filter(a -> !a.isBlank());
+        Optional<String> email = Optional.ofNullable(settings.get("oidc_email")).filter(e -> !e.isBlank());
+        if (audience.isPresent() && email.isEmpty()) {
+            // any Google account can mint an identity token for any audience: only the e-mail says it is the trigger's
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'events[].oidc_email' is missing; with oidc_audience it is required:"
+                    + " the service account of the Eventarc trigger or Pub/Sub push subscription (any Google account can obtain a token for any audience)");
+        }
+        this.oidc = audience.map(a -> new GoogleOidcVerifier(a, settings.getOrDefault("oidc_issuer", GoogleOidcVerifier.GOOGLE_ISSUER),
+                GoogleOidcVerifier.keys(settings.getOrDefault("oidc_jwks", GoogleOidcVerifier.GOOGLE_JWKS), home), email));
         Set<String> topics = list(settings.get("sns_topics"));
         this.sns = topics.isEmpty() ? Optional.empty() : Optional.of(new SnsVerifier(topics,
                 Optional.ofNullable(settings.get("sns_certificates")).filter(f -> !f.isBlank()).map(f -> SnsVerifier.readPem(home.resolve(f))).orElse(List.of()),

@@ -68,7 +68,9 @@ class HttpIntakeTest {
         api = new TestApi(server.port());
     }
 
+    private static final String TRIGGER = "eventarc-trigger@proj.iam.gserviceaccount.com";
     private static final String INTAKE = "events:\n  - type: http\n    oidc_audience: " + AUDIENCE + "\n    oidc_jwks: google-jwks.json\n"
+            + "    oidc_email: " + TRIGGER + "\n"
             + "    sns_topics: " + TOPIC + "\n    sns_certificates: sns.pem\n";
 
     @AfterEach
@@ -100,8 +102,12 @@ class HttpIntakeTest {
     }
 
     private String googleToken(String audience) throws Exception {
+        return googleToken(audience, TRIGGER);
+    }
+
+    private String googleToken(String audience, String email) throws Exception {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("g1").build(), new JWTClaimsSet.Builder()
-                .issuer("https://accounts.google.com").audience(audience).subject("eventarc")
+                .issuer("https://accounts.google.com").audience(audience).subject("eventarc").claim("email", email).claim("email_verified", true)
                 .issueTime(new Date()).expirationTime(Date.from(Instant.now().plusSeconds(300))).build());
         jwt.sign(new RSASSASigner(google));
         return jwt.serialize();
@@ -153,6 +159,8 @@ class HttpIntakeTest {
         assertThat(api.post("/api/intake/cloudevents", body, concat(ce, "Authorization", "Bearer viewer")).statusCode()).isEqualTo(403);
         assertThat(api.post("/api/intake/cloudevents", body, concat(ce, "Authorization", "Bearer " + googleToken("https://other.example"))).statusCode())
                 .isEqualTo(401);
+        assertThat(api.post("/api/intake/cloudevents", body, concat(ce, "Authorization", "Bearer " + googleToken(AUDIENCE, "anyone@gmail.com"))).statusCode())
+                .as("a token for our audience from another Google account").isEqualTo(401);
         assertThat(api.post("/api/intake/s3", body, "Authorization", "Bearer " + googleToken(AUDIENCE)).statusCode())
                 .as("Google tokens are for Google's push deliveries only").isEqualTo(401);
         HttpResponse<String> google = api.post("/api/intake/cloudevents", body, concat(ce, "Authorization", "Bearer " + googleToken(AUDIENCE)));
@@ -193,6 +201,12 @@ class HttpIntakeTest {
         assertThat(api.get("/metrics").body()).contains("chute_intake_deliveries_total{endpoint=\"s3\",outcome=\"rejected\"} 1.0")
                 .containsPattern("chute_events_without_object_total [1-9]")
                 .containsPattern("chute_events_received_total\\{source=\"http intake\"} [1-9]");
+    }
+
+    @Test
+    void anAudienceWithoutTheServiceAccountIsRefusedAtStart() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(false, "events:\n  - type: http\n    oidc_audience: " + AUDIENCE + "\n"))
+                .hasMessageContaining("oidc_email");
     }
 
     @Test

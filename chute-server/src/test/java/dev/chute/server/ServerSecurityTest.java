@@ -122,10 +122,30 @@ class ServerSecurityTest {
         // a cross-site HTML form can only send form encodings or text/plain: JSON endpoints refuse them
         HttpResponse<String> form = api.send(java.net.http.HttpRequest.newBuilder(api.uri("/api/query"))
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"sql\": \"SELECT 1\"}")).header("Content-Type", "text/plain"));
-        assertThat(form.statusCode()).isEqualTo(415);
+        assertThat(form.statusCode()).isEqualTo(403);
         assertThat(api.upload(Map.of("dataset", "d", "table", "t"), Map.of("a.csv", new byte[] {'x', '\n'}), "Origin", "http://evil.example")
                 .statusCode()).isEqualTo(403);
         assertThat(Files.exists(home.resolve("landing/d/t/a.csv"))).isFalse();
+    }
+
+    /** Review of issues 3 and 4: requests without Origin and without a JSON body passed the cross-site check. */
+    @Test
+    void requestsThatCouldBeCrossSiteFormsAreRefused() throws Exception {
+        start(false);
+        Map<String, byte[]> file = Map.of("a.csv", "id\n1\n".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> formUpload = api.send(api.multipart(Map.of("dataset", "d", "table", "t"), file));
+        assertThat(formUpload.statusCode()).isEqualTo(403);
+        assertThat(json(formUpload).path("error").asText()).contains(ChuteServer.CSRF_HEADER);
+        assertThat(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/api/replay")).POST(java.net.http.HttpRequest.BodyPublishers.noBody()))
+                .statusCode()).isEqualTo(403);
+        assertThat(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/api/dashboards/ecommerce")).DELETE()).statusCode()).isEqualTo(403);
+        assertThat(Files.exists(home.resolve("landing/d/t/a.csv"))).isFalse();
+        assertThat(Files.exists(home.resolve("dashboards/ecommerce.yaml"))).isTrue();
+        // what scripts and the console send passes
+        assertThat(api.upload(Map.of("dataset", "d", "table", "t"), file).statusCode()).isEqualTo(200);
+        assertThat(api.post("/api/replay", "{}").statusCode()).isEqualTo(200);
+        String origin = "http://127.0.0.1:" + server.port();
+        assertThat(api.send(api.multipart(Map.of("dataset", "d", "table", "u"), file), "Origin", origin).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -43,12 +43,18 @@ final class TestApi {
         return send(HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json"), headers);
     }
 
+    /** A DELETE as a script sends it: with the header that shows it is not a cross-site form. */
     HttpResponse<String> delete(String path, String... headers) throws Exception {
-        return send(HttpRequest.newBuilder(uri(path)).DELETE(), headers);
+        return send(HttpRequest.newBuilder(uri(path)).DELETE().header(ChuteServer.CSRF_HEADER, "1"), headers);
+    }
+
+    /** A multipart upload as a script sends it: with the header that shows it is not a cross-site form. */
+    HttpResponse<String> upload(Map<String, String> fields, Map<String, byte[]> files, String... headers) throws Exception {
+        return send(multipart(fields, files).header(ChuteServer.CSRF_HEADER, "1"), headers);
     }
 
     /** A multipart/form-data upload: text fields, then one {@code files} part per entry of {@code files}. */
-    HttpResponse<String> upload(Map<String, String> fields, Map<String, byte[]> files, String... headers) throws Exception {
+    HttpRequest.Builder multipart(Map<String, String> fields, Map<String, byte[]> files) throws Exception {
         String boundary = "chute-" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (var f : fields.entrySet()) {
@@ -62,8 +68,8 @@ final class TestApi {
             body.write("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return send(HttpRequest.newBuilder(uri("/api/upload")).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary), headers);
+        return HttpRequest.newBuilder(uri("/api/upload")).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary);
     }
 
     static JsonNode json(HttpResponse<String> r) throws Exception {
