@@ -115,7 +115,7 @@ export function listenEvents(signal, onEvent, onState = () => {}) {
   signal.addEventListener('abort', () => source.close(), {once: true});
 }
 
-/** Saves a download answered by the server (Content-Disposition names the file). */
+/** Saves a download answered by the server (Content-Disposition names the file); tells whether the server cut it short. */
 export async function download(path, body, fallbackName) {
   const response = await request('POST', path, {body, raw: true});
   const disposition = response.headers.get('Content-Disposition') || '';
@@ -130,5 +130,5 @@ export async function download(path, body, fallbackName) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return name;
+  return {name, truncated: response.headers.get('X-Chute-Truncated') === 'true'};
 }

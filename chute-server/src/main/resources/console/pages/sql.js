@@ -69,7 +69,7 @@ export async function render(root, ctx) {
       csvButton.disabled = false;
       jsonButton.disabled = false;
       const rows = result.rows || [];
-      mount(status, fmtNumber(rows.length) + (rows.length === 1 ? ' row' : ' rows') + (result.truncated ? ' (truncated: export for all of them)' : '') +
+      mount(status, fmtNumber(rows.length) + (rows.length === 1 ? ' row' : ' rows') + (result.truncated ? ' (cut at query.max_rows; raise it in chute.yaml for more)' : '') +
         ' · ' + fmtDuration(result.millis));
       status.dataset.rows = String(rows.length);
       mount(resultSlot, card('Result', resultGrid(result, {testid: 'result-grid'}), {'data-testid': 'result-card'}));
@@ -96,7 +96,10 @@ export async function render(root, ctx) {
   const exportAs = async format => {
     if (!lastSql) return;
     try {
-      await download('/api/query/export', {sql: lastSql, format}, 'query.' + format);
+      const saved = await download('/api/query/export', {sql: lastSql, format}, 'query.' + format);
+      mount(errorSlot, saved.truncated
+        ? errorBanner('The export holds only the first rows of the result: it was cut at query.max_rows (chute.yaml).', 'export-truncated')
+        : null);
     } catch (e) {
       mount(errorSlot, errorBanner(e.message, 'sql-error'));
     }

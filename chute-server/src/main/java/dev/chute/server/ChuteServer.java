@@ -145,7 +145,14 @@ public final class ChuteServer implements AutoCloseable {
         this.metrics = new ChuteMetrics(() -> chute.pipeline().map(Pipeline::backlog).orElse(0L), () -> chute.warehouse().tables(),
                 new Router(chute.config())::tableOf);
         chute.pipeline().ifPresent(this::registerEventMetrics);
-        this.intake = new HttpIntake(chute.store(), chute.pushEvents(), settings.auth(), chute.home(), metrics.registry());
+        try {
+            this.intake = new HttpIntake(chute.store(), chute.pushEvents(), settings.auth(), chute.home(), metrics.registry());
+        } catch (RuntimeException e) {
+            events.close();
+            dashboardWriter.shutdownNow();
+            metrics.close();
+            throw e;
+        }
         this.listener = new PipelineListeners(events, metrics, new PipelineListener() {
             @Override
             public void loaded(String key, TableId table, long rows, long bytes, long millis) {
@@ -200,7 +207,12 @@ public final class ChuteServer implements AutoCloseable {
                 error(ctx, HttpStatus.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path());
             }
         });
-        app.start(settings.bind(), settings.port());
+        try {
+            app.start(settings.bind(), settings.port());
+        } catch (RuntimeException e) {
+            closeParts();
+            throw e;
+        }
     }
 
     /** The API routes, each with the role it needs; the order is the order of docs/console.md. */
@@ -783,7 +795,12 @@ public final class ChuteServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        closeParts();
+    }
+
+    private void closeParts() {
         events.close();
+        intake.close();
         dashboardWriter.shutdownNow();
         metrics.close();
     }

@@ -31,14 +31,16 @@ import java.util.Set;
  * when configured, for the expected service account e-mail. Google's keys are read from its JWKS
  * endpoint (cached and refreshed by the library) or from a file given in the configuration.
  */
-final class GoogleOidcVerifier {
+final class GoogleOidcVerifier implements AutoCloseable {
     static final String GOOGLE_ISSUER = "https://accounts.google.com";
     static final String GOOGLE_JWKS = "https://www.googleapis.com/oauth2/v3/certs";
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
     private final Optional<String> email;
+    private final JWKSource<SecurityContext> keys;
 
     GoogleOidcVerifier(String audience, String issuer, JWKSource<SecurityContext> keys, Optional<String> email) {
+        this.keys = requireNonNull(keys, "keys is null");
         requireNonNull(audience, "audience is null");
         requireNonNull(issuer, "issuer is null");
         this.email = requireNonNull(email, "email is null");
@@ -58,6 +60,18 @@ final class GoogleOidcVerifier {
         } catch (IOException | ParseException | IllegalArgumentException e) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'events[].oidc_jwks' has value '" + location
                     + "'; expected a JWKS file (relative to the home) or an https:// URL: " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops the key source's refreshing, when it has any. */
+    @Override
+    public void close() {
+        if (keys instanceof java.io.Closeable c) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // closing: nothing left to do
+            }
         }
     }
 

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * It is answered 200 once its events are handed to the pipeline: the object stays in landing until
  * committed, and the reconciling listing finds it should Chute stop first.
  */
-final class HttpIntake {
+final class HttpIntake implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpIntake.class);
 
     private final ObjectStore store;
@@ -215,6 +215,12 @@ final class HttpIntake {
         }
         count(ctx, events.isEmpty() ? "ignored" : "accepted");
         ctx.json(ApiJson.object().put("events", events.size()));
+    }
+
+    @Override
+    public void close() {
+        oidc.ifPresent(GoogleOidcVerifier::close);
+        sns.ifPresent(SnsVerifier::close);
     }
 
     private void count(Context ctx, String outcome) {

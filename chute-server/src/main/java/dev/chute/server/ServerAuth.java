@@ -114,8 +114,10 @@ public final class ServerAuth {
         }
         Instant now = clock.instant();
         sessions.values().removeIf(s -> s.expires().isBefore(now));
-        if (sessions.size() >= MAX_SESSIONS) {
-            sessions.clear();
+        while (sessions.size() >= MAX_SESSIONS) {
+            // make room by ending the session that expires first, never everyone's
+            sessions.entrySet().stream().min(java.util.Map.Entry.comparingByValue(java.util.Comparator.comparing(Session::expires)))
+                    .ifPresent(oldest -> sessions.remove(oldest.getKey()));
         }
         byte[] id = new byte[32];
         random.nextBytes(id);

@@ -38,8 +38,13 @@ import java.util.regex.Pattern;
  * one Chute was told to accept. Certificates may instead be pinned from a PEM file, which is also
  * how the tests sign their own messages (SNS itself cannot be reached from the test machine).
  */
-final class SnsVerifier {
+final class SnsVerifier implements AutoCloseable {
     private static final Pattern SNS_HOST = Pattern.compile("sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?");
+    /** The path SNS signing certificates are published under. */
+    private static final Pattern SNS_CERT_PATH = Pattern.compile("/SimpleNotificationService-[0-9a-f]+\\.pem");
+    /** Messages older than this are refused: a captured message cannot be replayed later. */
+    static final Duration MAX_AGE = Duration.ofHours(1);
+    private static final Duration FAILURE_MEMORY = Duration.ofMinutes(5);
     private static final List<String> NOTIFICATION_FIELDS = List.of("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type");
     private static final List<String> SUBSCRIPTION_FIELDS = List.of("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type");
 
@@ -47,6 +52,8 @@ final class SnsVerifier {
     private final List<X509Certificate> pinned;
     private final Set<String> extraHosts;
     private final Map<String, X509Certificate> fetched = new ConcurrentHashMap<>();
+    /** Certificate URLs that could not be read, and when: not fetched again for a while. */
+    private final Map<String, java.time.Instant> failed = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
 
     /**
@@ -81,6 +88,15 @@ final class SnsVerifier {
         String topic = text(message, "TopicArn");
         if (!topics.contains(topic)) {
             throw new IllegalArgumentException("SNS topic '" + topic + "' is not accepted; expected one of events[].sns_topics " + topics);
+        }
+        try {
+            java.time.Instant sent = java.time.Instant.parse(text(message, "Timestamp"));
+            if (sent.isBefore(java.time.Instant.now().minus(MAX_AGE))) {
+                throw new IllegalArgumentException("SNS message " + message.path("MessageId").asText() + " was sent at " + sent
+                        + ", more than " + MAX_AGE.toMinutes() + " minutes ago; refused as a possible replay");
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("SNS Timestamp is not an ISO-8601 time");
         }
         List<String> fields = switch (type) {
             case "Notification" -> NOTIFICATION_FIELDS;
@@ -125,7 +141,22 @@ final class SnsVerifier {
             return pinned;
         }
         URI uri = trusted(url, "SigningCertURL");
-        return List.of(fetched.computeIfAbsent(uri.toString(), u -> download(uri)));
+        if (SNS_HOST.matcher(Optional.ofNullable(uri.getHost()).orElse("")).matches() && !SNS_CERT_PATH.matcher(uri.getPath()).matches()) {
+            throw new IllegalArgumentException("SNS SigningCertURL path " + uri.getPath() + " is not an SNS certificate (/SimpleNotificationService-<id>.pem)");
+        }
+        java.time.Instant failedAt = failed.get(uri.toString());
+        if (failedAt != null && failedAt.isAfter(java.time.Instant.now().minus(FAILURE_MEMORY))) {
+            throw new IllegalArgumentException("the SNS signing certificate at " + uri + " could not be read recently; not trying again before "
+                    + failedAt.plus(FAILURE_MEMORY));
+        }
+        try {
+            return List.of(fetched.computeIfAbsent(uri.toString(), u -> download(uri)));
+        } catch (IllegalArgumentException e) {
+            if (failed.size() < 1000) {
+                failed.put(uri.toString(), java.time.Instant.now());
+            }
+            throw e;
+        }
     }
 
     private X509Certificate download(URI uri) {
@@ -141,6 +172,11 @@ final class SnsVerifier {
             Thread.currentThread().interrupt();
             throw new IllegalArgumentException("interrupted while reading " + uri);
         }
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 
     /** Confirms a verified subscription by calling its SubscribeURL (on an SNS host only). */

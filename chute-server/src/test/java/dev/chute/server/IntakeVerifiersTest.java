@@ -93,6 +93,9 @@ class IntakeVerifiersTest {
         assertThatThrownBy(() -> v.verify(m)).hasMessageContaining("no valid signature");
         ObjectNode other = signer.snsMessage("Notification", "arn:aws:sns:eu-west-1:123456789012:other", "{}", "https://sns.eu-west-1.amazonaws.com/c.pem", null);
         assertThatThrownBy(() -> v.verify(other)).hasMessageContaining("is not accepted");
+        ObjectNode old = signer.snsMessage("Notification", TOPIC, "{}", "https://sns.eu-west-1.amazonaws.com/cert.pem", null);
+        old.put("Timestamp", Instant.now().minus(SnsVerifier.MAX_AGE).minusSeconds(60).toString());
+        assertThatThrownBy(() -> v.verify(old)).hasMessageContaining("possible replay");
         TestSigner stranger = TestSigner.create(dir, "stranger");
         assertThatThrownBy(() -> v.verify(stranger.snsMessage("Notification", TOPIC, "{}", "https://sns.eu-west-1.amazonaws.com/c.pem", null)))
                 .hasMessageContaining("no valid signature");
@@ -127,6 +130,8 @@ class IntakeVerifiersTest {
             assertThat(confirmations.get()).isEqualTo(1);
             ObjectNode evilCert = signer.snsMessage("Notification", TOPIC, "{}", "https://evil.example/cert.pem", null);
             assertThatThrownBy(() -> local.verify(evilCert)).hasMessageContaining("is not an SNS host");
+            ObjectNode otherPath = signer.snsMessage("Notification", TOPIC, "{}", "https://sns.eu-west-1.amazonaws.com/some/api?x=1", null);
+            assertThatThrownBy(() -> strict.verify(otherPath)).hasMessageContaining("is not an SNS certificate");
         } finally {
             fake.stop(0);
         }

@@ -62,7 +62,7 @@ final class TestSigner {
         }
         m.put("TopicArn", topic);
         m.put("Message", message);
-        m.put("Timestamp", "2026-11-24T06:00:00.000Z");
+        m.put("Timestamp", java.time.Instant.now().toString());
         m.put("SignatureVersion", "2");
         m.put("SigningCertURL", certUrl);
         List<String> fields = subscribeUrl != null
