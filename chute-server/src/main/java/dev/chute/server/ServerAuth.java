@@ -27,6 +27,8 @@ public final class ServerAuth {
     static final String COOKIE = "chute_session";
     private static final Duration SESSION_LIFETIME = Duration.ofHours(12);
     private static final int MAX_SESSIONS = 10_000;
+    /** Sessions one token may hold; signing in again beyond this ends that token's oldest session, nobody else's. */
+    static final int MAX_SESSIONS_PER_TOKEN = 100;
 
     private final boolean required;
     private final List<ApiToken> tokens;
@@ -34,7 +36,7 @@ public final class ServerAuth {
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
 
-    private record Session(ApiToken.Role role, Instant expires) {
+    private record Session(String token, ApiToken.Role role, Instant expires) {
     }
 
     /**
@@ -114,6 +116,12 @@ public final class ServerAuth {
         }
         Instant now = clock.instant();
         sessions.values().removeIf(s -> s.expires().isBefore(now));
+        String name = token.get().name();
+        List<Map.Entry<String, Session>> own = sessions.entrySet().stream().filter(e -> e.getValue().token().equals(name))
+                .sorted(Map.Entry.comparingByValue(java.util.Comparator.comparing(Session::expires))).toList();
+        for (int i = 0; i <= own.size() - MAX_SESSIONS_PER_TOKEN; i++) {
+            sessions.remove(own.get(i).getKey());
+        }
         while (sessions.size() >= MAX_SESSIONS) {
             // make room by ending the session that expires first, never everyone's
             sessions.entrySet().stream().min(java.util.Map.Entry.comparingByValue(java.util.Comparator.comparing(Session::expires)))
@@ -122,7 +130,7 @@ public final class ServerAuth {
         byte[] id = new byte[32];
         random.nextBytes(id);
         String sessionId = HexFormat.of().formatHex(id);
-        sessions.put(sessionId, new Session(token.get().role(), now.plus(SESSION_LIFETIME)));
+        sessions.put(sessionId, new Session(name, token.get().role(), now.plus(SESSION_LIFETIME)));
         return Optional.of(new Login(sessionId, token.get().role()));
     }
 

@@ -110,6 +110,24 @@ class ServerSecurityTest {
         assertThat(api.get("/api/tables", "Cookie", session).statusCode()).isEqualTo(401);
     }
 
+    /** Review of issues 3 and 4: enough sign-ins with one token used to end every session, an admin's included. */
+    @Test
+    void aFloodOfSignInsEndsOnlyTheFloodersOwnOldestSessions() throws Exception {
+        start(true);
+        String admin = sessionCookie(ADMIN);
+        String firstViewer = sessionCookie(VIEWER);
+        for (int i = 0; i < ServerAuth.MAX_SESSIONS_PER_TOKEN; i++) {
+            sessionCookie(VIEWER);
+        }
+        assertThat(api.get("/api/tables", "Cookie", admin).statusCode()).isEqualTo(200);
+        assertThat(api.get("/api/tables", "Cookie", firstViewer).statusCode()).as("the flooding token's oldest session").isEqualTo(401);
+    }
+
+    private String sessionCookie(String secret) throws Exception {
+        String cookie = api.post("/api/session", "{\"token\": \"" + secret + "\"}").headers().firstValue("Set-Cookie").orElseThrow();
+        return cookie.substring(0, cookie.indexOf(';'));
+    }
+
     @Test
     void stateChangingRequestsFromAnotherSiteAreRefused() throws Exception {
         start(false);
