@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -252,12 +251,7 @@ public final class AmqpEventSource implements EventSource {
             settle(held, Settle.REJECT);
             return;
         }
-        Set<String> keys = new LinkedHashSet<>();
-        for (ObjectEvent event : events) {
-            if (event.kind() != ObjectEvent.Kind.EVENTS_LOST) {
-                keys.add(event.key());
-            }
-        }
+        Set<String> keys = ObjectEvent.keysOf(events);
         if (keys.isEmpty()) {
             events.forEach(sink);
             withoutObjects.incrementAndGet();

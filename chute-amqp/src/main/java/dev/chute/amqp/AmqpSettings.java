@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -34,7 +33,6 @@ public record AmqpSettings(String uri, String queue, boolean declare, Optional<S
     static final String SECTION = "events.amqp";
     static final Set<String> KEYS = Set.of("uri", "queue", "declare", "exchange", "routing_key", "prefetch", "max_hold");
     private static final Pattern NAME = Pattern.compile("[^\\s]{1,255}");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
 
     public AmqpSettings {
         requireNonNull(uri, "uri is null");
@@ -59,7 +57,7 @@ public record AmqpSettings(String uri, String queue, boolean declare, Optional<S
         String queue = context.setting("queue").map(String::trim)
                 .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + ".queue' is missing; expected the name of the queue holding the notifications"));
         requireName("queue", queue);
-        boolean declare = bool(context, "declare", false);
+        boolean declare = context.bool(SECTION, "declare", false);
         Optional<String> exchange = context.setting("exchange").map(String::trim);
         exchange.ifPresent(e -> requireName("exchange", e));
         String routingKey = context.setting("routing_key").map(String::trim).orElse("");
@@ -69,8 +67,8 @@ public record AmqpSettings(String uri, String queue, boolean declare, Optional<S
         if (!routingKey.isEmpty() && exchange.isEmpty()) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + ".routing_key' needs '" + SECTION + ".exchange', the exchange to bind the queue to");
         }
-        int prefetch = integer(context, "prefetch", 100, 1, 65_535);
-        Duration maxHold = duration(context, "max_hold", Duration.ofMinutes(15), Duration.ofSeconds(1), Duration.ofDays(7));
+        int prefetch = context.integer(SECTION, "prefetch", 100, 1, 65_535);
+        Duration maxHold = context.duration(SECTION, "max_hold", Duration.ofMinutes(15), Duration.ofSeconds(1), Duration.ofDays(7));
         return new AmqpSettings(uri, queue, declare, exchange, routingKey, prefetch, maxHold);
     }
 
@@ -89,57 +87,7 @@ public record AmqpSettings(String uri, String queue, boolean declare, Optional<S
         }
     }
 
-    private static boolean bool(ConnectorContext context, String key, boolean fallback) {
-        Optional<String> text = context.setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        if (!text.get().equalsIgnoreCase("true") && !text.get().equalsIgnoreCase("false")) {
-            throw invalid(key, text.get(), "true or false");
-        }
-        return Boolean.parseBoolean(text.get());
-    }
-
-    private static int integer(ConnectorContext context, String key, int fallback, int min, int max) {
-        Optional<String> text = context.setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(text.get());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid(key, text.get(), "an integer from " + min + " to " + max);
-    }
-
-    private static Duration duration(ConnectorContext context, String key, Duration fallback, Duration min, Duration max) {
-        Optional<String> text = context.setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        Matcher m = DURATION.matcher(text.get());
-        String expected = "a duration from " + min.toSeconds() + "s to " + max.toSeconds() + "s such as 30s, 5m, 1h (a bare number means milliseconds)";
-        if (!m.matches()) {
-            throw invalid(key, text.get(), expected);
-        }
-        long n = Long.parseLong(m.group(1));
-        Duration value = switch (m.group(2) == null ? "ms" : m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofMillis(n);
-        };
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw invalid(key, text.get(), expected);
-        }
-        return value;
-    }
-
     private static ChuteException invalid(String key, String value, String expected) {
-        return new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + "." + key + "' has value '" + value + "'; expected " + expected);
+        return ConnectorContext.invalid(SECTION, key, value, expected);
     }
 }

@@ -1,6 +1,6 @@
 package dev.chute.amqp;
 
-import static dev.chute.amqp.NotifyingLocalStore.notification;
+import static dev.chute.testkit.NotifyingLocalStore.notification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,6 +11,7 @@ import dev.chute.core.PipelineListener;
 import dev.chute.local.LocalObjectStore;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
+import dev.chute.testkit.NotifyingLocalStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,12 +9,12 @@ import dev.chute.duckdb.DuckDbWarehouseFactory;
 import dev.chute.local.LocalObjectStore;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
+import dev.chute.spi.ForwardingObjectStore;
 import dev.chute.spi.LoadSummary;
 import dev.chute.spi.ObjectEvent;
 import dev.chute.spi.ObjectInfo;
 import dev.chute.spi.ObjectRef;
 import dev.chute.spi.ObjectStore;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -135,30 +135,12 @@ class EventsAndRecoveryTest {
     }
 
     /** The real local store, which runs {@code beforeArchiveMove} before each move into the archive (to fail it, or race it). */
-    private record ArchiveHookStore(LocalObjectStore delegate, Consumer<ObjectInfo> beforeArchiveMove) implements ObjectStore {
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
+    private static final class ArchiveHookStore extends ForwardingObjectStore {
+        private final Consumer<ObjectInfo> beforeArchiveMove;
 
-        @Override
-        public void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink) {
-            delegate.list(area, prefix, sink);
-        }
-
-        @Override
-        public Optional<ObjectInfo> stat(ObjectRef ref) {
-            return delegate.stat(ref);
-        }
-
-        @Override
-        public InputStream open(ObjectRef ref) {
-            return delegate.open(ref);
-        }
-
-        @Override
-        public void materialize(ObjectRef ref, Path target) {
-            delegate.materialize(ref, target);
+        ArchiveHookStore(LocalObjectStore delegate, Consumer<ObjectInfo> beforeArchiveMove) {
+            super(delegate);
+            this.beforeArchiveMove = beforeArchiveMove;
         }
 
         @Override
@@ -166,27 +148,7 @@ class EventsAndRecoveryTest {
             if (targetArea == ObjectRef.Area.ARCHIVE) {
                 beforeArchiveMove.accept(expected);
             }
-            return delegate.move(expected, targetArea, targetKey);
-        }
-
-        @Override
-        public long write(ObjectRef ref, InputStream content, long maxBytes) {
-            return delegate.write(ref, content, maxBytes);
-        }
-
-        @Override
-        public void put(ObjectRef ref, byte[] content) {
-            delegate.put(ref, content);
-        }
-
-        @Override
-        public void delete(ObjectRef ref) {
-            delegate.delete(ref);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
+            return super.move(expected, targetArea, targetKey);
         }
     }
 

@@ -273,6 +273,21 @@ public final class DuckDbWarehouse implements Warehouse {
     @Override
     public QueryResult query(String sql, int maxRows, Duration timeout) {
         guard.check(connection, sql);
+        return timed(sql, maxRows, timeout, "cannot run query", e -> {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("INTERRUPT") || message.contains("nterrupted")) {
+                return new ChuteException(ErrorCode.CONFIGURATION, "query took longer than the limit of " + timeout.toMillis() + " ms and was cancelled");
+            }
+            return new DuckDbQueryGuard.QueryRefused(DuckDbErrors.firstLine(message));
+        });
+    }
+
+    /**
+     * Runs one query on its own connection, cancelled after {@code timeout}. A failure of the
+     * statement itself becomes {@code statementError}'s exception; not getting a connection or
+     * statement is the warehouse being unavailable ({@code what} says for what).
+     */
+    private QueryResult timed(String sql, int maxRows, Duration timeout, String what, java.util.function.Function<SQLException, RuntimeException> statementError) {
         try (DuckDBConnection c = (DuckDBConnection) connection.duplicate(); Statement s = c.createStatement()) {
             ScheduledFuture<?> cancel = timer.schedule(() -> {
                 try {
@@ -284,16 +299,12 @@ public final class DuckDbWarehouse implements Warehouse {
             try (ResultSet rs = s.executeQuery(sql)) {
                 return read(rs, maxRows);
             } catch (SQLException e) {
-                String message = String.valueOf(e.getMessage());
-                if (message.contains("INTERRUPT") || message.contains("nterrupted")) {
-                    throw new ChuteException(ErrorCode.CONFIGURATION, "query took longer than the limit of " + timeout.toMillis() + " ms and was cancelled");
-                }
-                throw new DuckDbQueryGuard.QueryRefused(DuckDbErrors.firstLine(message));
+                throw statementError.apply(e);
             } finally {
                 cancel.cancel(false);
             }
         } catch (SQLException e) {
-            throw unavailable("cannot run query", e);
+            throw unavailable(what, e);
         }
     }
 
@@ -570,22 +581,7 @@ public final class DuckDbWarehouse implements Warehouse {
 
     /** A query Chute builds itself from quoted names: it skips the guard for user SQL but keeps the time limit. */
     private QueryResult trustedQuery(String sql, int maxRows, Duration timeout) {
-        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate(); Statement s = c.createStatement()) {
-            ScheduledFuture<?> cancel = timer.schedule(() -> {
-                try {
-                    s.cancel();
-                } catch (SQLException e) {
-                    // the statement finished meanwhile
-                }
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-            try (ResultSet rs = s.executeQuery(sql)) {
-                return read(rs, maxRows);
-            } finally {
-                cancel.cancel(false);
-            }
-        } catch (SQLException e) {
-            throw unavailable("cannot read " + sql, e);
-        }
+        return timed(sql, maxRows, timeout, "cannot read " + sql, e -> unavailable("cannot read " + sql, e));
     }
 
     private interface RowReader<T> {

@@ -30,7 +30,6 @@ import io.nats.client.api.StreamConfiguration;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -265,12 +264,7 @@ public final class NatsEventSource implements EventSource {
             message.term();
             return;
         }
-        Set<String> keys = new LinkedHashSet<>();
-        for (ObjectEvent event : events) {
-            if (event.kind() != ObjectEvent.Kind.EVENTS_LOST) {
-                keys.add(event.key());
-            }
-        }
+        Set<String> keys = ObjectEvent.keysOf(events);
         if (keys.isEmpty()) {
             events.forEach(sink);
             withoutObjects.incrementAndGet();

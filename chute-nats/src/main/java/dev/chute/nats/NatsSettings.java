@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -37,7 +36,6 @@ public record NatsSettings(String url, String stream, Optional<String> subject, 
     static final Set<String> KEYS = Set.of("url", "stream", "subject", "durable", "create_stream", "ack_wait", "max_ack_pending", "max_hold");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,255}");
     private static final Pattern SUBJECT = Pattern.compile("[^\\s]{1,1024}");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
 
     public NatsSettings {
         requireNonNull(url, "url is null");
@@ -71,13 +69,13 @@ public record NatsSettings(String url, String stream, Optional<String> subject, 
         });
         String durable = context.setting("durable").map(String::trim).orElse("chute");
         requireName("durable", durable);
-        boolean create = bool(context, "create_stream", false);
+        boolean create = context.bool(SECTION, "create_stream", false);
         if (create && subject.isEmpty()) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + ".subject' is missing; create_stream: true needs the subject the stream captures");
         }
-        Duration ackWait = duration(context, "ack_wait", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(12));
-        int maxAckPending = integer(context, "max_ack_pending", 1000, 1, 1_000_000);
-        Duration maxHold = duration(context, "max_hold", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofDays(7));
+        Duration ackWait = context.duration(SECTION, "ack_wait", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(12));
+        int maxAckPending = context.integer(SECTION, "max_ack_pending", 1000, 1, 1_000_000);
+        Duration maxHold = context.duration(SECTION, "max_hold", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofDays(7));
         return new NatsSettings(url, stream, subject, durable, create, ackWait, maxAckPending, maxHold);
     }
 
@@ -96,57 +94,7 @@ public record NatsSettings(String url, String stream, Optional<String> subject, 
         }
     }
 
-    private static boolean bool(ConnectorContext context, String key, boolean fallback) {
-        Optional<String> text = context.setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        if (!text.get().equalsIgnoreCase("true") && !text.get().equalsIgnoreCase("false")) {
-            throw invalid(key, text.get(), "true or false");
-        }
-        return Boolean.parseBoolean(text.get());
-    }
-
-    private static int integer(ConnectorContext context, String key, int fallback, int min, int max) {
-        Optional<String> text = context.setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(text.get());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid(key, text.get(), "an integer from " + min + " to " + max);
-    }
-
-    private static Duration duration(ConnectorContext context, String key, Duration fallback, Duration min, Duration max) {
-        Optional<String> text = context.setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        Matcher m = DURATION.matcher(text.get());
-        String expected = "a duration from " + min.toSeconds() + "s to " + max.toSeconds() + "s such as 30s, 5m, 1h (a bare number means milliseconds)";
-        if (!m.matches()) {
-            throw invalid(key, text.get(), expected);
-        }
-        long n = Long.parseLong(m.group(1));
-        Duration value = switch (m.group(2) == null ? "ms" : m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofMillis(n);
-        };
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw invalid(key, text.get(), expected);
-        }
-        return value;
-    }
-
     private static ChuteException invalid(String key, String value, String expected) {
-        return new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + "." + key + "' has value '" + value + "'; expected " + expected);
+        return ConnectorContext.invalid(SECTION, key, value, expected);
     }
 }

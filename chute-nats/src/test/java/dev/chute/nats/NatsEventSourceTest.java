@@ -1,6 +1,6 @@
 package dev.chute.nats;
 
-import static dev.chute.nats.NotifyingLocalStore.notification;
+import static dev.chute.testkit.NotifyingLocalStore.notification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -12,6 +12,7 @@ import dev.chute.local.LocalObjectStore;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
 import dev.chute.spi.ErrorCode;
+import dev.chute.testkit.NotifyingLocalStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

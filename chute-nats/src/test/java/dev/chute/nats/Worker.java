@@ -1,95 +1,11 @@
 package dev.chute.nats;
 
-import dev.chute.core.ChuteConfig;
-import dev.chute.core.Pipeline;
-import dev.chute.core.PipelineListener;
-import dev.chute.duckdb.DuckDbWarehouse;
-import dev.chute.duckdb.DuckDbWarehouseFactory;
-import dev.chute.local.LocalObjectStore;
-import dev.chute.spi.ConnectorContext;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.chute.testkit.BrokerWorker;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.List;
 
-/**
- * One Chute worker in a temporary home: the notifying local store, DuckDB, and the engine's real
- * {@link Pipeline} with the NATS source built by its factory from the {@code events:} entry of
- * {@code chute.yaml} (the pipeline is built directly, as {@code Chute.open} cannot take a store
- * instance, so that the test can make archiving fail and read the source's counts).
- */
-final class Worker implements AutoCloseable {
-    final Path home;
-    final NotifyingLocalStore store;
-    final DuckDbWarehouse warehouse;
-    final NatsEventSource source;
-    final Pipeline pipeline;
-
+/** One Chute worker whose pipeline is fed by the NATS source of the {@code events:} entry. */
+final class Worker extends BrokerWorker<NatsEventSource> {
     Worker(Path home, String yaml, boolean archiveWorks) {
-        this.home = home;
-        ChuteConfig config = ChuteConfig.parse(yaml, "test");
-        this.store = new NotifyingLocalStore(LocalObjectStore.inHome(home));
-        store.archiveWorks.set(archiveWorks);
-        this.warehouse = DuckDbWarehouse.open(home.resolve("warehouse.duckdb"), DuckDbWarehouseFactory.stageRoot(home));
-        this.source = (NatsEventSource) new NatsEventSourceFactory().create(new ConnectorContext(home, config.events().get(0)), store);
-        this.pipeline = new Pipeline(store, warehouse, List.of(source), config, home.resolve(".chute"), PipelineListener.NONE);
-        pipeline.start();
-    }
-
-    /** Intake driven by events only: the listing runs at start and then once an hour. */
-    static String yaml(String eventsEntry) {
-        return """
-                intake:
-                  reconcile_interval: 1h
-                retry:
-                  initial_backoff: 50ms
-                  max_backoff: 200ms
-                events:
-                  - %s
-                """.formatted(eventsEntry);
-    }
-
-    /** Writes a file elsewhere and renames it into landing, as a producer should. */
-    Path drop(String key, String content) throws IOException {
-        Path target = landing(key);
-        Files.createDirectories(target.getParent());
-        Path temp = Files.createTempFile(home, "drop", ".tmp");
-        Files.writeString(temp, content, StandardCharsets.UTF_8);
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        return target;
-    }
-
-    Path landing(String key) {
-        return home.resolve("landing").resolve(key);
-    }
-
-    Path archive(String key) {
-        return home.resolve("archive").resolve(key);
-    }
-
-    long scalar(String sql) {
-        return ((Number) warehouse.query(sql, 10, Duration.ofSeconds(30)).rows().get(0).get(0)).longValue();
-    }
-
-    long ledger() {
-        return scalar("SELECT count(*) FROM _chute.ledger");
-    }
-
-    long rows(String table) {
-        return scalar("SELECT count(*) FROM " + table);
-    }
-
-    boolean tableExists(String dataset, String table) {
-        return scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + dataset + "' AND table_name = '" + table + "'") > 0;
-    }
-
-    @Override
-    public void close() {
-        pipeline.close();
-        warehouse.close();
-        store.close();
+        super(home, yaml, archiveWorks, new NatsEventSourceFactory());
     }
 }

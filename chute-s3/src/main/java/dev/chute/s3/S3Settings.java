@@ -87,7 +87,7 @@ public record S3Settings(S3Location landing, S3Location archive, S3Location fail
         if (region.isBlank() || !region.matches("[a-z0-9-]+")) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'store.region' has value '" + region + "'; expected a region name such as us-east-1");
         }
-        boolean pathStyle = bool(context, "path_style", false);
+        boolean pathStyle = context.bool("store", "path_style", false);
         String checksumsText = context.setting("checksums").orElse("when_supported");
         Checksums checksums = switch (checksumsText.toLowerCase(Locale.ROOT)) {
             case "when_supported" -> Checksums.WHEN_SUPPORTED;
@@ -95,7 +95,7 @@ public record S3Settings(S3Location landing, S3Location archive, S3Location fail
             default -> throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'store.checksums' has value '" + checksumsText
                     + "'; expected when_supported or when_required");
         };
-        return new S3Settings(landing, archive, failed, endpoint, region, pathStyle, checksums, bool(context, "etag_checksums", true));
+        return new S3Settings(landing, archive, failed, endpoint, region, pathStyle, checksums, context.bool("store", "etag_checksums", true));
     }
 
     private static S3Location area(ConnectorContext context, String name, S3Location landing) {
@@ -123,14 +123,5 @@ public record S3Settings(S3Location landing, S3Location archive, S3Location fail
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'store.endpoint' has value '" + text
                     + "'; expected the store's http(s) URL, such as http://127.0.0.1:9000");
         }
-    }
-
-    private static boolean bool(ConnectorContext context, String name, boolean defaultValue) {
-        String text = context.setting(name).orElse(Boolean.toString(defaultValue));
-        return switch (text.toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'store." + name + "' has value '" + text + "'; expected true or false");
-        };
     }
 }

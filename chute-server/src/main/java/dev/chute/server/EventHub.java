@@ -95,10 +95,6 @@ final class EventHub implements PipelineListener, AutoCloseable {
         sse.keepAlive();
     }
 
-    int clients() {
-        return clients.size();
-    }
-
     @Override
     public void loaded(String key, TableId table, long rows, long bytes, long millis) {
         send("load", ApiJson.object().put("key", key).put("table", table.toString()).put("rows", rows).put("bytes", bytes).put("millis", millis));

@@ -6,21 +6,16 @@ import dev.chute.local.LocalObjectStore;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
 import dev.chute.spi.ErrorCode;
+import dev.chute.spi.ForwardingObjectStore;
 import dev.chute.spi.ObjectEvent;
-import dev.chute.spi.ObjectInfo;
-import dev.chute.spi.ObjectRef;
 import dev.chute.spi.ObjectStore;
 import dev.chute.spi.ObjectStoreFactory;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 
 /**
  * Store type {@code recording} for the HTTP intake tests: the real local store, whose notification
@@ -39,12 +34,11 @@ public final class RecordingStoreFactory implements ObjectStoreFactory {
         return new RecordingStore(LocalObjectStore.inHome(context.home()));
     }
 
-    static final class RecordingStore implements ObjectStore {
-        final LocalObjectStore delegate;
+    static final class RecordingStore extends ForwardingObjectStore {
         final List<Map<String, String>> attributes = new CopyOnWriteArrayList<>();
 
         RecordingStore(LocalObjectStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -66,57 +60,7 @@ public final class RecordingStoreFactory implements ObjectStoreFactory {
 
         @Override
         public String describe() {
-            return "recording:" + delegate.describe();
-        }
-
-        @Override
-        public void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink) {
-            delegate.list(area, prefix, sink);
-        }
-
-        @Override
-        public Optional<ObjectInfo> stat(ObjectRef ref) {
-            return delegate.stat(ref);
-        }
-
-        @Override
-        public InputStream open(ObjectRef ref) {
-            return delegate.open(ref);
-        }
-
-        @Override
-        public void materialize(ObjectRef ref, Path target) {
-            delegate.materialize(ref, target);
-        }
-
-        @Override
-        public boolean move(ObjectInfo expected, ObjectRef.Area targetArea, String targetKey) {
-            return delegate.move(expected, targetArea, targetKey);
-        }
-
-        @Override
-        public long write(ObjectRef ref, InputStream content, long maxBytes) {
-            return delegate.write(ref, content, maxBytes);
-        }
-
-        @Override
-        public void put(ObjectRef ref, byte[] content) {
-            delegate.put(ref, content);
-        }
-
-        @Override
-        public void delete(ObjectRef ref) {
-            delegate.delete(ref);
-        }
-
-        @Override
-        public Optional<Path> localRoot(ObjectRef.Area area) {
-            return delegate.localRoot(area);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
+            return "recording:" + super.describe();
         }
     }
 }

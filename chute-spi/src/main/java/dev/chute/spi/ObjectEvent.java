@@ -29,6 +29,17 @@ public record ObjectEvent(String key, Kind kind, Instant time, String source) {
         EVENTS_LOST
     }
 
+    /** The distinct object keys the events name, in order ({@link Kind#EVENTS_LOST} names none). */
+    public static java.util.Set<String> keysOf(java.util.List<ObjectEvent> events) {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        for (ObjectEvent event : events) {
+            if (event.kind() != Kind.EVENTS_LOST) {
+                keys.add(event.key());
+            }
+        }
+        return keys;
+    }
+
     /** Tells the engine that events were lost and it should list landing now. */
     public static ObjectEvent eventsLost(String source) {
         return new ObjectEvent("", Kind.EVENTS_LOST, Instant.now(), source);

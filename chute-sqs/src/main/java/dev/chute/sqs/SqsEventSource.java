@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -195,12 +194,7 @@ public final class SqsEventSource implements EventSource {
             toDelete.add(held);
             return;
         }
-        Set<String> keys = new LinkedHashSet<>();
-        for (ObjectEvent event : events) {
-            if (event.kind() != ObjectEvent.Kind.EVENTS_LOST) {
-                keys.add(event.key());
-            }
-        }
+        Set<String> keys = ObjectEvent.keysOf(events);
         if (keys.isEmpty()) {
             events.forEach(sink);
             withoutObjects.incrementAndGet();

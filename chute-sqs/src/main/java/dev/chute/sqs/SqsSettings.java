@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -32,7 +31,6 @@ public record SqsSettings(URI queueUrl, Optional<URI> endpoint, Optional<String>
     static final String SECTION = "events.sqs";
     static final Set<String> KEYS = Set.of("queue_url", "endpoint", "region", "wait_time", "visibility_timeout", "max_in_flight", "max_hold");
     private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,64}");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
 
     public SqsSettings {
         requireNonNull(queueUrl, "queueUrl is null");
@@ -56,10 +54,10 @@ public record SqsSettings(URI queueUrl, Optional<URI> endpoint, Optional<String>
                 throw invalid("region", r, "an AWS region such as eu-west-1");
             }
         });
-        Duration waitTime = duration(context, "wait_time", Duration.ofSeconds(20), Duration.ZERO, Duration.ofSeconds(20));
-        Duration visibility = duration(context, "visibility_timeout", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(12));
-        int maxInFlight = integer(context, "max_in_flight", 100, 1, 100_000);
-        Duration maxHold = duration(context, "max_hold", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofHours(11));
+        Duration waitTime = context.duration(SECTION, "wait_time", Duration.ofSeconds(20), Duration.ZERO, Duration.ofSeconds(20));
+        Duration visibility = context.duration(SECTION, "visibility_timeout", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(12));
+        int maxInFlight = context.integer(SECTION, "max_in_flight", 100, 1, 100_000);
+        Duration maxHold = context.duration(SECTION, "max_hold", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofHours(11));
         return new SqsSettings(queue, endpoint, region, waitTime, visibility, maxInFlight, maxHold);
     }
 
@@ -76,57 +74,7 @@ public record SqsSettings(URI queueUrl, Optional<URI> endpoint, Optional<String>
         throw invalid(key, text.replaceFirst("//[^/@]*@", "//***@"), "an http:// or https:// URL without credentials");
     }
 
-    private static boolean bool(ConnectorContext context, String key, boolean fallback) {
-        Optional<String> text = context.setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        if (!text.get().equalsIgnoreCase("true") && !text.get().equalsIgnoreCase("false")) {
-            throw invalid(key, text.get(), "true or false");
-        }
-        return Boolean.parseBoolean(text.get());
-    }
-
-    private static int integer(ConnectorContext context, String key, int fallback, int min, int max) {
-        Optional<String> text = context.setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(text.get());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid(key, text.get(), "an integer from " + min + " to " + max);
-    }
-
-    private static Duration duration(ConnectorContext context, String key, Duration fallback, Duration min, Duration max) {
-        Optional<String> text = context.setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        Matcher m = DURATION.matcher(text.get());
-        String expected = "a duration from " + min.toSeconds() + "s to " + max.toSeconds() + "s such as 30s, 5m, 1h (a bare number means milliseconds)";
-        if (!m.matches()) {
-            throw invalid(key, text.get(), expected);
-        }
-        long n = Long.parseLong(m.group(1));
-        Duration value = switch (m.group(2) == null ? "ms" : m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofMillis(n);
-        };
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw invalid(key, text.get(), expected);
-        }
-        return value;
-    }
-
     private static ChuteException invalid(String key, String value, String expected) {
-        return new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + "." + key + "' has value '" + value + "'; expected " + expected);
+        return ConnectorContext.invalid(SECTION, key, value, expected);
     }
 }

@@ -10,6 +10,7 @@ import dev.chute.core.PipelineListener;
 import dev.chute.local.LocalObjectStore;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
+import dev.chute.testkit.NotifyingLocalStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.chute.nats;
+package dev.chute.testkit;
 
 import dev.chute.local.LocalObjectStore;
 import dev.chute.local.LocalObjectStoreFactory;
