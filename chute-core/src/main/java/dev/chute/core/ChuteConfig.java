@@ -38,6 +38,8 @@ public final class ChuteConfig {
             "A file is loaded only once its size and modification time have not changed for this long (files still being written wait).");
     public static final ConfigKey<Duration> RECONCILE_INTERVAL = ConfigKey.duration("intake.reconcile_interval", "10s",
             "How often the landing area is listed to catch files that no event announced.");
+    public static final ConfigKey<Duration> LISTING_GRACE = ConfigKey.duration("intake.listing_grace", "0",
+            "With several workers sharing a queue: the listing takes only objects older than this (the queue hands out the newer ones), in a random order per worker; 0 takes every object in name order.");
     public static final ConfigKey<Integer> BATCH_MAX_FILES = ConfigKey.integer("batch.max_files", 1000, 1, 100_000,
             "A table's batch is flushed when it holds this many files.");
     public static final ConfigKey<Long> BATCH_MAX_BYTES = ConfigKey.bytes("batch.max_bytes", "512MB",
@@ -87,7 +89,7 @@ public final class ChuteConfig {
     public static final ConfigKey<Duration> TABLE_FRESHNESS = ConfigKey.duration("tables.*.freshness", "0",
             "The table is stale (console, webhook) when its last load is older than this; 0: never stale.");
 
-    public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, RECONCILE_INTERVAL,
+    public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, RECONCILE_INTERVAL, LISTING_GRACE,
             BATCH_MAX_FILES, BATCH_MAX_BYTES, BATCH_MAX_WAIT, RETRY_INITIAL, RETRY_MAX, ARCHIVE_RETENTION, SERVER_BIND,
             SERVER_PORT, SERVER_AUTH, SERVER_MAX_UPLOAD, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT);
     public static final List<ConfigKey<?>> TABLE_KEYS = List.of(TABLE_FORMAT, TABLE_DELIMITER, TABLE_QUOTE, TABLE_HEADER,

@@ -73,6 +73,7 @@ public final class Pipeline implements AutoCloseable {
 
     private final Duration quietPeriod;
     private final Duration reconcileInterval;
+    private final Duration listingGrace;
     private final int batchMaxFiles;
     private final long batchMaxBytes;
     private final Duration batchMaxWait;
@@ -87,6 +88,8 @@ public final class Pipeline implements AutoCloseable {
     /** Keys whose archive move is queued or running on the archive thread. */
     private final Set<String> archiving = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicLong eventsWithoutObject = new java.util.concurrent.atomic.AtomicLong();
+    /** Files left to another worker that was loading the same version at the same moment. */
+    private final AtomicLong loadingElsewhere = new AtomicLong();
     /** The last archive move that failed, until one succeeds again; for health. */
     private volatile Optional<String> archiveProblem = Optional.empty();
     /** Archive moves that did not work, handed back to the pipeline thread. */
@@ -115,6 +118,8 @@ public final class Pipeline implements AutoCloseable {
     private long eventsSinceListing;
     private long lastEventNanos;
     private static final int BURST_EVENTS = 256;
+    /** How long a version claimed by another worker waits before it is looked at again (plus up to as much jitter). */
+    private static final Duration LOADING_ELSEWHERE_WAIT = Duration.ofSeconds(1);
     private static final long BURST_CALM_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private Thread thread;
     private long nextReconcileNanos;
@@ -131,6 +136,7 @@ public final class Pipeline implements AutoCloseable {
         this.listener = requireNonNull(listener, "listener is null");
         this.quietPeriod = config.get(ChuteConfig.QUIET_PERIOD);
         this.reconcileInterval = config.get(ChuteConfig.RECONCILE_INTERVAL);
+        this.listingGrace = config.get(ChuteConfig.LISTING_GRACE);
         this.batchMaxFiles = config.get(ChuteConfig.BATCH_MAX_FILES);
         this.batchMaxBytes = config.get(ChuteConfig.BATCH_MAX_BYTES);
         this.batchMaxWait = config.get(ChuteConfig.BATCH_MAX_WAIT);
@@ -327,9 +333,19 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
+        if (!listingGrace.isZero()) {
+            // several workers list the same landing: each takes the stragglers in its own order, so that
+            // they split them instead of all reaching for the same first batch
+            java.util.Collections.shuffle(found);
+        }
+        Instant adoptBefore = Instant.now().minus(listingGrace);
         for (ObjectInfo info : found) {
             String key = info.ref().key();
             if (Router.ignored(key) || pending.containsKey(key) || inFlight.contains(key) || archiving.contains(key)) {
+                continue;
+            }
+            if (!listingGrace.isZero() && info.lastModified().isAfter(adoptBefore)) {
+                // young enough that its event is still on its way through the shared queue
                 continue;
             }
             Candidate c = new Candidate(key);
@@ -397,6 +413,11 @@ public final class Pipeline implements AutoCloseable {
     private void settled(String key) {
         eventsWithoutObject.incrementAndGet();
         sources.forEach(s -> s.handled(key));
+    }
+
+    /** Files this worker left to another worker that was loading the same version at the same moment. */
+    public long loadingElsewhere() {
+        return loadingElsewhere.get();
     }
 
     /** Events whose object was not in landing when looked at (duplicates after archiving, deletes, hidden names). */
@@ -780,6 +801,16 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void handleFailure(Item item, LoadError error, Candidate c) {
+        if (error.code() == ErrorCode.LOADING_ELSEWHERE) {
+            // not a failure: another worker holds the version's claim; look again once it is likely done
+            Candidate retry = c == null ? new Candidate(item.key) : c;
+            retry.dirty = true;
+            retry.notBeforeNanos = System.nanoTime() + LOADING_ELSEWHERE_WAIT.toNanos()
+                    + java.util.concurrent.ThreadLocalRandom.current().nextLong(LOADING_ELSEWHERE_WAIT.toNanos());
+            pending.put(item.key, retry);
+            loadingElsewhere.incrementAndGet();
+            return;
+        }
         boolean permanent = !error.code().retryable();
         listener.failed(item.key, error, permanent);
         if (!permanent) {

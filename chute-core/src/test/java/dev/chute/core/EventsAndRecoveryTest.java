@@ -240,4 +240,65 @@ class EventsAndRecoveryTest {
             assertThat(h.count("keep.t")).isEqualTo(2);
         }
     }
+
+    /** Issue 5 (scale-out): with a listing grace the listing leaves young objects to the shared queue. */
+    @Test
+    void listingGraceLeavesYoungObjectsToTheQueue() throws Exception {
+        ChuteConfig cfg = ChuteConfig.parse("intake:\n  reconcile_interval: 200ms\n  listing_grace: 1h\n", "test");
+        LocalObjectStore store = LocalObjectStore.inHome(home);
+        try (DuckDbWarehouse warehouse = DuckDbWarehouse.open(home.resolve("warehouse.duckdb"), DuckDbWarehouseFactory.stageRoot(home));
+             Pipeline pipeline = new Pipeline(store, warehouse, List.of(), cfg, home.resolve(".chute"), PipelineListener.NONE)) {
+            Path young = home.resolve("landing/grace/t/young.csv");
+            Path old = home.resolve("landing/grace/t/old.csv");
+            Files.createDirectories(young.getParent());
+            Files.writeString(young, "id\n1\n");
+            Files.writeString(old, "id\n2\n");
+            Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+            pipeline.start();
+            // one listing saw both: the old one is a straggler the queue missed, the young one's event may still come
+            await().atMost(WAIT).until(() -> Files.exists(home.resolve("archive/grace/t/old.csv")));
+            Thread.sleep(600);
+            assertThat(young).exists();
+            assertThat(((Number) warehouse.query("SELECT count(*) FROM _chute.ledger", 1, WAIT).rows().get(0).get(0)).longValue()).isEqualTo(1);
+            // the event for the young one arrives through the queue
+            pipeline.offer(new ObjectEvent("grace/t/young.csv", ObjectEvent.Kind.UPSERTED, Instant.now(), "test"));
+            await().atMost(WAIT).until(() -> Files.exists(home.resolve("archive/grace/t/young.csv")));
+        }
+    }
+
+    /**
+     * Issue 5 (scale-out): a version another worker is loading at the same moment is not a failure; it
+     * is looked at again and, once that worker committed it, archived as a duplicate-free load.
+     */
+    @Test
+    void versionLoadingElsewhereIsRetriedNotFailed() throws Exception {
+        LocalObjectStore store = LocalObjectStore.inHome(home);
+        AtomicBoolean claimedElsewhere = new AtomicBoolean(true);
+        try (DuckDbWarehouse duck = DuckDbWarehouse.open(home.resolve("warehouse.duckdb"), DuckDbWarehouseFactory.stageRoot(home))) {
+            // the first load finds the version claimed by another worker (as the shared ledger would say)
+            dev.chute.spi.Warehouse warehouse = (dev.chute.spi.Warehouse) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {dev.chute.spi.Warehouse.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("load") && claimedElsewhere.getAndSet(false)) {
+                            dev.chute.spi.LoadBatch batch = (dev.chute.spi.LoadBatch) args[0];
+                            return batch.files().stream().map(f -> dev.chute.spi.FileOutcome.failed(f,
+                                    dev.chute.spi.LoadError.of(ErrorCode.LOADING_ELSEWHERE, f.version().key() + " is being loaded by another worker"))).toList();
+                        }
+                        try {
+                            return method.invoke(duck, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            try (Pipeline pipeline = new Pipeline(store, warehouse, List.of(), ChuteConfig.defaults(), home.resolve(".chute"), PipelineListener.NONE)) {
+                pipeline.start();
+                Path file = home.resolve("landing/busy/t/a.csv");
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, "id\n1\n2\n");
+                await().atMost(WAIT).until(() -> Files.exists(home.resolve("archive/busy/t/a.csv")));
+                assertThat(pipeline.loadingElsewhere()).isEqualTo(1);
+                assertThat(duck.recentFailures(10)).isEmpty();
+                assertThat(((Number) duck.query("SELECT count(*) FROM busy.t", 1, WAIT).rows().get(0).get(0)).longValue()).isEqualTo(2);
+            }
+        }
+    }
 }

@@ -274,6 +274,9 @@ public final class ChuteServer implements AutoCloseable {
         io.micrometer.core.instrument.FunctionCounter.builder("chute_events_without_object", p, Pipeline::eventsWithoutObject)
                 .description("Events whose object was not in landing when looked at: redeliveries after archiving, deletes, hidden names")
                 .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("chute_loading_elsewhere", p, Pipeline::loadingElsewhere)
+                .description("Files left to another worker that was loading the same version at the same moment (scale-out)")
+                .register(registry);
         for (dev.chute.spi.EventSource source : p.sources()) {
             String name = source.describe();
             Map<String, java.util.function.ToDoubleFunction<dev.chute.spi.EventSource>> counters = Map.of(

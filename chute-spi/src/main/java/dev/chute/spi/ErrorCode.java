@@ -24,6 +24,12 @@ public enum ErrorCode {
     UNSUPPORTED_FORMAT(false),
     /** The object changed while it was being loaded; it is tried again once it is quiet. */
     CHANGED_WHILE_LOADING(true),
+    /**
+     * Another worker is loading this object version right now (it holds the version's claim in the
+     * shared ledger). Tried again shortly: by then the ledger has it (a duplicate, archived) or the
+     * other worker gave up and this one loads it. Not recorded as a failure.
+     */
+    LOADING_ELSEWHERE(true),
     /** The warehouse is unreachable, locked or out of resources. */
     WAREHOUSE_UNAVAILABLE(true),
     /** The object store is unreachable or answered with a transient error. */
