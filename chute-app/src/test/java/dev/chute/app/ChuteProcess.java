@@ -178,7 +178,8 @@ final class ChuteProcess {
         token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
         try {
             HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode body = response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
+            boolean json = response.headers().firstValue("Content-Type").orElse("").contains("json");
+            JsonNode body = response.body().isBlank() || !json ? JSON.createObjectNode() : JSON.readTree(response.body());
             return new HttpAnswer(response.statusCode(), body, response.headers().firstValue("WWW-Authenticate"), response.body());
         } catch (IOException e) {
             throw new AssertionError("HTTP request to chute up failed: " + e + "\n" + output(), e);
