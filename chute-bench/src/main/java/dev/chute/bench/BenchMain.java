@@ -16,8 +16,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Entry point of {@code ./chute bench}: runs the benchmarks of the issue (bulk, small files,
- * latency), each against a baseline measured in the same run on the same data, and prints one table.
+ * Entry point of {@code ./chute bench}: runs the benchmarks of the issues (bulk, small files,
+ * latency into DuckDB; bulk and small files with one and two workers into PostgreSQL), each against a baseline measured in the same run on the same data, and prints one table.
  * Exit code 0 when every target was met, 1 when one was missed, 2 on a usage error or a failed run.
  */
 public final class BenchMain {
@@ -52,6 +52,14 @@ public final class BenchMain {
                 if (!options.only().contains(bench)) {
                     continue;
                 }
+                if (bench.startsWith("pg-")) {
+                    Optional<String> unavailable = options.postgres().unavailable();
+                    if (unavailable.isPresent()) {
+                        out.println("skipping " + bench + ": " + unavailable.get());
+                        report.note(bench, "skipped: " + unavailable.get());
+                        continue;
+                    }
+                }
                 out.println("running " + bench + "...");
                 out.flush();
                 long benchStarted = System.nanoTime();
@@ -59,6 +67,8 @@ public final class BenchMain {
                     case BulkBench.NAME -> new BulkBench(workspace.dir(bench), options.rows()).run(report);
                     case SmallFilesBench.NAME -> new SmallFilesBench(workspace.dir(bench), options.files()).run(report);
                     case LatencyBench.NAME -> new LatencyBench(workspace.dir(bench), options.drops()).run(report);
+                    case PgBulkBench.NAME -> new PgBulkBench(workspace.dir(bench), options.rows(), options.postgres()).run(report);
+                    case PgSmallFilesBench.NAME -> new PgSmallFilesBench(workspace.dir(bench), options.files(), options.postgres()).run(report);
                     default -> throw new IllegalStateException("no benchmark named " + bench);
                 }
                 // each benchmark's files are deleted before the next one runs: less page cache and disk in play

@@ -7,19 +7,23 @@ import java.util.List;
 import java.util.Set;
 
 /** The command line of {@code ./chute bench}; a bad option fails with a message naming it. */
-record BenchOptions(Set<String> only, int rows, int files, int drops, boolean help) {
-    static final List<String> BENCHES = List.of(BulkBench.NAME, SmallFilesBench.NAME, LatencyBench.NAME);
+record BenchOptions(Set<String> only, int rows, int files, int drops, PostgresTarget postgres, boolean help) {
+    static final List<String> BENCHES = List.of(BulkBench.NAME, SmallFilesBench.NAME, LatencyBench.NAME, PgBulkBench.NAME, PgSmallFilesBench.NAME);
     static final String USAGE = """
-            Usage: chute bench [--only bulk|small|latency[,...]] [--rows N] [--files N] [--drops N]
-              --only    run only these benchmarks (comma-separated); default: all three
-              --rows    rows of the bulk file (default 1000000)
-              --files   files of the small-files benchmark (default 2000, 100 rows each)
-              --drops   measured drops of the latency benchmark (default 200, 20 rows each)
+            Usage: chute bench [--only bulk|small|latency|pg-bulk|pg-small[,...]] [--rows N] [--files N] [--drops N]
+                               [--postgres JDBC-URL]
+              --only      run only these benchmarks (comma-separated); default: all
+              --rows      rows of the bulk files (default 1000000)
+              --files     files of the small-files benchmarks (default 2000, 100 rows each)
+              --drops     measured drops of the latency benchmark (default 200, 20 rows each)
+              --postgres  server of pg-bulk and pg-small, a user that may create databases without a password
+                          (default jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres); skipped when it does not answer
             Each benchmark prints Chute's result, a baseline measured in the same run on the same data,
             their ratio and the target. Everything is written under a temporary directory, deleted afterwards.""";
 
     BenchOptions {
         only = Set.copyOf(requireNonNull(only, "only is null"));
+        requireNonNull(postgres, "postgres is null");
     }
 
     static BenchOptions parse(String... args) {
@@ -28,6 +32,7 @@ record BenchOptions(Set<String> only, int rows, int files, int drops, boolean he
         int files = 2_000;
         int drops = 200;
         boolean help = false;
+        PostgresTarget postgres = PostgresTarget.parse(PostgresTarget.DEFAULT_URL);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -44,10 +49,11 @@ record BenchOptions(Set<String> only, int rows, int files, int drops, boolean he
                 case "--rows" -> rows = positive(args, ++i, arg);
                 case "--files" -> files = positive(args, ++i, arg);
                 case "--drops" -> drops = positive(args, ++i, arg);
-                default -> throw new IllegalArgumentException("unknown option '" + arg + "'; expected --only, --rows, --files, --drops or --help");
+                case "--postgres" -> postgres = PostgresTarget.parse(value(args, ++i, arg));
+                default -> throw new IllegalArgumentException("unknown option '" + arg + "'; expected --only, --rows, --files, --drops, --postgres or --help");
             }
         }
-        return new BenchOptions(only, rows, files, drops, help);
+        return new BenchOptions(only, rows, files, drops, postgres, help);
     }
 
     private static String value(String[] args, int i, String option) {

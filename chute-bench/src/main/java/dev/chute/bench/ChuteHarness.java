@@ -58,6 +58,11 @@ final class ChuteHarness implements AutoCloseable {
      * start.
      */
     static ChuteHarness start(Path home, Collection<TableId> tables) {
+        return start(home, tables, ChuteConfig.defaults());
+    }
+
+    /** As {@link #start(Path, Collection)}, with the given configuration (another warehouse, a shared landing). */
+    static ChuteHarness start(Path home, Collection<TableId> tables, ChuteConfig config) {
         requireNonNull(home, "home is null");
         try {
             for (TableId table : tables) {
@@ -66,7 +71,7 @@ final class ChuteHarness implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the landing directories under " + home, e);
         }
-        ChuteHarness harness = new ChuteHarness(home, ChuteConfig.defaults());
+        ChuteHarness harness = new ChuteHarness(home, config);
         try {
             harness.chute.start();
         } catch (RuntimeException e) {
@@ -133,6 +138,21 @@ final class ChuteHarness implements AutoCloseable {
 
     Commit awaitCommitted(String key, Duration timeout) {
         return awaitCommitted(java.util.List.of(key), timeout).get(key);
+    }
+
+    /** Files this instance committed whose key starts with {@code prefix}. */
+    long committedCount(String prefix) {
+        return commits.keySet().stream().filter(k -> k.startsWith(prefix)).count();
+    }
+
+    /** Lists landing now instead of at the next interval. */
+    void listNow() {
+        chute.pipeline().orElseThrow().reconcileNow();
+    }
+
+    /** Files this instance left to another worker that held their version's claim. */
+    long loadingElsewhere() {
+        return chute.pipeline().orElseThrow().loadingElsewhere();
     }
 
     /** The first column of the first row of a read-only query, as a number. */

@@ -42,6 +42,11 @@ final class Report {
         rows.add(new Row(bench, metric, chute, baseline, ratio, target, met ? Verdict.MET : Verdict.MISSED));
     }
 
+    /** A measured ratio without a target. */
+    void row(String bench, String metric, String chute, String baseline, String ratio) {
+        rows.add(new Row(bench, metric, chute, baseline, ratio, "", Verdict.NONE));
+    }
+
     void note(String bench, String text) {
         notes.add(bench + ": " + text);
     }

@@ -171,6 +171,7 @@ public final class Pipeline implements AutoCloseable {
     /** Asks for a listing of landing as soon as possible. */
     public void reconcileNow() {
         reconcileRequested = true;
+        events.add(WAKE);
     }
 
     /** The event sources feeding this pipeline, for status and metrics. */
