@@ -24,6 +24,16 @@ resource "google_bigquery_dataset" "ledger" {
   depends_on = [google_project_service.apis]
 }
 
+locals {
+  # The seed's schema.
+  order_events_schema = [
+    { name = "order_id", type = "STRING", mode = "NULLABLE" },
+    { name = "customer_email", type = "STRING", mode = "NULLABLE" },
+    { name = "action", type = "STRING", mode = "NULLABLE" },
+    { name = "action_time", type = "TIMESTAMP", mode = "NULLABLE" },
+  ]
+}
+
 resource "google_bigquery_table" "order_events" {
   dataset_id          = google_bigquery_dataset.data.dataset_id
   table_id            = "order_events"
@@ -38,12 +48,7 @@ resource "google_bigquery_table" "order_events" {
 
   clustering = length(var.order_events_clustering) > 0 ? var.order_events_clustering : null
 
-  schema = jsonencode([
-    { name = "order_id", type = "STRING", mode = "NULLABLE" },
-    { name = "customer_email", type = "STRING", mode = "NULLABLE" },
-    { name = "action", type = "STRING", mode = "NULLABLE" },
-    { name = "action_time", type = "TIMESTAMP", mode = "NULLABLE" },
-  ])
+  schema = jsonencode(local.order_events_schema)
 
   lifecycle {
     # Chute adds its lineage columns (_chute_source, _chute_load_id, _chute_loaded_at) and new

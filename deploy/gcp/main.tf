@@ -28,8 +28,8 @@ locals {
     CHUTE_BQ_LOCATION  = var.bq_location
   }, var.chute_config_yaml == "" ? {} : { CHUTE_CONFIG_YAML = var.chute_config_yaml })
 
-  # The Cloud Run service runs `chute up` with this whole chute.yaml (JSON is YAML).
-  run_config_yaml = jsonencode({
+  # The Cloud Run service runs `chute up` with this whole chute.yaml (as JSON, which is YAML).
+  run_config = {
     store = {
       type    = "gcs"
       project = var.project_id
@@ -50,7 +50,8 @@ locals {
     server = {
       bind = "0.0.0.0"
     }
-  })
+  }
+  run_config_yaml = jsonencode(local.run_config)
 
   apis = [
     "bigquery.googleapis.com",
