@@ -109,7 +109,9 @@ final class PostgresFileReader implements AutoCloseable {
     }
 
     private static String jsonOptions(LoadFile f, boolean full) {
-        return "format = 'auto'" + (full ? ", sample_size = -1" : "") + compression(f);
+        // read_json names "no compression" differently from read_csv
+        String compression = f.format().compression() == FileFormat.Compression.NONE ? ", compression = 'uncompressed'" : compression(f);
+        return "format = 'auto'" + (full ? ", sample_size = -1" : "") + compression;
     }
 
     private static String compression(LoadFile f) {
