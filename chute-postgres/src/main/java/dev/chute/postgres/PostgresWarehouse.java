@@ -90,7 +90,7 @@ public final class PostgresWarehouse implements Warehouse {
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(0);
         config.setPoolName(name);
-        config.setConnectionTimeout(30_000);
+        config.setConnectionTimeout(10_000);
         config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", "chute");
         config.setConnectionInitSql("SET TIME ZONE 'UTC'");
