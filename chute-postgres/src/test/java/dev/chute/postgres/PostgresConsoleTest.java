@@ -37,8 +37,13 @@ class PostgresConsoleTest {
 
     @AfterAll
     void drop() throws Exception {
-        warehouse.close();
-        db.close();
+        try {
+            if (warehouse != null) {
+                warehouse.close();
+            }
+        } finally {
+            db.close();
+        }
     }
 
     private QueryResult query(String sql) {
