@@ -1,0 +1,359 @@
+package dev.chute.postgres;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chute.spi.FileFormat;
+import dev.chute.spi.LoadFile;
+import dev.chute.spi.TableSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * DuckDB in-process, as the reader of staged files: its sniffer infers a CSV file's dialect and
+ * column types, {@code read_json} and {@code read_parquet} read the formats PostgreSQL's COPY cannot,
+ * and their rows stream out as CSV text, a buffer at a time (results are streamed, never
+ * materialized). The in-memory database may read files only under the stage directory.
+ */
+final class PostgresFileReader implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BUFFER = 1 << 16;
+
+    private final Connection duck;
+
+    /** A column as the file has it: name and DuckDB type. */
+    record Column(String name, String duckType) {
+    }
+
+    /**
+     * How a CSV file is laid out. {@code isoDates} is false when the sniffer found a date or
+     * timestamp format PostgreSQL would read differently: such files are read by DuckDB.
+     */
+    record CsvDialect(char delimiter, char quote, char escape, boolean header, boolean isoDates, String duckOptions) {
+    }
+
+    /** The reader's view of a file: its columns, and for CSV its dialect. */
+    record Shape(List<Column> columns, Optional<CsvDialect> csv) {
+    }
+
+    /** Receives CSV text for COPY. */
+    interface Sink {
+        void write(byte[] bytes, int length) throws SQLException;
+    }
+
+    PostgresFileReader(Path stageRoot) throws SQLException {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("jdbc_stream_results", "true");
+        this.duck = DriverManager.getConnection("jdbc:duckdb:", props);
+        try (Statement s = duck.createStatement()) {
+            s.execute("SET TimeZone = 'UTC'");
+            s.execute("SET allowed_directories = [" + Pg.literal(stageRoot.toAbsolutePath() + "/") + "]");
+            s.execute("SET enable_external_access = false");
+            s.execute("SET autoinstall_known_extensions = false");
+            s.execute("SET autoload_known_extensions = false");
+        } catch (SQLException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The file's columns (and dialect); {@code full} infers types from every row instead of a sample. */
+    Shape shape(LoadFile f, TableSpec spec, boolean full, PostgresFiles.Head head) throws SQLException {
+        String path = Pg.literal(f.path().toAbsolutePath().toString());
+        return switch (f.format().kind()) {
+            case CSV, TSV -> sniffCsv(f, spec, full, head, path);
+            case JSON -> new Shape(unreadable(() -> describe("read_json(" + path + ", " + jsonOptions(f, full) + ")")), Optional.empty());
+            case PARQUET -> new Shape(unreadable(() -> describe("read_parquet(" + path + ")")), Optional.empty());
+        };
+    }
+
+    /** DuckDB could not read a file: bad input, reported for that file; {@code line} when DuckDB says. */
+    static final class Unreadable extends RuntimeException {
+        private static final java.util.regex.Pattern LINE = java.util.regex.Pattern.compile("(?:Line|line):? (\\d+)");
+
+        Unreadable(SQLException cause) {
+            super(PostgresErrors.firstLine(String.valueOf(cause.getMessage())), cause);
+        }
+
+        java.util.OptionalLong line() {
+            java.util.regex.Matcher m = LINE.matcher(String.valueOf(getCause().getMessage()));
+            return m.find() ? java.util.OptionalLong.of(Long.parseLong(m.group(1))) : java.util.OptionalLong.empty();
+        }
+    }
+
+    private interface DuckCall<T> {
+        T call() throws SQLException;
+    }
+
+    private static <T> T unreadable(DuckCall<T> call) {
+        try {
+            return call.call();
+        } catch (SQLException e) {
+            throw new Unreadable(e);
+        }
+    }
+
+    private static String jsonOptions(LoadFile f, boolean full) {
+        // read_json names "no compression" differently from read_csv
+        String compression = f.format().compression() == FileFormat.Compression.NONE ? ", compression = 'uncompressed'" : compression(f);
+        return "format = 'auto'" + (full ? ", sample_size = -1" : "") + compression;
+    }
+
+    private static String compression(LoadFile f) {
+        return switch (f.format().compression()) {
+            case NONE -> ", compression = 'none'";
+            case GZIP -> ", compression = 'gzip'";
+            case ZSTD -> ", compression = 'zstd'";
+        };
+    }
+
+    private List<Column> describe(String relation) throws SQLException {
+        List<Column> columns = new ArrayList<>();
+        try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + relation)) {
+            while (rs.next()) {
+                columns.add(new Column(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return columns;
+    }
+
+    /**
+     * CSV dialect and columns from DuckDB's sniffer; the delimiter, quote and header come from the
+     * table's configuration when it sets them. When the sniffer cannot make sense of the file, or its
+     * columns disagree with the first line, the first line's fields become text columns, so that
+     * COPY reports the real problem (line, expected vs found) instead of a guess.
+     */
+    private Shape sniffCsv(LoadFile f, TableSpec spec, boolean full, PostgresFiles.Head head, String path) throws SQLException {
+        char quote = spec.quote().map(q -> q.charAt(0)).orElse('"');
+        Optional<Character> delimiter = f.format().kind() == FileFormat.Kind.TSV ? Optional.of('\t') : spec.delimiter().map(d -> d.charAt(0));
+        String encoding = PostgresFiles.duckEncoding(spec.encoding());
+        StringBuilder given = new StringBuilder();
+        given.append(", quote = ").append(Pg.literal(String.valueOf(quote)));
+        delimiter.ifPresent(d -> given.append(", delim = ").append(Pg.literal(String.valueOf(d))));
+        spec.header().ifPresent(h -> given.append(", header = ").append(h));
+        given.append(", encoding = ").append(Pg.literal(encoding)).append(compression(f));
+        String sql = "SELECT Delimiter, Quote, Escape, HasHeader, to_json(Columns), DateFormat, TimestampFormat FROM sniff_csv(" + path + given
+                + ", allow_quoted_nulls = false" + (full ? ", sample_size = -1" : "") + ")";
+        char delim = delimiter.orElseGet(() -> guessDelimiter(head.firstLine(), quote));
+        List<String> fields = split(head.firstLine(), delim, quote);
+        try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            List<Column> columns = new ArrayList<>();
+            try {
+                for (JsonNode col : JSON.readTree(rs.getString(5))) {
+                    columns.add(new Column(col.get("name").asText(), col.get("type").asText()));
+                }
+            } catch (IOException e) {
+                throw new SQLException("cannot read the sniffed columns: " + e.getMessage(), e);
+            }
+            String sniffedDelimiter = rs.getString(1);
+            if (delimiter.isEmpty() && sniffedDelimiter != null && sniffedDelimiter.length() == 1) {
+                delim = sniffedDelimiter.charAt(0);
+                fields = split(head.firstLine(), delim, quote);
+            }
+            if (columns.size() != fields.size()) {
+                return textShape(spec, fields, delim, quote, encoding, f);
+            }
+            String escapeText = rs.getString(3);
+            char escape = escapeText == null || escapeText.isEmpty() || escapeText.equals("(empty)") ? quote : escapeText.charAt(0);
+            boolean header = rs.getBoolean(4);
+            String dateFormat = rs.getString(6);
+            String timestampFormat = rs.getString(7);
+            boolean isoDates = isEmpty(dateFormat) && isEmpty(timestampFormat);
+            StringBuilder options = new StringBuilder();
+            options.append("delim = ").append(Pg.literal(String.valueOf(delim)));
+            options.append(", quote = ").append(Pg.literal(String.valueOf(quote)));
+            options.append(", escape = ").append(Pg.literal(String.valueOf(escape)));
+            options.append(", header = ").append(header);
+            if (!isEmpty(dateFormat)) {
+                options.append(", dateformat = ").append(Pg.literal(dateFormat));
+            }
+            if (!isEmpty(timestampFormat)) {
+                options.append(", timestampformat = ").append(Pg.literal(timestampFormat));
+            }
+            options.append(", encoding = ").append(Pg.literal(encoding)).append(", allow_quoted_nulls = false, auto_detect = false").append(compression(f));
+            return new Shape(columns, Optional.of(new CsvDialect(delim, quote, escape, header, isoDates, options.toString())));
+        } catch (SQLException e) {
+            return textShape(spec, fields, delim, quote, encoding, f);
+        }
+    }
+
+    private static boolean isEmpty(String format) {
+        return format == null || format.isEmpty() || format.equals("(empty)");
+    }
+
+    private static Shape textShape(TableSpec spec, List<String> fields, char delimiter, char quote, String encoding, LoadFile f) {
+        boolean header = spec.header().orElse(true);
+        List<Column> columns = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < fields.size(); i++) {
+            String name = header ? fields.get(i).strip() : "";
+            if (name.isEmpty() || !seen.add(name.toLowerCase(Locale.ROOT))) {
+                name = "column" + i;
+                seen.add(name);
+            }
+            columns.add(new Column(name, "VARCHAR"));
+        }
+        String options = "delim = " + Pg.literal(String.valueOf(delimiter)) + ", quote = " + Pg.literal(String.valueOf(quote)) + ", escape = "
+                + Pg.literal(String.valueOf(quote)) + ", header = " + header + ", encoding = " + Pg.literal(encoding)
+                + ", allow_quoted_nulls = false, auto_detect = false" + compression(f);
+        return new Shape(columns, Optional.of(new CsvDialect(delimiter, quote, quote, header, true, options)));
+    }
+
+    /** The most frequent of {@code , TAB ; |} outside quotes in a header line; comma when none occurs. */
+    static char guessDelimiter(String line, char quote) {
+        char best = ',';
+        int bestCount = 0;
+        for (char candidate : new char[] {',', '\t', ';', '|'}) {
+            int count = split(line, candidate, quote).size() - 1;
+            if (count > bestCount) {
+                best = candidate;
+                bestCount = count;
+            }
+        }
+        return best;
+    }
+
+    /** Splits one CSV line into fields, honouring quotes (a doubled quote inside quotes is a quote). */
+    static List<String> split(String line, char delimiter, char quote) {
+        List<String> fields = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == quote && i + 1 < line.length() && line.charAt(i + 1) == quote) {
+                    field.append(quote);
+                    i++;
+                } else if (ch == quote) {
+                    quoted = false;
+                } else {
+                    field.append(ch);
+                }
+            } else if (ch == quote) {
+                quoted = true;
+            } else if (ch == delimiter) {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(ch);
+            }
+        }
+        fields.add(field.toString());
+        return fields;
+    }
+
+    /**
+     * Streams the file's rows as CSV (every value quoted, NULL as an empty unquoted field) to
+     * {@code sink}, in the order of {@code shape}'s columns, each converted for its PostgreSQL type
+     * in {@code targetTypes}. Rows whose 1-based index is in {@code skip} are left out, and their
+     * text is put in {@code skippedText}. Returns the rows written.
+     */
+    long stream(LoadFile f, Shape shape, List<String> targetTypes, NavigableSet<Long> skip, Map<Long, String> skippedText, Sink sink)
+            throws SQLException {
+        String path = Pg.literal(f.path().toAbsolutePath().toString());
+        List<String> selects = new ArrayList<>();
+        List<String> readTypes = new ArrayList<>();
+        for (int i = 0; i < shape.columns().size(); i++) {
+            Column col = shape.columns().get(i);
+            String target = targetTypes.get(i);
+            String ref = "r." + Pg.ident(col.name());
+            String readType = col.duckType();
+            if (shape.csv().isPresent()) {
+                // DuckDB parses only what PostgreSQL would read differently (dates in a local format); the rest goes as text
+                boolean parse = !shape.csv().get().isoDates() && !PostgresTypes.isText(target) && isDateLike(col.duckType());
+                readType = parse ? col.duckType() : "VARCHAR";
+            } else if (f.format().kind() == FileFormat.Kind.JSON && !PostgresTypes.nested(readType)) {
+                // scalars as their JSON text: PostgreSQL checks them against the column's type and names the row
+                readType = "VARCHAR";
+            }
+            readTypes.add(Pg.literal(col.name()) + ": " + Pg.literal(readType));
+            if (target.equals(PostgresTypes.JSONB) && PostgresTypes.nested(readType)) {
+                selects.add("CAST(to_json(" + ref + ") AS VARCHAR)");
+            } else if (target.equals("bytea") && readType.equalsIgnoreCase("BLOB")) {
+                selects.add("'\\x' || hex(" + ref + ")");
+            } else {
+                selects.add("CAST(" + ref + " AS VARCHAR)");
+            }
+        }
+        String relation = switch (f.format().kind()) {
+            case CSV, TSV -> "read_csv(" + path + ", " + shape.csv().orElseThrow().duckOptions() + ", columns = {" + String.join(", ", readTypes) + "})";
+            case JSON -> "read_json(" + path + ", " + jsonOptions(f, false) + ", columns = {" + String.join(", ", readTypes) + "})";
+            case PARQUET -> "read_parquet(" + path + ")";
+        };
+        String sql = "SELECT " + String.join(", ", selects) + " FROM " + relation + " r";
+        int n = selects.size();
+        long index = 0;
+        long written = 0;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(BUFFER + 4096);
+        try (Statement s = duck.createStatement(); ResultSet rs = unreadable(() -> s.executeQuery(sql))) {
+            StringBuilder row = new StringBuilder();
+            while (unreadable(rs::next)) {
+                index++;
+                row.setLength(0);
+                for (int i = 1; i <= n; i++) {
+                    if (i > 1) {
+                        row.append(',');
+                    }
+                    int column = i;
+                    String v = unreadable(() -> rs.getString(column));
+                    if (v != null) {
+                        row.append('"').append(v.replace("\"", "\"\"")).append('"');
+                    }
+                }
+                if (skip.contains(index)) {
+                    skippedText.put(index, row.toString());
+                    continue;
+                }
+                row.append('\n');
+                byte[] bytes = row.toString().getBytes(StandardCharsets.UTF_8);
+                buffer.write(bytes, 0, bytes.length);
+                written++;
+                if (buffer.size() >= BUFFER) {
+                    sink.write(buffer.toByteArray(), buffer.size());
+                    buffer.reset();
+                }
+            }
+        }
+        if (buffer.size() > 0) {
+            sink.write(buffer.toByteArray(), buffer.size());
+        }
+        return written;
+    }
+
+    private static boolean isDateLike(String duckType) {
+        String t = duckType.toUpperCase(Locale.ROOT);
+        return t.equals("DATE") || t.startsWith("TIMESTAMP") || t.equals("TIME");
+    }
+
+    /** The column names of a shape, for messages. */
+    static String names(Shape shape) {
+        return shape.columns().stream().map(Column::name).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (duck != null) {
+                duck.close();
+            }
+        } catch (SQLException e) {
+            // an in-memory database: nothing to keep
+        }
+    }
+}

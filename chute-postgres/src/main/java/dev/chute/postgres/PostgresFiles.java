@@ -1,0 +1,85 @@
+package dev.chute.postgres;
+
+import dev.chute.spi.FileFormat;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+
+/** Streams over staged files: decompressed on the fly, the first line peeked without reading the rest. */
+final class PostgresFiles {
+    private static final int PEEK_LIMIT = 64 * 1024;
+
+    /** The first line (without line end), and whether any non-blank content follows it. */
+    record Head(String firstLine, boolean hasMoreLines, boolean empty) {
+    }
+
+    private PostgresFiles() {
+    }
+
+    /** The file's content, decompressed while it is read, with a UTF-8 byte order mark dropped. */
+    static InputStream open(Path file, FileFormat.Compression compression) throws IOException {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        InputStream in = switch (compression) {
+            case GZIP -> new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
+            case ZSTD -> new BufferedInputStream(new com.github.luben.zstd.ZstdInputStream(raw), 1 << 16);
+            case NONE -> raw;
+        };
+        PushbackInputStream p = new PushbackInputStream(in, 3);
+        byte[] bom = new byte[3];
+        int n = p.readNBytes(bom, 0, 3);
+        if (!(n == 3 && (bom[0] & 0xff) == 0xEF && (bom[1] & 0xff) == 0xBB && (bom[2] & 0xff) == 0xBF) && n > 0) {
+            p.unread(bom, 0, n);
+        }
+        return p;
+    }
+
+    static Head head(Path file, FileFormat format, Charset charset) throws IOException {
+        if (Files.size(file) == 0) {
+            return new Head("", false, true);
+        }
+        try (InputStream in = open(file, format.compression())) {
+            ByteArrayOutputStream first = new ByteArrayOutputStream();
+            int b;
+            int read = 0;
+            while ((b = in.read()) >= 0 && b != '\n' && read++ < PEEK_LIMIT) {
+                first.write(b);
+            }
+            byte[] line = first.toByteArray();
+            int len = line.length > 0 && line[line.length - 1] == '\r' ? line.length - 1 : line.length;
+            String text = new String(line, 0, len, charset);
+            boolean more = false;
+            while ((b = in.read()) >= 0 && read++ < PEEK_LIMIT * 2) {
+                if (b != '\n' && b != '\r' && b != ' ' && b != '\t') {
+                    more = true;
+                    break;
+                }
+            }
+            return new Head(text, more, text.isBlank() && !more);
+        }
+    }
+
+    /** DuckDB's name for a table's encoding. */
+    static String duckEncoding(String encoding) {
+        return switch (encoding.toLowerCase(Locale.ROOT).replace("_", "-")) {
+            case "latin-1", "latin1", "iso-8859-1", "iso8859-1" -> "latin-1";
+            case "utf-16", "utf16" -> "utf-16";
+            default -> "utf-8";
+        };
+    }
+
+    static Charset charset(String encoding) {
+        return switch (duckEncoding(encoding)) {
+            case "latin-1" -> StandardCharsets.ISO_8859_1;
+            case "utf-16" -> StandardCharsets.UTF_16;
+            default -> StandardCharsets.UTF_8;
+        };
+    }
+}

@@ -1,0 +1,609 @@
+package dev.chute.postgres;
+
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.FileFormat;
+import dev.chute.spi.FileOutcome;
+import dev.chute.spi.LoadBatch;
+import dev.chute.spi.LoadError;
+import dev.chute.spi.LoadFile;
+import dev.chute.spi.TableId;
+import dev.chute.spi.TableSpec;
+import dev.chute.spi.Warehouse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * One batch into one table, in one transaction.
+ *
+ * <ol>
+ *   <li>Claim: one ledger row per file, {@code INSERT ... ON CONFLICT (object_key, checksum) DO
+ *   NOTHING RETURNING}, in key order. No row back means another transaction committed that version:
+ *   the file is a duplicate. A claim another worker holds uncommitted makes the insert wait for that
+ *   transaction, so two workers never both load one version.</li>
+ *   <li>Per claimed file, under a savepoint: create or evolve the table (under an advisory lock on
+ *   the table, so simultaneous workers do not race on the catalogs), COPY the rows, set the ledger
+ *   row's count. A file that fails rolls back to its savepoint alone, its claim is withdrawn, and
+ *   the others go on.</li>
+ *   <li>Check that no file changed meanwhile, then commit rows and ledger together.</li>
+ * </ol>
+ *
+ * <p>CSV files go straight from disk (decompressed on the fly) into {@code COPY ... FROM STDIN
+ * (FORMAT csv)}. JSON and Parquet files, and CSV files that need DuckDB's reading (dates in a local
+ * format, or rows to skip under {@code max_bad_rows}), are read by DuckDB in-process and streamed to
+ * COPY as CSV text. Lineage columns take their values from column defaults that read
+ * transaction-local settings, so COPY needs no per-row work for them.
+ */
+final class PostgresLoad {
+    private static final String SOURCE_SETTING = "chute.source";
+    private static final String LOAD_ID_SETTING = "chute.load_id";
+
+    private final PostgresWarehouse warehouse;
+    private final LoadBatch batch;
+    private final TableId table;
+    private final TableSpec spec;
+    private final Warehouse.FileCheck stillValid;
+    private final Map<LoadFile, FileOutcome> decided = new LinkedHashMap<>();
+    private final Map<LoadFile, PostgresFiles.Head> heads = new HashMap<>();
+    /** Columns (lower case) a new table makes text because a value did not fit the inferred type. */
+    private final Set<String> forceText = new HashSet<>();
+    /** Existing columns (lower case) to widen to text (on_type_conflict: widen). */
+    private final Set<String> widen = new HashSet<>();
+    /** Rows (1-based, in file order) left out of a file under max_bad_rows, with why. */
+    private final Map<LoadFile, TreeMap<Long, Reject>> rejects = new HashMap<>();
+    private boolean fullSniff;
+    private boolean tableCreatedInAttempt;
+    private final long startedNanos = System.nanoTime();
+
+    private record Reject(long line, Optional<String> column, String error) {
+    }
+
+    PostgresLoad(PostgresWarehouse warehouse, LoadBatch batch, Warehouse.FileCheck stillValid) {
+        this.warehouse = warehouse;
+        this.batch = batch;
+        this.table = batch.table();
+        this.spec = batch.spec();
+        this.stillValid = stillValid;
+    }
+
+    List<FileOutcome> run() {
+        List<LoadFile> files = new ArrayList<>();
+        for (LoadFile f : batch.files()) {
+            if (f.format().kind() == FileFormat.Kind.PARQUET) {
+                files.add(f);
+                continue;
+            }
+            try {
+                heads.put(f, PostgresFiles.head(f.path(), f.format(), PostgresFiles.charset(spec.encoding())));
+                files.add(f);
+            } catch (IOException e) {
+                decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
+                        + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage())));
+            }
+        }
+        int budget = files.size() * 2 + 8;
+        int conflicts = 0;
+        while (budget-- > 0) {
+            List<LoadFile> remaining = files.stream().filter(f -> !decided.containsKey(f)).toList();
+            if (remaining.isEmpty()) {
+                break;
+            }
+            try (Connection c = warehouse.connection(); PostgresFileReader reader = new PostgresFileReader(warehouse.stageRoot())) {
+                if (attempt(c, reader, remaining)) {
+                    break;
+                }
+            } catch (SQLException e) {
+                if (PostgresErrors.conflict(e) && conflicts++ < 5) {
+                    // another worker's transaction crossed ours (deadlock detected by PostgreSQL): go again
+                    budget++;
+                    continue;
+                }
+                throw PostgresErrors.unavailable("loading into " + table + " failed", e);
+            }
+        }
+        for (LoadFile f : files) {
+            decided.computeIfAbsent(f, x -> FileOutcome.failed(x, LoadError.of(ErrorCode.INTERNAL,
+                    x.version().key() + ": could not be loaded into " + table + " within the attempts of its batch; it is tried again")));
+        }
+        return batch.files().stream().map(decided::get).toList();
+    }
+
+    /** One transaction over {@code files}; true when it committed, false to go again with what it learned. */
+    private boolean attempt(Connection c, PostgresFileReader reader, List<LoadFile> files) throws SQLException {
+        tableCreatedInAttempt = false;
+        c.setAutoCommit(false);
+        try {
+            Set<LoadFile> claimed = claim(c, files);
+            for (LoadFile f : files) {
+                if (!claimed.contains(f)) {
+                    decided.put(f, FileOutcome.duplicate(f));
+                }
+            }
+            Map<LoadFile, Long> rows = new LinkedHashMap<>();
+            for (LoadFile f : files) {
+                if (!claimed.contains(f)) {
+                    continue;
+                }
+                FileResult result = loadFile(c, reader, f);
+                if (result.restart) {
+                    c.rollback();
+                    return false;
+                }
+                if (result.error.isPresent()) {
+                    withdraw(c, f);
+                    decided.put(f, FileOutcome.failed(f, result.error.get()));
+                } else {
+                    rows.put(f, result.rows);
+                }
+            }
+            List<LoadFile> changed = rows.keySet().stream().filter(f -> !stillValid.unchanged(f)).toList();
+            if (!changed.isEmpty()) {
+                c.rollback();
+                for (LoadFile f : changed) {
+                    decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.CHANGED_WHILE_LOADING,
+                            f.version().key() + " changed while it was being loaded; it is loaded again once it is quiet")));
+                }
+                return false;
+            }
+            if (!rows.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE _chute.ledger SET duration_ms = ? WHERE load_id = ?")) {
+                    ps.setLong(1, (System.nanoTime() - startedNanos) / 1_000_000);
+                    ps.setString(2, batch.loadId());
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("UPDATE _chute.failures f SET resolved = true FROM _chute.ledger l"
+                        + " WHERE l.load_id = ? AND f.object_key = l.object_key AND NOT f.resolved")) {
+                    ps.setString(1, batch.loadId());
+                    ps.executeUpdate();
+                }
+            }
+            c.commit();
+            rows.forEach((f, n) -> decided.put(f, FileOutcome.committed(f, n, rejects.getOrDefault(f, new TreeMap<>()).size())));
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        } finally {
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException e) {
+                // the pool discards a broken connection
+            }
+        }
+    }
+
+    /** Claims the files' versions in the ledger, in key order (so two workers cannot deadlock on them); returns the claimed. */
+    private Set<LoadFile> claim(Connection c, List<LoadFile> files) throws SQLException {
+        List<LoadFile> ordered = new ArrayList<>(files);
+        ordered.sort(Comparator.comparing((LoadFile f) -> f.version().key()).thenComparing(f -> f.version().checksum()));
+        Set<LoadFile> claimed = new HashSet<>();
+        String sql = "INSERT INTO _chute.ledger (object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms)"
+                + " VALUES (?, ?, ?, ?, 0, ?, now(), 0) ON CONFLICT (object_key, checksum) DO NOTHING RETURNING object_key";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (LoadFile f : ordered) {
+                ps.setString(1, f.version().key());
+                ps.setString(2, f.version().checksum());
+                ps.setString(3, table.toString());
+                ps.setString(4, batch.loadId());
+                ps.setLong(5, f.version().size());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        claimed.add(f);
+                    }
+                }
+            }
+        }
+        return claimed;
+    }
+
+    private void withdraw(Connection c, LoadFile f) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM _chute.ledger WHERE object_key = ? AND checksum = ? AND load_id = ?")) {
+            ps.setString(1, f.version().key());
+            ps.setString(2, f.version().checksum());
+            ps.setString(3, batch.loadId());
+            ps.executeUpdate();
+        }
+    }
+
+    private record FileResult(long rows, Optional<LoadError> error, boolean restart) {
+        static FileResult loaded(long rows) {
+            return new FileResult(rows, Optional.empty(), false);
+        }
+
+        static FileResult failed(LoadError error) {
+            return new FileResult(0, Optional.of(error), false);
+        }
+
+        static FileResult again() {
+            return new FileResult(0, Optional.empty(), true);
+        }
+    }
+
+    /** One file under its own savepoint, tried again in place after widening a column or rejecting a row. */
+    private FileResult loadFile(Connection c, PostgresFileReader reader, LoadFile f) throws SQLException {
+        String key = f.version().key();
+        PostgresFiles.Head head = heads.get(f);
+        boolean delimited = isDelimited(f);
+        if (head != null && (head.empty() || delimited && !head.hasMoreLines() && !spec.header().equals(Optional.of(false)))) {
+            // empty or header only: nothing to create, 0 rows
+            return FileResult.loaded(0);
+        }
+        TreeMap<Long, Reject> skipped = rejects.computeIfAbsent(f, x -> new TreeMap<>());
+        for (int tries = 0; tries <= spec.maxBadRows() + 8; tries++) {
+            exec(c, "SAVEPOINT chute_file");
+            boolean created = false;
+            Columns columns = null;
+            try {
+                PostgresFileReader.Shape shape = reader.shape(f, spec, fullSniff, head == null ? new PostgresFiles.Head("", true, false) : head);
+                Table target = ensureTable(c, shape);
+                created = target.created;
+                columns = target.columns;
+                if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE) {
+                    replacePreviousVersions(c, f);
+                }
+                if (spec.lineage()) {
+                    setLocal(c, SOURCE_SETTING, key);
+                    setLocal(c, LOAD_ID_SETTING, batch.loadId());
+                }
+                long rows = copy(c, reader, f, shape, target);
+                writeRejects(c, f, skipped);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE _chute.ledger SET rows = ? WHERE object_key = ? AND checksum = ?")) {
+                    ps.setLong(1, rows);
+                    ps.setString(2, key);
+                    ps.setString(3, f.version().checksum());
+                    ps.executeUpdate();
+                }
+                exec(c, "RELEASE SAVEPOINT chute_file");
+                tableCreatedInAttempt |= created;
+                return FileResult.loaded(rows);
+            } catch (SQLException e) {
+                exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                if (PostgresErrors.warehouseTrouble(e)) {
+                    throw e;
+                }
+                Optional<String> column = PostgresErrors.column(e);
+                if (PostgresErrors.isConversion(e) && (created || tableCreatedInAttempt)) {
+                    // the sample misled the type inference: infer from every value, then make the column text
+                    if (!fullSniff) {
+                        fullSniff = true;
+                        return FileResult.again();
+                    }
+                    if (column.isPresent() && forceText.add(column.get().toLowerCase(Locale.ROOT))) {
+                        return FileResult.again();
+                    }
+                }
+                Columns known = columns;
+                LoadError error = PostgresErrors.describe(key, e, record -> sourceLine(f, skipped, record),
+                        name -> known == null ? Optional.empty() : Optional.ofNullable(known.types.get(name.toLowerCase(Locale.ROOT))));
+                if (PostgresErrors.isConversion(e) && !created && spec.onTypeConflict() == TableSpec.OnTypeConflict.WIDEN && column.isPresent()
+                        && widen.add(column.get().toLowerCase(Locale.ROOT))) {
+                    continue;
+                }
+                OptionalLong record = PostgresErrors.copyLine(e);
+                if (spec.maxBadRows() > 0 && record.isPresent() && e.getSQLState().startsWith("22")) {
+                    long row = sourceRow(skipped, record.getAsLong());
+                    if (skipped.size() >= spec.maxBadRows()) {
+                        return FileResult.failed(LoadError.of(ErrorCode.TOO_MANY_BAD_ROWS, key + ": expected at most " + spec.maxBadRows()
+                                + " bad rows (max_bad_rows), found more (first at line " + skipped.firstEntry().getValue().line + ": "
+                                + skipped.firstEntry().getValue().error + ")"));
+                    }
+                    skipped.put(row, new Reject(error.line().orElse(row), column, error.reason()));
+                    continue;
+                }
+                return FileResult.failed(error);
+            } catch (PostgresFileReader.Unreadable e) {
+                exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                String at = e.line().isPresent() ? " line " + e.line().getAsLong() + ":" : "";
+                return FileResult.failed(new LoadError(ErrorCode.MALFORMED, key + at + " " + e.getMessage(), e.line(), Optional.empty(), Optional.empty(),
+                        Optional.empty()));
+            } catch (ChuteException e) {
+                exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                return FileResult.failed(LoadError.of(e.code(), key + ": " + e.getMessage()));
+            }
+        }
+        return FileResult.failed(LoadError.of(ErrorCode.TYPE_CONFLICT, key + ": values still do not fit " + table + " after widening its columns"));
+    }
+
+    /** The 1-based row of the file for the 1-based record COPY reports, given the rows left out before it. */
+    private static long sourceRow(TreeMap<Long, Reject> skipped, long record) {
+        long row = record;
+        for (long r : skipped.keySet()) {
+            if (r <= row) {
+                row++;
+            }
+        }
+        return row;
+    }
+
+    private long sourceLine(LoadFile f, TreeMap<Long, Reject> skipped, long record) {
+        if (!usesReader(f)) {
+            // COPY read the file itself and counts its lines, the header included
+            return record;
+        }
+        return sourceRow(skipped, record) + (isDelimited(f) && spec.header().orElse(true) ? 1 : 0);
+    }
+
+    private static boolean isDelimited(LoadFile f) {
+        return f.format().kind() == FileFormat.Kind.CSV || f.format().kind() == FileFormat.Kind.TSV;
+    }
+
+    /** Whether DuckDB reads the file (JSON, Parquet, CSV with rows to skip) rather than COPY reading it directly. */
+    private boolean usesReader(LoadFile f) {
+        return !isDelimited(f) || spec.maxBadRows() > 0 || lastShapeNeedsReader.getOrDefault(f, false);
+    }
+
+    private final Map<LoadFile, Boolean> lastShapeNeedsReader = new HashMap<>();
+
+    private record Columns(List<String> names, Map<String, String> types) {
+    }
+
+    private record Table(Columns columns, boolean created, List<String> fileTargets, List<String> fileTypes) {
+    }
+
+    /** Column name (lower case) -> (name, type as {@code format_type} gives it), in table order; empty if the table does not exist. */
+    private Columns tableColumns(Connection c) throws SQLException {
+        List<String> names = new ArrayList<>();
+        Map<String, String> types = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""")) {
+            ps.setString(1, table.dataset());
+            ps.setString(2, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                    types.put(rs.getString(1).toLowerCase(Locale.ROOT), rs.getString(2));
+                }
+            }
+        }
+        return new Columns(names, types);
+    }
+
+    /**
+     * Creates the table from the file's columns, or adds the file's new columns and widens columns
+     * to text, under transaction-scoped advisory locks on the schema and the table: workers that
+     * start on a brand-new table at the same moment take turns, and each one looks again after
+     * getting the lock.
+     */
+    private Table ensureTable(Connection c, PostgresFileReader.Shape shape) throws SQLException {
+        List<String> fileNames = new ArrayList<>();
+        List<String> fileTypes = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (PostgresFileReader.Column col : shape.columns()) {
+            if (col.name().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+                throw new ChuteException(ErrorCode.SCHEMA_CONFLICT, "column name '" + PostgresErrors.shorten(col.name())
+                        + "' is longer than PostgreSQL's 63 bytes; expected a shorter header");
+            }
+            if (!seen.add(col.name().toLowerCase(Locale.ROOT))) {
+                throw new ChuteException(ErrorCode.SCHEMA_CONFLICT, "column '" + col.name() + "' appears twice (names are case-insensitive); expected distinct column names");
+            }
+            String configured = spec.columnTypes().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(col.name()))
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            String type = configured != null ? PostgresTypes.configured(configured)
+                    : forceText.contains(col.name().toLowerCase(Locale.ROOT)) ? PostgresTypes.TEXT : PostgresTypes.fromDuckDb(col.duckType());
+            fileNames.add(col.name());
+            fileTypes.add(type);
+        }
+        Columns existing = tableColumns(c);
+        boolean created = false;
+        if (needsChange(existing, fileNames)) {
+            lock(c, "schema:" + table.dataset());
+            boolean schemaExists;
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+                ps.setString(1, table.dataset());
+                try (ResultSet rs = ps.executeQuery()) {
+                    schemaExists = rs.next();
+                }
+            }
+            if (!schemaExists) {
+                exec(c, "CREATE SCHEMA " + Pg.ident(table.dataset()));
+                warehouse.console().schemaCreated(c, table.dataset());
+            }
+            lock(c, "table:" + table);
+            existing = tableColumns(c);
+            if (existing.names.isEmpty()) {
+                List<String> defs = new ArrayList<>();
+                for (int i = 0; i < fileNames.size(); i++) {
+                    defs.add(Pg.ident(fileNames.get(i)) + " " + fileTypes.get(i));
+                }
+                if (spec.lineage()) {
+                    defs.addAll(lineageDefinitions());
+                }
+                exec(c, "CREATE TABLE " + qualified() + " (" + String.join(", ", defs) + ")");
+                created = true;
+            } else {
+                for (int i = 0; i < fileNames.size(); i++) {
+                    if (!existing.types.containsKey(fileNames.get(i).toLowerCase(Locale.ROOT))) {
+                        exec(c, "ALTER TABLE " + qualified() + " ADD COLUMN " + Pg.ident(fileNames.get(i)) + " " + fileTypes.get(i));
+                    }
+                }
+                if (spec.lineage() && !existing.types.containsKey(TableSpec.LOAD_ID_COLUMN)) {
+                    for (String def : lineageDefinitions()) {
+                        exec(c, "ALTER TABLE " + qualified() + " ADD COLUMN IF NOT EXISTS " + def);
+                    }
+                }
+            }
+            existing = tableColumns(c);
+            for (String col : widen) {
+                String type = existing.types.get(col);
+                if (type != null && !PostgresTypes.isText(type)) {
+                    String name = existing.names.stream().filter(n -> n.toLowerCase(Locale.ROOT).equals(col)).findFirst().orElseThrow();
+                    exec(c, "ALTER TABLE " + qualified() + " ALTER COLUMN " + Pg.ident(name) + " TYPE text USING " + Pg.ident(name) + "::text");
+                }
+            }
+            existing = tableColumns(c);
+        }
+        List<String> targets = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        for (String name : fileNames) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            targets.add(existing.names.stream().filter(n -> n.toLowerCase(Locale.ROOT).equals(lower)).findFirst().orElseThrow());
+            types.add(existing.types.get(lower));
+        }
+        return new Table(existing, created, targets, types);
+    }
+
+    private boolean needsChange(Columns existing, List<String> fileNames) {
+        if (existing.names.isEmpty()) {
+            return true;
+        }
+        for (String name : fileNames) {
+            if (!existing.types.containsKey(name.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        if (spec.lineage() && !existing.types.containsKey(TableSpec.LOAD_ID_COLUMN)) {
+            return true;
+        }
+        for (String col : widen) {
+            String type = existing.types.get(col);
+            if (type != null && !PostgresTypes.isText(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Lineage columns whose defaults read this transaction's settings: COPY fills them without per-row work. */
+    private static List<String> lineageDefinitions() {
+        return List.of(
+                Pg.ident(TableSpec.SOURCE_COLUMN) + " text DEFAULT current_setting(" + Pg.literal(SOURCE_SETTING) + ", true)",
+                Pg.ident(TableSpec.LOAD_ID_COLUMN) + " text DEFAULT current_setting(" + Pg.literal(LOAD_ID_SETTING) + ", true)",
+                Pg.ident(TableSpec.LOADED_AT_COLUMN) + " timestamptz DEFAULT now()");
+    }
+
+    private void lock(Connection c, String what) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(" + PostgresWarehouse.LOCK_SPACE + ", hashtext(?))")) {
+            ps.setString(1, what);
+            ps.executeQuery().close();
+        }
+    }
+
+    private void replacePreviousVersions(Connection c, LoadFile f) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + qualified() + " WHERE " + Pg.ident(TableSpec.SOURCE_COLUMN) + " = ?")) {
+            ps.setString(1, f.version().key());
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE _chute.ledger SET superseded = true WHERE table_name = ? AND object_key = ? AND checksum <> ?")) {
+            ps.setString(1, table.toString());
+            ps.setString(2, f.version().key());
+            ps.setString(3, f.version().checksum());
+            ps.executeUpdate();
+        }
+    }
+
+    private static void setLocal(Connection c, String name, String value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config(?, ?, true)")) {
+            ps.setString(1, name);
+            ps.setString(2, value);
+            ps.executeQuery().close();
+        }
+    }
+
+    /** COPYs one file's rows; CSV straight from the file when PostgreSQL reads it as DuckDB would, else through DuckDB. */
+    private long copy(Connection c, PostgresFileReader reader, LoadFile f, PostgresFileReader.Shape shape, Table target) throws SQLException {
+        CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        String columns = Pg.identList(target.fileTargets);
+        boolean direct = shape.csv().isPresent() && shape.csv().get().isoDates() && spec.maxBadRows() == 0;
+        lastShapeNeedsReader.put(f, !direct);
+        if (direct) {
+            PostgresFileReader.CsvDialect d = shape.csv().get();
+            String encoding = PostgresFiles.duckEncoding(spec.encoding());
+            String sql = "COPY " + qualified() + " (" + columns + ") FROM STDIN WITH (FORMAT csv, HEADER " + d.header() + ", DELIMITER "
+                    + Pg.literal(String.valueOf(d.delimiter())) + ", QUOTE " + Pg.literal(String.valueOf(d.quote())) + ", ESCAPE "
+                    + Pg.literal(String.valueOf(d.escape())) + (encoding.equals("latin-1") ? ", ENCODING 'LATIN1'" : "") + ")";
+            try (InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
+                if (encoding.equals("utf-16")) {
+                    return copy.copyIn(sql, new InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_16), 1 << 16);
+                }
+                return copy.copyIn(sql, in, 1 << 16);
+            } catch (IOException e) {
+                throw new ChuteException(ErrorCode.MALFORMED, "cannot read the " + f.format().compression().name().toLowerCase(Locale.ROOT)
+                        + " content: " + e.getMessage(), e);
+            }
+        }
+        String sql = "COPY " + qualified() + " (" + columns + ") FROM STDIN WITH (FORMAT csv)";
+        CopyIn in = copy.copyIn(sql);
+        try {
+            Map<Long, String> text = new HashMap<>();
+            TreeMap<Long, Reject> skipped = rejects.computeIfAbsent(f, x -> new TreeMap<>());
+            NavigableSet<Long> skip = new TreeSet<>(skipped.keySet());
+            reader.stream(f, shape, target.fileTypes, skip, text, (bytes, length) -> in.writeToCopy(bytes, 0, length));
+            skippedText.put(f, text);
+            return in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                try {
+                    in.cancelCopy();
+                } catch (SQLException e) {
+                    // the transaction is rolled back to the savepoint anyway
+                }
+            }
+        }
+    }
+
+    private final Map<LoadFile, Map<Long, String>> skippedText = new HashMap<>();
+
+    private void writeRejects(Connection c, LoadFile f, TreeMap<Long, Reject> skipped) throws SQLException {
+        if (skipped.isEmpty()) {
+            return;
+        }
+        Map<Long, String> text = skippedText.getOrDefault(f, Map.of());
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO _chute.rejects (table_name, object_key, load_id, line, column_name, error, csv_line,"
+                + " rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?, now())")) {
+            for (Map.Entry<Long, Reject> e : skipped.entrySet()) {
+                ps.setString(1, table.toString());
+                ps.setString(2, f.version().key());
+                ps.setString(3, batch.loadId());
+                ps.setLong(4, e.getValue().line);
+                ps.setString(5, e.getValue().column.orElse(null));
+                ps.setString(6, PostgresWarehouse.noNul(e.getValue().error));
+                ps.setString(7, Optional.ofNullable(text.get(e.getKey())).map(PostgresWarehouse::noNul).orElse(null));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private String qualified() {
+        return Pg.qualified(table.dataset(), table.table());
+    }
+
+    private static void exec(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            // nothing more to undo
+        }
+    }
+}
