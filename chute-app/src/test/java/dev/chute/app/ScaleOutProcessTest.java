@@ -189,6 +189,7 @@ class ScaleOutProcessTest {
                   url: %s
                   user: postgres
                   reader_role: %s
+                  reader_password: scale-out-test-reader
                 intake:
                   reconcile_interval: 2s
                   listing_grace: 20s

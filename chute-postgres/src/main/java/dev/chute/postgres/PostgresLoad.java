@@ -40,10 +40,15 @@ import org.postgresql.copy.CopyManager;
  * One batch into one table, in one transaction.
  *
  * <ol>
- *   <li>Claim: one ledger row per file, {@code INSERT ... ON CONFLICT (object_key, checksum) DO
- *   NOTHING RETURNING}, in key order. No row back means another transaction committed that version:
- *   the file is a duplicate. A claim another worker holds uncommitted makes the insert wait for that
- *   transaction, so two workers never both load one version.</li>
+ *   <li>Claim, in key order: first a transaction-scoped advisory lock on the version
+ *   ({@code pg_try_advisory_xact_lock}, which does not wait). If another worker holds it, that worker
+ *   is loading the version right now: the file is left out as {@link ErrorCode#LOADING_ELSEWHERE}
+ *   and the engine looks at it again shortly, instead of this batch waiting for the other one. Then
+ *   one ledger row per file, {@code INSERT ... ON CONFLICT (object_key, checksum) DO NOTHING
+ *   RETURNING}. No row back means another transaction committed that version: the file is a
+ *   duplicate. (Should a claim still be uncommitted, for instance by a worker of an older version
+ *   without the lock, the insert waits for that transaction; two workers never both load one
+ *   version.)</li>
  *   <li>Per claimed file, under a savepoint: create or evolve the table (under an advisory lock on
  *   the table, so simultaneous workers do not race on the catalogs), COPY the rows, set the ledger
  *   row's count. A file that fails rolls back to its savepoint alone, its claim is withdrawn, and
@@ -136,9 +141,13 @@ final class PostgresLoad {
         tableCreatedInAttempt = false;
         c.setAutoCommit(false);
         try {
-            Set<LoadFile> claimed = claim(c, files);
+            Set<LoadFile> busy = new HashSet<>();
+            Set<LoadFile> claimed = claim(c, files, busy);
             for (LoadFile f : files) {
-                if (!claimed.contains(f)) {
+                if (busy.contains(f)) {
+                    decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.LOADING_ELSEWHERE,
+                            f.version().key() + " (version " + f.version().checksum() + ") is being loaded into " + table + " by another worker right now")));
+                } else if (!claimed.contains(f)) {
                     decided.put(f, FileOutcome.duplicate(f));
                 }
             }
@@ -195,15 +204,28 @@ final class PostgresLoad {
         }
     }
 
-    /** Claims the files' versions in the ledger, in key order (so two workers cannot deadlock on them); returns the claimed. */
-    private Set<LoadFile> claim(Connection c, List<LoadFile> files) throws SQLException {
+    /**
+     * Claims the files' versions in the ledger, in key order (so two workers cannot deadlock on them);
+     * returns the claimed, and adds to {@code busy} those another worker's transaction holds now.
+     */
+    private Set<LoadFile> claim(Connection c, List<LoadFile> files, Set<LoadFile> busy) throws SQLException {
         List<LoadFile> ordered = new ArrayList<>(files);
         ordered.sort(Comparator.comparing((LoadFile f) -> f.version().key()).thenComparing(f -> f.version().checksum()));
         Set<LoadFile> claimed = new HashSet<>();
         String sql = "INSERT INTO _chute.ledger (object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms)"
                 + " VALUES (?, ?, ?, ?, 0, ?, now(), 0) ON CONFLICT (object_key, checksum) DO NOTHING RETURNING object_key";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(sql);
+             PreparedStatement lock = c.prepareStatement("SELECT pg_try_advisory_xact_lock(" + PostgresWarehouse.CLAIM_LOCK_SPACE + ", hashtext(?))")) {
             for (LoadFile f : ordered) {
+                // a 32-bit hash: two versions that collide only wait for each other a little, never load twice
+                lock.setString(1, f.version().key() + "\n" + f.version().checksum());
+                try (ResultSet rs = lock.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        busy.add(f);
+                        continue;
+                    }
+                }
                 ps.setString(1, f.version().key());
                 ps.setString(2, f.version().checksum());
                 ps.setString(3, table.toString());

@@ -58,6 +58,8 @@ import java.util.OptionalLong;
 public final class PostgresWarehouse implements Warehouse {
     /** Advisory lock key (first half) of Chute's locks: setup, schemas, tables. */
     static final int LOCK_SPACE = 0x43687574;
+    /** Advisory locks on object versions being loaded (the first key of the two-key form); apart from {@link #LOCK_SPACE}. */
+    static final int CLAIM_LOCK_SPACE = LOCK_SPACE + 1;
 
     private final PostgresSettings settings;
     private final Path stageRoot;

@@ -60,14 +60,19 @@ class PostgresConcurrencyTest {
                 }
             }));
             assertThat(aClaimed.await(60, TimeUnit.SECONDS)).isTrue();
-            Future<List<FileOutcome>> fb = pool.submit(() -> b.load(batch("race.t", TableSpec.defaults(), second), f -> true));
-            // b's claim waits for a's transaction: PostgreSQL shows it as waiting on a lock
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> db.count(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 1);
-            assertThat(fb.isDone()).isFalse();
+            // b does not wait for a's transaction: it leaves the version to a and says so
+            List<FileOutcome> busy = b.load(batch("race.t", TableSpec.defaults(), second), f -> true);
+            assertThat(busy).singleElement().satisfies(o -> {
+                assertThat(o.status()).isEqualTo(FileOutcome.Status.FAILED);
+                assertThat(o.error().orElseThrow().code()).isEqualTo(dev.chute.spi.ErrorCode.LOADING_ELSEWHERE);
+                assertThat(o.error().orElseThrow().reason()).contains("race/t/x.csv", "another worker");
+            });
+            assertThat(db.count("SELECT count(*) FROM _chute.failures")).isZero();
             release.countDown();
             assertThat(fa.get(60, TimeUnit.SECONDS)).extracting(FileOutcome::status).containsExactly(FileOutcome.Status.COMMITTED);
-            assertThat(fb.get(60, TimeUnit.SECONDS)).extracting(FileOutcome::status).containsExactly(FileOutcome.Status.DUPLICATE);
+            // looked at again (as the engine does shortly after), the version is a duplicate
+            assertThat(b.load(batch("race.t", TableSpec.defaults(), second), f -> true)).extracting(FileOutcome::status)
+                    .containsExactly(FileOutcome.Status.DUPLICATE);
         } finally {
             pool.shutdownNow();
         }
@@ -82,7 +87,7 @@ class PostgresConcurrencyTest {
         workers.add(a);
         workers.add(b);
         LoadFile f = stage(stage, "race/r/x.csv", "id\n1\n");
-        // a's file "changed" at the last moment: a rolls back, b (waiting on a's claim) then loads the version
+        // a's file "changed" at the last moment: a rolls back; b, refused while a held the claim, then loads the version
         CountDownLatch aClaimed = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -97,12 +102,13 @@ class PostgresConcurrencyTest {
                 return false;
             }));
             assertThat(aClaimed.await(60, TimeUnit.SECONDS)).isTrue();
-            Future<List<FileOutcome>> fb = pool.submit(() -> b.load(batch("race.r", TableSpec.defaults(), f), x -> true));
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> db.count(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 1);
+            assertThat(b.load(batch("race.r", TableSpec.defaults(), f), x -> true).get(0).error().orElseThrow().code())
+                    .isEqualTo(dev.chute.spi.ErrorCode.LOADING_ELSEWHERE);
             release.countDown();
             assertThat(fa.get(60, TimeUnit.SECONDS).get(0).status()).isEqualTo(FileOutcome.Status.FAILED);
-            assertThat(fb.get(60, TimeUnit.SECONDS)).extracting(FileOutcome::status).containsExactly(FileOutcome.Status.COMMITTED);
+            // a's claim went with its rollback: b, looking again, loads the version
+            assertThat(b.load(batch("race.r", TableSpec.defaults(), f), x -> true)).extracting(FileOutcome::status)
+                    .containsExactly(FileOutcome.Status.COMMITTED);
         } finally {
             pool.shutdownNow();
         }
