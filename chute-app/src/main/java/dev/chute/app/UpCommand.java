@@ -42,9 +42,16 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         options.configureLogging();
         Path home = options.home();
-        ChuteConfig config = options.loadConfig();
+        // in a container (Cloud Run) the whole chute.yaml may come in CHUTE_CONFIG_YAML; --config still wins
+        String yaml = System.getenv("CHUTE_CONFIG_YAML");
+        ChuteConfig config = options.config == null && yaml != null && !yaml.isBlank()
+                ? ChuteConfig.parse(yaml, "environment variable CHUTE_CONFIG_YAML") : options.loadConfig();
+        // Cloud Run says where to listen in $PORT; --port still wins
+        String envPort = System.getenv("PORT");
         if (port != null) {
             config = config.with(ChuteConfig.SERVER_PORT, Integer.toString(port));
+        } else if (envPort != null && !envPort.isBlank()) {
+            config = config.with(ChuteConfig.SERVER_PORT, envPort.trim());
         }
         if (bind != null) {
             config = config.with(ChuteConfig.SERVER_BIND, bind);

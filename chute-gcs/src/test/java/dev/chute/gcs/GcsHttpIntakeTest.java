@@ -13,6 +13,7 @@ import dev.chute.core.Chute;
 import dev.chute.core.ChuteConfig;
 import dev.chute.core.PipelineListeners;
 import dev.chute.server.ChuteServer;
+import dev.chute.testkit.gcs.GcsJsonApiServer;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;

@@ -1,6 +1,6 @@
 package dev.chute.gcs;
 
-import static dev.chute.gcs.GcsJsonApiServer.request;
+import static dev.chute.testkit.gcs.GcsJsonApiServer.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +13,7 @@ import dev.chute.spi.ConnectorContext;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.ObjectInfo;
 import dev.chute.spi.ObjectRef;
+import dev.chute.testkit.gcs.GcsJsonApiServer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -10,6 +10,7 @@ import com.google.cloud.storage.Storage;
 import dev.chute.core.Chute;
 import dev.chute.core.ChuteConfig;
 import dev.chute.core.PipelineListener;
+import dev.chute.testkit.gcs.GcsJsonApiServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.chute.gcs;
+package dev.chute.testkit.gcs;
 
 import static java.util.Objects.requireNonNull;
 
@@ -304,7 +304,8 @@ public final class GcsJsonApiServer implements AutoCloseable {
         return object;
     }
 
-    static String md5(byte[] content) {
+    /** The base64 MD5 of content, as the JSON API's {@code md5Hash}. */
+    public static String md5(byte[] content) {
         try {
             return Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(content));
         } catch (NoSuchAlgorithmException e) {
@@ -312,7 +313,8 @@ public final class GcsJsonApiServer implements AutoCloseable {
         }
     }
 
-    static String crc32c(byte[] content) {
+    /** The base64 big-endian CRC32C of content, as the JSON API's {@code crc32c}. */
+    public static String crc32c(byte[] content) {
         CRC32C crc = new CRC32C();
         crc.update(content);
         return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());

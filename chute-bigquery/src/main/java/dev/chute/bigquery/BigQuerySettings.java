@@ -1,0 +1,176 @@
+package dev.chute.bigquery;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.ErrorCode;
+import dev.chute.spi.TableId;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code warehouse:} section for {@code type: bigquery}, validated. Every key is described in
+ * {@code docs/bigquery.md}.
+ *
+ * @param project the project that runs the jobs and holds the datasets; by default the credentials' or the environment's
+ * @param location the location of the datasets and jobs ({@code US}, {@code EU}, {@code europe-west1}, ...)
+ * @param stagingDataset the dataset of the per-batch staging tables
+ * @param endpoint root URL instead of {@code https://bigquery.googleapis.com}; plain {@code http} is reached without credentials
+ * @param credentialsFile a service account key file instead of Application Default Credentials
+ * @param maxBytesBilled the most bytes one console query may bill; a query over it fails instead of running
+ * @param jobTimeout how long one load or commit waits for its job before giving up for now (the job keeps running and is picked up again)
+ * @param maxFilesPerJob most source URIs in one load job
+ * @param partitioning time partitioning per table: {@code DAY}, {@code HOUR}, {@code MONTH} or {@code YEAR} and a column (empty: ingestion time)
+ * @param clustering clustering columns per table (at most four)
+ */
+public record BigQuerySettings(Optional<String> project, String location, String stagingDataset, Optional<URI> endpoint, Optional<Path> credentialsFile,
+                               long maxBytesBilled, Duration jobTimeout, int maxFilesPerJob, Map<TableId, Partitioning> partitioning,
+                               Map<TableId, List<String>> clustering) {
+    /** The keys of the section besides {@code type}. */
+    public static final Set<String> KEYS = Set.of("project", "location", "staging_dataset", "endpoint", "credentials_file", "max_bytes_billed",
+            "job_timeout", "max_files_per_job", "time_partitioning", "clustering");
+
+    /** BigQuery's documented limit of source URIs in one load job. */
+    public static final int MAX_URIS_PER_LOAD_JOB = 10_000;
+
+    private static final Pattern PROJECT = Pattern.compile("([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
+    private static final Pattern PARTITION = Pattern.compile("(DAY|HOUR|MONTH|YEAR)(?:\\(([A-Za-z_][A-Za-z0-9_]*)?\\))?");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(B|KB|MB|GB|TB)?", Pattern.CASE_INSENSITIVE);
+
+    /** Time partitioning of one table; an empty column means ingestion-time partitioning. */
+    public record Partitioning(String type, Optional<String> column) {
+        public Partitioning {
+            requireNonNull(type, "type is null");
+            requireNonNull(column, "column is null");
+        }
+    }
+
+    public BigQuerySettings {
+        requireNonNull(project, "project is null");
+        requireNonNull(location, "location is null");
+        requireNonNull(stagingDataset, "stagingDataset is null");
+        requireNonNull(endpoint, "endpoint is null");
+        requireNonNull(credentialsFile, "credentialsFile is null");
+        requireNonNull(jobTimeout, "jobTimeout is null");
+        partitioning = Map.copyOf(partitioning);
+        clustering = Map.copyOf(clustering);
+    }
+
+    /** Reads and validates the section; errors name the key, the value and what is allowed. */
+    public static BigQuerySettings from(ConnectorContext context) {
+        context.requireKnown("warehouse", KEYS);
+        Optional<String> project = context.setting("project").map(String::trim).filter(p -> !p.isEmpty());
+        if (project.isPresent() && !PROJECT.matcher(project.get()).matches()) {
+            throw ConnectorContext.invalid("warehouse", "project", project.get(), "a project id: 6-30 lower-case letters, digits and hyphens, starting with a letter");
+        }
+        String location = context.setting("location").map(String::trim).orElse("US");
+        if (!location.matches("[A-Za-z0-9-]{2,40}")) {
+            throw ConnectorContext.invalid("warehouse", "location", location, "a BigQuery location such as US, EU or europe-west1");
+        }
+        String staging = context.setting("staging_dataset").map(String::trim).orElse("_chute_staging");
+        if (!TableId.isIdentifier(staging) || staging.equals(TableId.RESERVED_DATASET)) {
+            throw ConnectorContext.invalid("warehouse", "staging_dataset", staging, "a dataset name [A-Za-z_][A-Za-z0-9_]* other than _chute");
+        }
+        Optional<URI> endpoint = context.setting("endpoint").map(String::trim).filter(e -> !e.isEmpty()).map(BigQuerySettings::endpoint);
+        Optional<Path> credentials = context.setting("credentials_file").map(String::trim).filter(e -> !e.isEmpty()).map(f -> context.home().resolve(f));
+        long maxBytes = context.setting("max_bytes_billed").map(v -> size("max_bytes_billed", v)).orElse(10L << 30);
+        Duration timeout = context.duration("warehouse", "job_timeout", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(6));
+        int maxFiles = context.integer("warehouse", "max_files_per_job", 1000, 1, MAX_URIS_PER_LOAD_JOB);
+        Map<TableId, Partitioning> partitioning = new HashMap<>();
+        perTable(context, "time_partitioning").forEach((table, value) -> {
+            Matcher m = PARTITION.matcher(value);
+            if (!m.matches()) {
+                throw ConnectorContext.invalid("warehouse", "time_partitioning", value, "DAY, HOUR, MONTH or YEAR with an optional column, such as DAY(action_time)");
+            }
+            partitioning.put(table, new Partitioning(m.group(1), Optional.ofNullable(m.group(2))));
+        });
+        Map<TableId, List<String>> clustering = new HashMap<>();
+        perTable(context, "clustering").forEach((table, value) -> {
+            List<String> columns = List.of(value.split(","));
+            columns = columns.stream().map(String::trim).toList();
+            if (columns.isEmpty() || columns.size() > 4 || !columns.stream().allMatch(TableId::isIdentifier)) {
+                throw ConnectorContext.invalid("warehouse", "clustering", value, "one to four column names separated by commas, such as action,customer_email");
+            }
+            clustering.put(table, columns);
+        });
+        return new BigQuerySettings(project, location, staging, endpoint, credentials, maxBytes, timeout, maxFiles, partitioning, clustering);
+    }
+
+    /** Whether the endpoint is plain HTTP (a test server), reached without credentials. */
+    public boolean anonymous() {
+        return endpoint.map(e -> e.getScheme().equals("http")).orElse(false);
+    }
+
+    /** {@code dataset.table=VALUE; dataset.table=VALUE} -> map. */
+    private static Map<TableId, String> perTable(ConnectorContext context, String key) {
+        Map<TableId, String> out = new HashMap<>();
+        Optional<String> text = context.setting(key).map(String::trim).filter(v -> !v.isEmpty());
+        if (text.isEmpty()) {
+            return out;
+        }
+        for (String part : text.get().split(";")) {
+            int eq = part.indexOf('=');
+            if (eq < 0) {
+                throw ConnectorContext.invalid("warehouse", key, text.get(), "entries 'dataset.table=VALUE' separated by ';'");
+            }
+            TableId table;
+            try {
+                table = TableId.parse(part.substring(0, eq).trim());
+            } catch (ChuteException e) {
+                throw ConnectorContext.invalid("warehouse", key, text.get(), "entries 'dataset.table=VALUE' separated by ';' (" + e.getMessage() + ")");
+            }
+            out.put(table, part.substring(eq + 1).trim());
+        }
+        return out;
+    }
+
+    private static long size(String key, String value) {
+        Matcher m = SIZE.matcher(value.trim());
+        if (!m.matches()) {
+            throw ConnectorContext.invalid("warehouse", key, value, "a size such as 500MB, 10GB or 1TB");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
+        int shift = switch (unit) {
+            case "KB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            case "TB" -> 40;
+            default -> 0;
+        };
+        if (n > (Long.MAX_VALUE >> shift) || n == 0) {
+            throw ConnectorContext.invalid("warehouse", key, value, "a size from 1B to 8EB such as 500MB, 10GB or 1TB");
+        }
+        return n << shift;
+    }
+
+    private static URI endpoint(String value) {
+        String expected = "http://host:port or https://host[:port] without a path";
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            throw ConnectorContext.invalid("warehouse", "endpoint", value, expected);
+        }
+        boolean web = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
+        boolean bare = (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/")) && uri.getRawQuery() == null;
+        if (!web || uri.getHost() == null || !bare) {
+            throw ConnectorContext.invalid("warehouse", "endpoint", value, expected);
+        }
+        return URI.create(uri.getScheme() + "://" + uri.getRawAuthority());
+    }
+
+    static ChuteException configuration(String message) {
+        return new ChuteException(ErrorCode.CONFIGURATION, message);
+    }
+}
