@@ -111,7 +111,10 @@ public final class BigQueryContractServer implements AutoCloseable {
         }
     }
 
-    /** Answers query jobs whose request matches; {@code answer} gets the job's {@code configuration.query} and runs when the job turns DONE. */
+    /**
+     * Answers query jobs whose resource matches; {@code answer} gets the job resource (its
+     * {@code jobReference} and {@code configuration.query}) and runs once, when the job turns DONE.
+     */
     public record QueryRule(Predicate<JsonNode> matches, Function<JsonNode, QueryAnswer> answer) {
         public QueryRule {
             requireNonNull(matches, "matches is null");
@@ -128,6 +131,7 @@ public final class BigQueryContractServer implements AutoCloseable {
     private final ExecutorService executor;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final List<String> unknown = new CopyOnWriteArrayList<>();
+    private final List<JsonNode> accepted = new CopyOnWriteArrayList<>();
     private final Map<String, ObjectNode> jobs = new ConcurrentHashMap<>();
     private final Map<String, QueryAnswer> answers = new ConcurrentHashMap<>();
     private final Map<String, ObjectNode> tables = new ConcurrentHashMap<>();
@@ -181,15 +185,9 @@ public final class BigQueryContractServer implements AutoCloseable {
         return List.copyOf(unknown);
     }
 
-    /** The bodies of accepted {@code jobs.insert} calls (409s and dry runs included in {@link #requests()} only). */
+    /** The bodies of accepted {@code jobs.insert} calls, in order (those answered 409, and dry runs, are in {@link #requests()} only). */
     public List<JsonNode> insertedJobs() {
-        List<JsonNode> out = new ArrayList<>();
-        for (Request r : requests) {
-            if (r.method().equals("POST") && r.path().equals(BASE + project + "/jobs") && !r.body().path("configuration").path("dryRun").asBoolean()) {
-                out.add(r.body());
-            }
-        }
-        return out;
+        return List.copyOf(accepted);
     }
 
     /** The job resource as the server holds it now. */
@@ -283,11 +281,15 @@ public final class BigQueryContractServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            String method = exchange.getRequestMethod();
+            // the Google HTTP client sends PATCH as POST with this header (HttpURLConnection has no PATCH)
+            String override = exchange.getRequestHeaders().getFirst("X-HTTP-Method-Override");
+            String method = override != null ? override.toUpperCase(Locale.ROOT) : exchange.getRequestMethod();
             String path = exchange.getRequestURI().getRawPath();
             Map<String, String> query = parseQuery(exchange.getRequestURI().getRawQuery());
             byte[] raw;
-            try (InputStream in = exchange.getRequestBody()) {
+            // the Google HTTP client gzips request bodies (Content-Encoding: gzip)
+            boolean gzip = "gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"));
+            try (InputStream in = gzip ? new java.util.zip.GZIPInputStream(exchange.getRequestBody()) : exchange.getRequestBody()) {
                 raw = in.readAllBytes();
             }
             JsonNode body = raw.length == 0 ? JSON.createObjectNode() : JSON.readTree(raw);
@@ -306,9 +308,11 @@ public final class BigQueryContractServer implements AutoCloseable {
             if (reply.status != 204) {
                 exchange.getResponseBody().write(out);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
+            // a bug of this server: answered 500 and kept, so that a test sees it
+            unknown.add("server error: " + e);
+            e.printStackTrace();
             exchange.sendResponseHeaders(500, -1);
-            throw e;
         }
     }
 
@@ -361,6 +365,10 @@ public final class BigQueryContractServer implements AutoCloseable {
 
     private Reply routeTables(String method, String[] p, Map<String, String> query, JsonNode body) {
         String dataset = p[1];
+        if (p.length == 5 && p[4].equals("data") && method.equals("GET") && answers.containsKey(dataset + "." + p[3])) {
+            // the anonymous result table of a query job
+            return tableData(dataset + "." + p[3], query);
+        }
         if (!datasets.containsKey(dataset)) {
             return error(404, "notFound", "NOT_FOUND", "Not found: Dataset " + project + ":" + dataset);
         }
@@ -450,7 +458,7 @@ public final class BigQueryContractServer implements AutoCloseable {
 
     private Reply insertJob(JsonNode body) {
         ObjectNode job = body.deepCopy();
-        ObjectNode ref = job.with("jobReference");
+        ObjectNode ref = (ObjectNode) job.with("jobReference");
         if (!ref.has("jobId")) {
             ref.put("jobId", "job_" + Long.toString(clock.incrementAndGet(), 36));
         }
@@ -483,6 +491,7 @@ public final class BigQueryContractServer implements AutoCloseable {
         job.putObject("status").put("state", "PENDING");
         job.putObject("statistics").put("creationTime", Long.toString(clock.incrementAndGet()));
         jobs.put(jobId, job);
+        accepted.add(body.deepCopy());
         return new Reply(200, job);
     }
 
@@ -536,8 +545,8 @@ public final class BigQueryContractServer implements AutoCloseable {
             JsonNode q = config.path("query");
             QueryAnswer answer = null;
             for (QueryRule rule : rules) {
-                if (rule.matches().test(q)) {
-                    answer = rule.answer().apply(q);
+                if (rule.matches().test(job)) {
+                    answer = rule.answer().apply(job);
                     break;
                 }
             }
@@ -546,7 +555,7 @@ public final class BigQueryContractServer implements AutoCloseable {
             }
             answer.error().ifPresent(errors::add);
             String anonDataset = "_anon" + Long.toString(clock.incrementAndGet(), 36);
-            String anonTable = "anon" + job.path("jobReference").path("jobId").asText().hashCode();
+            String anonTable = "anon" + Integer.toHexString(job.path("jobReference").path("jobId").asText().hashCode());
             ((ObjectNode) config.path("query")).putObject("destinationTable").put("projectId", project).put("datasetId", anonDataset).put("tableId", anonTable);
             answers.put(anonDataset + "." + anonTable, answer);
             answers.put("job:" + job.path("jobReference").path("jobId").asText(), answer);
