@@ -210,6 +210,33 @@ class BigQueryWarehouseTest {
     }
 
     @Test
+    void twoInstancesWithTheSameObjectCommitItOnce() throws Exception {
+        // Eventarc delivers the same finalize event to two function instances at once
+        BigQueryWarehouse a = open(Map.of());
+        BigQueryWarehouse b = open(Map.of());
+        LoadFile file = object("ecommerce/order_events/twice.csv", HEADER + "\n1,a@example.com,created,2022-08-19T18:52:48Z\n", 1);
+        server.hold(job -> job.path("jobReference").path("jobId").asText().startsWith("chute_commit_"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = pool.submit(() -> a.load(batch("LA", ordersSpec(), file), f -> true));
+            var second = pool.submit(() -> b.load(batch("LB", ordersSpec(), file), f -> true));
+            // both have asked for the commit job under the same id before it may finish
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> server.requests().stream()
+                    .filter(r -> r.method().equals("POST") && r.body().path("jobReference").path("jobId").asText().startsWith("chute_commit_")).count() == 2);
+            server.release();
+            List<FileOutcome> outcomes = List.of(first.get(60, java.util.concurrent.TimeUnit.SECONDS).getFirst(),
+                    second.get(60, java.util.concurrent.TimeUnit.SECONDS).getFirst());
+            assertThat(outcomes).extracting(FileOutcome::status).doesNotContain(FileOutcome.Status.FAILED);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(jobs("chute_commit_")).hasSize(1);
+        assertThat(jobs("chute_load_")).hasSize(1);
+        assertThat(ledger.inserts()).isEqualTo(1);
+        assertThat(ledger.rows()).hasSize(1);
+    }
+
+    @Test
     void loadErrorIsMappedToItsFileAndLineAndTheOtherFilesLoadWithoutIt() throws IOException {
         BigQueryWarehouse w = open(Map.of());
         LoadFile good = object("ecommerce/order_events/good.csv", HEADER + "\n1,a@example.com,created,2022-08-19T18:52:48Z\n", 1);
