@@ -237,6 +237,66 @@ class BigQueryWarehouseTest {
     }
 
     @Test
+    void versionCommittedByAnotherLoadMeanwhileIsADuplicateAndTheRestLoadsAgain() throws Exception {
+        BigQueryWarehouse w = open(Map.of());
+        LoadFile a = object("ecommerce/order_events/a.csv", HEADER + "\n1,a,created,2022-08-19T18:52:48Z\n", 1);
+        LoadFile b = object("ecommerce/order_events/b.csv", HEADER + "\n2,b,created,2022-08-19T18:52:48Z\n", 1);
+        server.hold(job -> job.path("jobReference").path("jobId").asText().startsWith("chute_commit_"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var running = pool.submit(() -> w.load(batch("L1", ordersSpec(), a, b), f -> true));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> jobs("chute_commit_").size() == 1);
+            // another instance, whose batch held only a, commits it while this commit job waits
+            ledger.commitElsewhere(a.version().key(), a.version().checksum(), ORDERS.toString(), "OTHER", a.version().size());
+            server.release();
+            List<FileOutcome> outcomes = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(outcomes).extracting(FileOutcome::status).containsExactly(FileOutcome.Status.DUPLICATE, FileOutcome.Status.COMMITTED);
+        } finally {
+            pool.shutdownNow();
+        }
+        List<JsonNode> loads = jobs("chute_load_");
+        assertThat(loads).hasSize(2);
+        assertThat(loads.get(1).path("configuration").path("load").path("sourceUris")).hasSize(1);
+        assertThat(loads.get(1).path("configuration").path("load").path("sourceUris").get(0).asText()).isEqualTo(b.uri().orElseThrow().toString());
+        assertThat(ledger.rows()).extracting(ChuteLedgerModel.Row::key, ChuteLedgerModel.Row::loadId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(a.version().key(), "OTHER"), org.assertj.core.groups.Tuple.tuple(b.version().key(), "L1"));
+    }
+
+    @Test
+    void undoDeletesTheLoadsRowsAndMovesItsLedgerEntriesInOneTransaction() throws IOException {
+        BigQueryWarehouse w = open(Map.of());
+        LoadFile file = object("ecommerce/order_events/u.csv", HEADER + "\n1,a,created,2022-08-19T18:52:48Z\n", 1);
+        w.load(batch("L1", ordersSpec(), file), f -> true);
+        server.answer(new QueryRule(job -> op(job).equals("status") && sql(job).contains("UNION ALL SELECT load_id"),
+                job -> QueryAnswer.rows(List.of("load_id", "table_name", "files:INTEGER", "rows:INTEGER", "bytes:INTEGER", "committed_at:TIMESTAMP",
+                        "duration_ms:INTEGER", "undone_at:TIMESTAMP", "restored_at:TIMESTAMP"),
+                        List.of(java.util.Arrays.asList("L1", "ecommerce.order_events", "1", "1", "88", "1700000000.5", "12", null, null)))));
+        server.answer(new QueryRule(job -> op(job).equals("status") && sql(job).contains("WHERE l.load_id = @load_id"),
+                job -> QueryAnswer.rows(List.of("object_key", "checksum", "table_name", "load_id", "rows:INTEGER", "bytes:INTEGER", "committed_at:TIMESTAMP",
+                        "duration_ms:INTEGER"), List.of(List.of(file.version().key(), file.version().checksum(), "ecommerce.order_events", "L1", "1", "88",
+                        "1700000000.5", "12")))));
+        server.answer(new QueryRule(job -> op(job).equals("undo") && sql(job).startsWith("SELECT COUNT(*)"),
+                job -> QueryAnswer.rows(List.of("f0_:INTEGER"), List.of(List.of("1")))));
+        server.answer(new QueryRule(job -> op(job).equals("undo") && sql(job).startsWith("BEGIN TRANSACTION"), job -> QueryAnswer.done()));
+
+        var undone = w.undo("L1");
+
+        assertThat(undone.rowsDeleted()).isEqualTo(1);
+        assertThat(undone.entries()).singleElement().satisfies(e -> assertThat(e.key()).isEqualTo(file.version().key()));
+        String tx = server.insertedJobs().stream().filter(j -> op(j).equals("undo") && sql(j).startsWith("BEGIN")).findFirst().map(BigQueryWarehouseTest::sql).orElseThrow();
+        assertThat(tx).contains("DELETE FROM `chute-test-project.ecommerce.order_events` WHERE `_chute_load_id` = @load_id",
+                "INSERT INTO `chute-test-project._chute.undone`", "DELETE FROM `chute-test-project._chute.ledger` WHERE load_id = @load_id", "COMMIT TRANSACTION;");
+    }
+
+    private static String op(JsonNode job) {
+        return job.path("configuration").path("labels").path("chute_op").asText();
+    }
+
+    private static String sql(JsonNode job) {
+        return job.path("configuration").path("query").path("query").asText();
+    }
+
+    @Test
     void loadErrorIsMappedToItsFileAndLineAndTheOtherFilesLoadWithoutIt() throws IOException {
         BigQueryWarehouse w = open(Map.of());
         LoadFile good = object("ecommerce/order_events/good.csv", HEADER + "\n1,a@example.com,created,2022-08-19T18:52:48Z\n", 1);
@@ -360,6 +420,18 @@ class BigQueryWarehouseTest {
 
         assertThat(outcomes.getFirst().error().orElseThrow().reason()).contains("ecommerce/order_events/x.csv", "gs:// URIs only", "s3://bucket/");
         assertThat(jobs("chute_load_")).isEmpty();
+    }
+
+    @Test
+    void factoryIsFoundByNameAndOpensAgainstTheEndpoint() {
+        dev.chute.spi.WarehouseFactory factory = java.util.ServiceLoader.load(dev.chute.spi.WarehouseFactory.class).stream()
+                .map(java.util.ServiceLoader.Provider::get).filter(f -> f.name().equals("bigquery")).findFirst().orElseThrow();
+        try (var w = factory.create(new ConnectorContext(dir, Map.of("type", "bigquery", "endpoint", server.endpoint(), "project", PROJECT)))) {
+            assertThat(w.readsStoreDirectly()).isTrue();
+            w.ping();
+        }
+        assertThat(server.table("_chute", "ledger")).isPresent();
+        assertThat(server.table("_chute", "commit_locks")).isPresent();
     }
 
     @Test

@@ -60,6 +60,11 @@ public final class ChuteLedgerModel {
         return List.copyOf(rows);
     }
 
+    /** Adds a ledger row as another writer's commit would (a racing instance whose batch held this version). */
+    public void commitElsewhere(String key, String checksum, String table, String loadId, long bytes) {
+        rows.add(new Row(key, checksum, table, loadId, null, bytes, "job_elsewhere", 0));
+    }
+
     /** How many commit transactions inserted rows (each inserts a batch's staged rows once). */
     public int inserts() {
         return inserts.get();
