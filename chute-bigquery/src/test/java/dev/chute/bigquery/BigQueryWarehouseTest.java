@@ -302,13 +302,14 @@ class BigQueryWarehouseTest {
         LoadFile good = object("ecommerce/order_events/good.csv", HEADER + "\n1,a@example.com,created,2022-08-19T18:52:48Z\n", 1);
         LoadFile bad = object("ecommerce/order_events/bad.csv", HEADER + "\n1,a,created,2022-08-19T18:52:48Z\n2,b,paid,2022-08-19\n3,c,x,y\n4,d,x,y\n5,e,x,not-a-time\n", 5);
         String badUri = bad.uri().orElseThrow().toString();
-        // the shapes of a CSV load error: a summary errorResult, then one entry per bad row naming the file
+        // the shapes of a CSV load error as BigQuery documents them: a summary errorResult, then one entry per bad row; the
+        // entry's location names the source file (interpretation: the reference says location is "where the error occurred")
         server.failLoads(badUri, List.of(
                 new JobError("invalid", "", "Error while reading data, error message: CSV processing encountered too many errors, giving up. Rows: 5; errors: 1;"
                         + " max bad: 0; error percent: 0"),
                 new JobError("invalid", badUri, "Error while reading data, error message: Could not parse 'not-a-time' as TIMESTAMP for field action_time"
                         + " (position 3) starting at location 140 with message 'Invalid time zone: not-a-time'; line_number: 6 byte_offset_to_start_of_line: 140"
-                        + " column_index: 3 column_name: \"action_time\" column_type: TIMESTAMP value: \"not-a-time\" File: " + badUri)));
+                        + " column_index: 3 column_name: \"action_time\" column_type: TIMESTAMP value: \"not-a-time\"")));
 
         List<FileOutcome> outcomes = w.load(batch("L1", ordersSpec(), good, bad), f -> true);
 

@@ -669,7 +669,8 @@ public final class BigQueryContractServer implements AutoCloseable {
         }
         JsonNode errorResult = job.path("status").path("errorResult");
         if (!errorResult.isMissingNode()) {
-            // jobs.getQueryResults of a failed job answers the job's error as an HTTP error
+            // interpretation: the reference does not show this pair; a failed query job's results are answered with the
+            // job's error as an HTTP error in the reference's error shape, which the client raises as BigQueryException
             return error(400, errorResult.path("reason").asText(), "INVALID_ARGUMENT", errorResult.path("message").asText());
         }
         QueryAnswer answer = answers.getOrDefault("job:" + jobId, QueryAnswer.done());
