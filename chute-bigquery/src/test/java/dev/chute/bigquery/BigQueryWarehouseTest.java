@@ -297,6 +297,27 @@ class BigQueryWarehouseTest {
     }
 
     @Test
+    void commitAbortedByAConcurrentTransactionRunsAgainUnderTheNextAttemptId() throws IOException {
+        BigQueryWarehouse w = open(Map.of());
+        LoadFile file = object("ecommerce/order_events/c.csv", HEADER + "\n1,a,created,2022-08-19T18:52:48Z\n", 1);
+        // the reference on transactions: of two mutating transactions on one table, the conflicting one is aborted
+        server.failOnce(job -> op(job).equals("commit"), new JobError("invalidQuery", "query",
+                "Transaction is aborted due to concurrent update against table chute-test-project:_chute.commit_locks."));
+
+        List<FileOutcome> outcomes = w.load(batch("L1", ordersSpec(), file), f -> true);
+
+        assertThat(outcomes).singleElement().extracting(FileOutcome::status).isEqualTo(FileOutcome.Status.COMMITTED);
+        assertThat(jobs("chute_commit_")).extracting(j -> j.path("jobReference").path("jobId").asText()).hasSize(2)
+                .allSatisfy(id -> assertThat(id).startsWith("chute_commit_ecommerce_order_events_"))
+                .satisfies(ids -> {
+                    assertThat(ids.get(0)).endsWith("_1");
+                    assertThat(ids.get(1)).isEqualTo(ids.get(0).substring(0, ids.get(0).length() - 1) + "2");
+                });
+        assertThat(jobs("chute_load_")).hasSize(1);
+        assertThat(ledger.inserts()).isEqualTo(1);
+    }
+
+    @Test
     void loadErrorIsMappedToItsFileAndLineAndTheOtherFilesLoadWithoutIt() throws IOException {
         BigQueryWarehouse w = open(Map.of());
         LoadFile good = object("ecommerce/order_events/good.csv", HEADER + "\n1,a@example.com,created,2022-08-19T18:52:48Z\n", 1);

@@ -141,6 +141,7 @@ public final class BigQueryContractServer implements AutoCloseable {
     private final Map<String, ArrayNode> detected = new ConcurrentHashMap<>();
     private final List<QueryRule> rules = new CopyOnWriteArrayList<>();
     private final List<Predicate<JsonNode>> holds = new CopyOnWriteArrayList<>();
+    private final List<Map.Entry<Predicate<JsonNode>, JobError>> failOnce = new CopyOnWriteArrayList<>();
     private final AtomicLong clock = new AtomicLong(1_700_000_000_000L);
     private final Object lock = new Object();
 
@@ -218,6 +219,11 @@ public final class BigQueryContractServer implements AutoCloseable {
     /** Lets held jobs finish. */
     public void release() {
         holds.clear();
+    }
+
+    /** The next job matching {@code which} finishes DONE with {@code error} (a transient backend error, an aborted transaction...). */
+    public void failOnce(Predicate<JsonNode> which, JobError error) {
+        failOnce.add(new java.util.AbstractMap.SimpleImmutableEntry<>(requireNonNull(which, "which is null"), requireNonNull(error, "error is null")));
     }
 
     /** Load jobs that include {@code uri} finish DONE with these errors (a load job fails as a whole). */
@@ -523,7 +529,18 @@ public final class BigQueryContractServer implements AutoCloseable {
         stats.put("endTime", Long.toString(clock.incrementAndGet()));
         JsonNode config = job.path("configuration");
         List<JobError> errors = new ArrayList<>();
-        if (config.has("load")) {
+        for (Map.Entry<Predicate<JsonNode>, JobError> f : failOnce) {
+            if (f.getKey().test(job) && failOnce.remove(f)) {
+                errors.add(f.getValue());
+                break;
+            }
+        }
+        if (!errors.isEmpty()) {
+            // a job that failed as a whole: no rows, no answer
+            if (config.has("load")) {
+                stats.putObject("load").put("inputFiles", Integer.toString(config.path("load").path("sourceUris").size())).put("outputRows", "0");
+            }
+        } else if (config.has("load")) {
             JsonNode load = config.path("load");
             long rows = 0;
             for (JsonNode uri : load.path("sourceUris")) {
