@@ -464,7 +464,7 @@ public final class BigQueryContractServer implements AutoCloseable {
 
     private Reply insertJob(JsonNode body) {
         ObjectNode job = body.deepCopy();
-        ObjectNode ref = (ObjectNode) job.with("jobReference");
+        ObjectNode ref = job.withObjectProperty("jobReference");
         if (!ref.has("jobId")) {
             ref.put("jobId", "job_" + Long.toString(clock.incrementAndGet(), 36));
         }
@@ -493,7 +493,7 @@ public final class BigQueryContractServer implements AutoCloseable {
         job.put("id", project + ":" + ref.path("location").asText() + "." + jobId);
         job.put("selfLink", endpoint() + BASE + project + "/jobs/" + jobId + "?location=" + ref.path("location").asText());
         job.put("user_email", "chute-test@" + project + ".iam.gserviceaccount.com");
-        ((ObjectNode) job.with("configuration")).put("jobType", config.has("load") ? "LOAD" : config.has("query") ? "QUERY" : "UNKNOWN");
+        job.withObjectProperty("configuration").put("jobType", config.has("load") ? "LOAD" : config.has("query") ? "QUERY" : "UNKNOWN");
         job.putObject("status").put("state", "PENDING");
         job.putObject("statistics").put("creationTime", Long.toString(clock.incrementAndGet()));
         jobs.put(jobId, job);
@@ -631,13 +631,13 @@ public final class BigQueryContractServer implements AutoCloseable {
             tables.put(key, tableResource(dataset, dest.path("tableId").asText(), body));
             return Optional.empty();
         }
-        ArrayNode existing = (ArrayNode) table.with("schema").withArray("fields");
+        ArrayNode existing = table.withObjectProperty("schema").withArrayProperty("fields");
         boolean addAllowed = false;
         for (JsonNode o : load.path("schemaUpdateOptions")) {
             addAllowed |= o.asText().equals("ALLOW_FIELD_ADDITION");
         }
         if (write.equals("WRITE_TRUNCATE")) {
-            table.with("schema").set("fields", fields.isEmpty() ? existing : fields);
+            table.withObjectProperty("schema").set("fields", fields.isEmpty() ? existing : fields);
             return Optional.empty();
         }
         for (JsonNode f : fields) {
