@@ -431,7 +431,7 @@ public final class BigQueryWarehouse implements Warehouse {
     }
 
     /** Marker message of the transaction's ERROR() when part of the batch is in the ledger already. */
-    static final String PARTLY_COMMITTED = "chute: part of this batch was committed by another load";
+    public static final String PARTLY_COMMITTED = "chute: part of this batch was committed by another load";
 
     /**
      * The transaction. Parameters: {@code keys}, {@code checksums}, {@code sizes} (parallel arrays of
