@@ -219,6 +219,15 @@ public final class BigQueryWarehouse implements Warehouse {
 
     @Override
     public List<FileOutcome> load(LoadBatch batch, FileCheck stillValid) {
+        try {
+            return loadBatch(batch, stillValid);
+        } catch (BigQueryException e) {
+            // any call the steps below did not translate: BigQuery failed as a whole, nothing of this batch is half done
+            throw unavailable("loading " + batch.files().size() + " files into " + batch.table(), e);
+        }
+    }
+
+    private List<FileOutcome> loadBatch(LoadBatch batch, FileCheck stillValid) {
         Map<LoadFile, FileOutcome> outcomes = new LinkedHashMap<>();
         List<LoadFile> pending = new ArrayList<>();
         for (LoadFile f : batch.files()) {
@@ -422,7 +431,7 @@ public final class BigQueryWarehouse implements Warehouse {
     }
 
     /** Marker message of the transaction's ERROR() when part of the batch is in the ledger already. */
-    static final String PARTLY_COMMITTED = "chute: part of this batch was committed by another load";
+    public static final String PARTLY_COMMITTED = "chute: part of this batch was committed by another load";
 
     /**
      * The transaction. Parameters: {@code keys}, {@code checksums}, {@code sizes} (parallel arrays of
@@ -667,16 +676,20 @@ public final class BigQueryWarehouse implements Warehouse {
         List<QueryResult.Column> columns = fields.stream().map(f -> new QueryResult.Column(f.getName(), f.getType().getStandardType().name())).toList();
         List<List<Object>> rows = new ArrayList<>();
         boolean truncated = false;
-        for (FieldValueList r : result.iterateAll()) {
-            if (rows.size() >= maxRows) {
-                truncated = true;
-                break;
+        try {
+            for (FieldValueList r : result.iterateAll()) {
+                if (rows.size() >= maxRows) {
+                    truncated = true;
+                    break;
+                }
+                List<Object> row = new ArrayList<>();
+                for (int i = 0; i < fields.size(); i++) {
+                    row.add(value(fields.get(i), r.get(i)));
+                }
+                rows.add(row);
             }
-            List<Object> row = new ArrayList<>();
-            for (int i = 0; i < fields.size(); i++) {
-                row.add(value(fields.get(i), r.get(i)));
-            }
-            rows.add(row);
+        } catch (BigQueryException e) {
+            throw unavailable("cannot read query results", e);
         }
         return new QueryResult(columns, rows, truncated);
     }
@@ -966,8 +979,13 @@ public final class BigQueryWarehouse implements Warehouse {
 
     private <T> List<T> read(String sql, Map<String, QueryParameterValue> params, String op, Function<FieldValueList, T> map) {
         List<T> out = new ArrayList<>();
-        for (FieldValueList r : rows(sql, params, op)) {
-            out.add(map.apply(r));
+        try {
+            // further pages are fetched while iterating
+            for (FieldValueList r : rows(sql, params, op)) {
+                out.add(map.apply(r));
+            }
+        } catch (BigQueryException e) {
+            throw unavailable("cannot read " + op + " results", e);
         }
         return out;
     }
