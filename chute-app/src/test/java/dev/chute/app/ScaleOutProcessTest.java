@@ -56,7 +56,7 @@ class ScaleOutProcessTest {
     private static final String NATS = "nats://127.0.0.1:4222";
     private static final String BUCKET = "lake";
     private static final List<String> TABLES = List.of("fleet/pings", "fleet/trips", "shop/orders");
-    private static final int OBJECTS = 2_400;
+    private static final int OBJECTS = 2_000;
     private static final int WORKERS = 3;
 
     @TempDir
