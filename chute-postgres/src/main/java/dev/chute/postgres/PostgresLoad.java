@@ -513,8 +513,8 @@ final class PostgresLoad {
     /** Lineage columns whose defaults read this transaction's settings: COPY fills them without per-row work. */
     private static List<String> lineageDefinitions() {
         return List.of(
-                Pg.ident(TableSpec.SOURCE_COLUMN) + " text DEFAULT current_setting(" + Pg.literal(SOURCE_SETTING) + ", true)",
-                Pg.ident(TableSpec.LOAD_ID_COLUMN) + " text DEFAULT current_setting(" + Pg.literal(LOAD_ID_SETTING) + ", true)",
+                Pg.ident(TableSpec.SOURCE_COLUMN) + " text DEFAULT _chute.lineage(" + Pg.literal(SOURCE_SETTING) + ")",
+                Pg.ident(TableSpec.LOAD_ID_COLUMN) + " text DEFAULT _chute.lineage(" + Pg.literal(LOAD_ID_SETTING) + ")",
                 Pg.ident(TableSpec.LOADED_AT_COLUMN) + " timestamptz DEFAULT now()");
     }
 

@@ -73,6 +73,25 @@ class PostgresWarehouseTest {
         return warehouse().load(batch, f -> true);
     }
 
+    /** The lineage defaults are evaluated once per COPY (an immutable function): each file of a batch still gets its own key. */
+    @Test
+    void everyFileOfABatchKeepsItsOwnLineage() throws Exception {
+        LoadFile a = stage(stage, "shop/lin/a.csv", "id,v\n1,x\n2,y\n");
+        LoadFile b = stage(stage, "shop/lin/b.csv", "id,v\n3,z\n");
+        LoadFile c = stage(stage, "shop/lin/c.jsonl", "{\"id\": 4, \"v\": \"w\"}\n");
+        LoadBatch batch = batch("shop.lin", TableSpec.defaults(), a, b, c);
+        assertThat(load(batch)).extracting(FileOutcome::status).containsOnly(FileOutcome.Status.COMMITTED);
+        assertThat(db.count("SELECT count(*) FROM shop.lin WHERE _chute_source = 'shop/lin/a.csv' AND id IN (1, 2)")).isEqualTo(2);
+        assertThat(db.count("SELECT count(*) FROM shop.lin WHERE _chute_source = 'shop/lin/b.csv' AND id = 3")).isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM shop.lin WHERE _chute_source = 'shop/lin/c.jsonl' AND id = 4")).isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM shop.lin WHERE _chute_load_id = '" + batch.loadId() + "'")).isEqualTo(4);
+        // the next load's rows carry the next load's values, not the ones the first COPY saw
+        LoadFile d = stage(stage, "shop/lin/d.csv", "id,v\n5,q\n");
+        LoadBatch next = batch("shop.lin", TableSpec.defaults(), d);
+        load(next);
+        assertThat(db.count("SELECT count(*) FROM shop.lin WHERE _chute_source = 'shop/lin/d.csv' AND _chute_load_id = '" + next.loadId() + "'")).isEqualTo(1);
+    }
+
     @Test
     void csvLoadsWithInferredTypesLineageAndLedger() throws Exception {
         LoadFile f = stage(stage, "shop/orders/o1.csv", ORDERS);
