@@ -44,7 +44,7 @@ final class PostgresConsole implements AutoCloseable {
         } else {
             String role = settings.readerRole().get();
             try (Connection c = main.getConnection()) {
-                Setup setup = setUpRole(c, role);
+                Setup setup = setUpRoleRetrying(c, role);
                 reason = setup.refusal();
                 if (reason.isEmpty()) {
                     pool = Optional.of(PostgresWarehouse.pool(settings.url(), role, setup.password(), 2, "chute-postgres-reader"));
@@ -71,6 +71,29 @@ final class PostgresConsole implements AutoCloseable {
     }
 
     private record Setup(Optional<String> refusal, Optional<String> password) {
+    }
+
+    /**
+     * GRANT ... ON ALL TABLES fails with "tuple concurrently updated" when another worker alters one
+     * of those tables at the same moment; that passes, so the setup is tried again a few times.
+     */
+    private Setup setUpRoleRetrying(Connection c, String role) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return setUpRole(c, role);
+            } catch (SQLException e) {
+                String state = PostgresErrors.state(e);
+                if (attempt >= 5 || !(state.equals("XX000") || state.equals("40001") || state.equals("40P01"))) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     private Setup setUpRole(Connection c, String role) throws SQLException {
@@ -119,8 +142,21 @@ final class PostgresConsole implements AutoCloseable {
                 password = Optional.of(generated());
                 s.execute("ALTER ROLE " + Pg.ident(role) + " LOGIN PASSWORD " + Pg.literal(password.get()));
             }
+            // a member of a superuser role can become it (SET ROLE, set_config('role', ...)), whatever it inherits
+            try (PreparedStatement ps = c.prepareStatement("SELECT string_agg(rolname, ', ') FROM pg_roles WHERE rolsuper AND rolname <> ? AND pg_has_role(?, oid, 'MEMBER')")) {
+                ps.setString(1, role);
+                ps.setString(2, role);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getString(1) != null) {
+                        c.rollback();
+                        return new Setup(Optional.of("the reader role " + role + " is a member of the superuser role(s) " + rs.getString(1)
+                                + "; expected a role with SELECT on the warehouse schemas only"), Optional.empty());
+                    }
+                }
+            }
             for (String fileRole : FILE_ROLES) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(?, ?, 'USAGE')")) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(?, ?, 'MEMBER')")) {
                     ps.setString(1, role);
                     ps.setString(2, fileRole);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -132,6 +168,11 @@ final class PostgresConsole implements AutoCloseable {
                         }
                     }
                 }
+            }
+            if (mayCreateRoles) {
+                // backstops should a query ever get past the guard: read-only and bounded by default
+                s.execute("ALTER ROLE " + Pg.ident(role) + " SET default_transaction_read_only = on");
+                s.execute("ALTER ROLE " + Pg.ident(role) + " SET statement_timeout = " + Pg.literal(settings.queryTimeout().toMillis() + "ms"));
             }
             s.execute("GRANT CONNECT ON DATABASE " + Pg.ident(database(c)) + " TO " + Pg.ident(role));
             s.execute("GRANT USAGE ON SCHEMA _chute TO " + Pg.ident(role));
@@ -219,8 +260,12 @@ final class PostgresConsole implements AutoCloseable {
                         throw new ChuteException(ErrorCode.CONFIGURATION, "console SQL refused: the reader connection is a superuser connection");
                     }
                 }
+                // All rows (at most max_rows + 1) in one round trip: the server arms statement_timeout when the
+                // statement starts, and a query may switch it off (set_config) for later round trips of a
+                // cursor. The driver's own timer covers that one round trip too.
                 s.setMaxRows(maxRows + 1);
-                s.setFetchSize(Math.min(maxRows + 1, 1000));
+                s.setFetchSize(0);
+                s.setQueryTimeout((int) Math.max(1, (limit.toMillis() + 999) / 1000));
                 try (ResultSet rs = s.executeQuery(statement)) {
                     return PostgresWarehouse.read(rs, maxRows);
                 }
@@ -241,10 +286,19 @@ final class PostgresConsole implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the query's transaction and what a query can leave behind it on the pooled connection:
+     * session-level advisory locks (pg_advisory_lock is allowed in a read-only transaction and
+     * outlives it; held, it would block Chute's own claims and setup), prepared statements, temporary
+     * tables, settings.
+     */
     private static void rollbackQuietly(Connection c) {
         try {
             c.rollback();
             c.setAutoCommit(true);
+            try (Statement s = c.createStatement()) {
+                s.execute("DISCARD ALL");
+            }
         } catch (SQLException e) {
             // the pool discards a broken connection
         }

@@ -49,11 +49,12 @@ final class PostgresFiles {
             ByteArrayOutputStream first = new ByteArrayOutputStream();
             int b;
             int read = 0;
-            while ((b = in.read()) >= 0 && b != '\n' && read++ < PEEK_LIMIT) {
+            // a line ends at \n, \r\n or a lone \r (old Mac files): the rest of a CR-only file is not "no more lines"
+            while ((b = in.read()) >= 0 && b != '\n' && b != '\r' && read++ < PEEK_LIMIT) {
                 first.write(b);
             }
             byte[] line = first.toByteArray();
-            int len = line.length > 0 && line[line.length - 1] == '\r' ? line.length - 1 : line.length;
+            int len = line.length;
             String text = new String(line, 0, len, charset);
             boolean more = false;
             while ((b = in.read()) >= 0 && read++ < PEEK_LIMIT * 2) {

@@ -95,6 +95,14 @@ final class PostgresLoad {
     }
 
     List<FileOutcome> run() {
+        for (String name : List.of(table.dataset(), table.table())) {
+            if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+                // PostgreSQL would cut the name at 63 bytes, and later lookups by the whole name would miss it
+                return batch.files().stream().map(f -> FileOutcome.failed(f, LoadError.of(ErrorCode.SCHEMA_CONFLICT, f.version().key()
+                        + ": the name '" + name + "' of " + table + " is " + name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                        + " bytes long; expected at most PostgreSQL's 63 bytes for a schema or table name"))).toList();
+            }
+        }
         List<LoadFile> files = new ArrayList<>();
         for (LoadFile f : batch.files()) {
             if (f.format().kind() == FileFormat.Kind.PARQUET) {
@@ -217,6 +225,15 @@ final class PostgresLoad {
         try (PreparedStatement ps = c.prepareStatement(sql);
              PreparedStatement lock = c.prepareStatement("SELECT pg_try_advisory_xact_lock(" + PostgresWarehouse.CLAIM_LOCK_SPACE + ", hashtext(?))")) {
             for (LoadFile f : ordered) {
+                if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE) {
+                    // replacing deletes the rows of the key's other versions: two workers loading two versions
+                    // of one key must take turns, or neither would see (and delete) the other's rows.
+                    // Taken in key order like the claims, so two batches cannot deadlock on them.
+                    try (PreparedStatement key = c.prepareStatement("SELECT pg_advisory_xact_lock(" + PostgresWarehouse.KEY_LOCK_SPACE + ", hashtext(?))")) {
+                        key.setString(1, f.version().key());
+                        key.execute();
+                    }
+                }
                 // a 32-bit hash: two versions that collide only wait for each other a little, never load twice
                 lock.setString(1, f.version().key() + "\n" + f.version().checksum());
                 try (ResultSet rs = lock.executeQuery()) {

@@ -4,6 +4,7 @@ import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
 import java.util.Locale;
 import java.util.Set;
+import org.postgresql.core.Parser;
 
 /**
  * Admits one statement that starts with SELECT, WITH, VALUES, TABLE or EXPLAIN. It is the first of
@@ -51,7 +52,9 @@ final class PostgresQueryGuard {
                 }
                 code.append(' ');
             } else if (ch == '\'' || ch == '"') {
-                boolean escapes = ch == '\'' && i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e');
+                // E'...' is an escape string only when the E starts a token: in name'...' the quote ends an identifier
+                boolean escapes = ch == '\'' && i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
+                        && (i < 2 || !isIdentifierPart(sql.charAt(i - 2)));
                 int j = i + 1;
                 while (true) {
                     if (j >= n) {
@@ -108,7 +111,21 @@ final class PostgresQueryGuard {
         if (!FIRST_WORDS.contains(first)) {
             throw refused("expected a SELECT, WITH, VALUES, TABLE or EXPLAIN statement, found '" + (first.length() > 30 ? first.substring(0, 30) : first) + "'");
         }
-        return end < 0 ? sql : sql.substring(0, end);
+        String statement = end < 0 ? sql : sql.substring(0, end);
+        // and the driver, which splits a query at its own idea of ';' and sends the parts one by one,
+        // must see exactly one statement too: whatever our scan missed, the two never disagree
+        try {
+            if (Parser.parseJdbcSql(statement, true, false, true, false, false).size() != 1) {
+                throw refused("expected one statement, found several (separated by ';')");
+            }
+        } catch (java.sql.SQLException e) {
+            throw refused("cannot parse the query: " + e.getMessage());
+        }
+        return statement;
+    }
+
+    private static boolean isIdentifierPart(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '$';
     }
 
     private static ChuteException refused(String message) {

@@ -60,6 +60,8 @@ public final class PostgresWarehouse implements Warehouse {
     static final int LOCK_SPACE = 0x43687574;
     /** Advisory locks on object versions being loaded (the first key of the two-key form); apart from {@link #LOCK_SPACE}. */
     static final int CLAIM_LOCK_SPACE = LOCK_SPACE + 1;
+    /** Advisory locks on object keys of tables with on_overwrite: replace. */
+    static final int KEY_LOCK_SPACE = LOCK_SPACE + 2;
 
     private final PostgresSettings settings;
     private final Path stageRoot;
@@ -95,7 +97,13 @@ public final class PostgresWarehouse implements Warehouse {
         config.setConnectionTimeout(10_000);
         config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", "chute");
-        config.setConnectionInitSql("SET TIME ZONE 'UTC'");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        // A worker whose machine is lost (not just its process killed) must not hold its transaction,
+        // and with it its claims and table locks, until TCP gives up after hours: the server probes an
+        // idle connection after a minute and drops it after six unanswered probes; a transaction left
+        // idle for ten minutes is ended.
+        config.setConnectionInitSql("SET TIME ZONE 'UTC'; SET tcp_keepalives_idle = 60; SET tcp_keepalives_interval = 10;"
+                + " SET tcp_keepalives_count = 6; SET idle_in_transaction_session_timeout = '10min'");
         return new HikariDataSource(config);
     }
 
@@ -400,7 +408,16 @@ public final class PostgresWarehouse implements Warehouse {
             c.setAutoCommit(false);
             try {
                 List<LedgerEntry> entries = new ArrayList<>();
+                long expected;
                 // the ledger rows are locked first: a second undo of the same load waits here and then finds none
+                try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(rows) FILTER (WHERE NOT superseded), 0) FROM"
+                        + " (SELECT rows, superseded FROM _chute.ledger WHERE load_id = ? FOR UPDATE) l")) {
+                    ps.setString(1, loadId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        expected = rs.getLong(1);
+                    }
+                }
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM _chute.ledger WHERE load_id = ? RETURNING " + LEDGER_COLUMNS)) {
                     ps.setString(1, loadId);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -418,6 +435,13 @@ public final class PostgresWarehouse implements Warehouse {
                         + Pg.ident(TableSpec.LOAD_ID_COLUMN) + " = ?")) {
                     ps.setString(1, loadId);
                     deleted = ps.executeUpdate();
+                }
+                if (deleted != expected) {
+                    // rows without the load's id (written by hand, or into lineage columns without their
+                    // defaults) would stay while the ledger forgot the load: restoring would load them twice
+                    c.rollback();
+                    throw new ChuteException(ErrorCode.CONFIGURATION, "load " + loadId + " into " + table + " cannot be undone: the ledger counts "
+                            + expected + " rows, but " + deleted + " rows of the table carry its " + TableSpec.LOAD_ID_COLUMN + "; nothing was changed");
                 }
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO _chute.undone (" + LEDGER_COLUMNS + ", undone_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())")) {
                     for (LedgerEntry e : entries) {

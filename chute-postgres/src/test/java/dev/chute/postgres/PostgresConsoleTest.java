@@ -86,6 +86,9 @@ class PostgresConsoleTest {
                     .hasMessageContaining("permission denied");
             assertThatThrownBy(() -> s.execute("COPY shop.items TO '/tmp/chute-x.csv'")).isInstanceOf(SQLException.class)
                     .hasMessageContaining("pg_write_server_files");
+            // Chute set the role's transactions read-only by default (a backstop); switched back, its rights still refuse
+            assertThatThrownBy(() -> s.execute("INSERT INTO shop.items (id) VALUES (3)")).hasMessageContaining("read-only transaction");
+            s.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE");
             assertThatThrownBy(() -> s.execute("INSERT INTO shop.items (id) VALUES (3)")).hasMessageContaining("permission denied");
             assertThatThrownBy(() -> s.execute("INSERT INTO _chute.ledger (object_key) VALUES ('x')")).hasMessageContaining("permission denied");
             assertThatThrownBy(() -> s.execute("SET ROLE postgres")).hasMessageContaining("permission denied");
