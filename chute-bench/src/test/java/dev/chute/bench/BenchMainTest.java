@@ -31,7 +31,8 @@ class BenchMainTest {
                 // PostgreSQL on this machine: both loaders counted every row (a miscount fails the run with exit 2)
                 .contains("rename -> committed, 2,000 rows")
                 .contains("throughput vs psql \\copy")
-                .contains("backlog -> last commit, 20 x 100 rows, 2 workers vs 1");
+                .contains("backlog -> last commit, 20 x 100 rows")
+                .contains("files/s, 2 workers vs 1");
     }
 
     @Test
