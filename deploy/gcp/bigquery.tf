@@ -1,4 +1,4 @@
-# The seed's dataset and table, and Chute's ledger dataset. Chute can write only to these datasets:
+# The seed's dataset and table, and Chute's ledger and staging datasets. Chute can write only to these datasets:
 # a file routed to another dataset fails (to the failed bucket, with the permission error) until
 # that dataset is added here with the same grant.
 
@@ -15,11 +15,24 @@ resource "google_bigquery_dataset" "data" {
 }
 
 resource "google_bigquery_dataset" "ledger" {
-  dataset_id                 = var.ledger_dataset_id
+  dataset_id                 = local.ledger_dataset_id
   description                = "Chute's ledger: which object versions were loaded, when and by which load; failures and rejects."
   location                   = var.bq_location
   labels                     = local.labels
   delete_contents_on_destroy = true
+
+  depends_on = [google_project_service.apis]
+}
+
+# One staging table per batch (loaded, then merged into its table in one transaction); a table a
+# crash left behind expires after a day, as the warehouse sets when it makes the dataset itself.
+resource "google_bigquery_dataset" "staging" {
+  dataset_id                  = local.staging_dataset_id
+  description                 = "Chute's staging tables: one per batch, merged into the target table in the commit transaction."
+  location                    = var.bq_location
+  labels                      = local.labels
+  default_table_expiration_ms = 86400000
+  delete_contents_on_destroy  = true
 
   depends_on = [google_project_service.apis]
 }

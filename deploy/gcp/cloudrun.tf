@@ -35,25 +35,11 @@ resource "google_cloud_run_v2_service" "chute" {
         cpu_idle = false
       }
 
+      # `chute up` reads its whole configuration from this variable (and the port from $PORT, which
+      # Cloud Run sets to container_port); the function's other variables mean nothing to it.
       env {
         name  = "CHUTE_CONFIG_YAML"
         value = local.run_config_yaml
-      }
-      env {
-        name  = "DW_PROJECT_ID"
-        value = var.project_id
-      }
-      env {
-        name  = "GCS_ARCHIVE_BUCKET"
-        value = google_storage_bucket.archive.name
-      }
-      env {
-        name  = "GCS_FAILED_BUCKET"
-        value = google_storage_bucket.failed.name
-      }
-      env {
-        name  = "CHUTE_BQ_LOCATION"
-        value = var.bq_location
       }
 
       startup_probe {

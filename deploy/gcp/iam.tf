@@ -87,6 +87,12 @@ resource "google_bigquery_dataset_iam_member" "runtime_ledger" {
   member     = local.runtime_member
 }
 
+resource "google_bigquery_dataset_iam_member" "runtime_staging" {
+  dataset_id = google_bigquery_dataset.staging.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = local.runtime_member
+}
+
 # Load and query jobs are created in the project: the permission exists only at project level.
 resource "google_project_iam_member" "runtime_job_user" {
   project = var.project_id

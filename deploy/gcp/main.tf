@@ -20,13 +20,26 @@ locals {
   run_service_name = "${var.name_prefix}-service"
   intake_audience  = "https://${local.run_service_name}-${data.google_project.this.number}.${var.region}.run.app/api/intake/cloudevents"
 
-  # The loader's environment: the seed's two variables, then Chute's own (see docs/gcp-function.md).
-  loader_env = merge({
+  # How long one invocation waits for its object before it fails and lets Eventarc deliver again:
+  # below the function's timeout, so that the function answers before it is killed.
+  function_wait_limit_seconds = floor(var.function_timeout_seconds * 8 / 9)
+
+  # The loader's environment: the seed's two variables, then Chute's own (see docs/gcp-function.md;
+  # the names are FunctionSettings', checked by chute-deploy's tests).
+  loader_env_base = {
     DW_PROJECT_ID      = var.project_id
     GCS_ARCHIVE_BUCKET = google_storage_bucket.archive.name
     GCS_FAILED_BUCKET  = google_storage_bucket.failed.name
     CHUTE_BQ_LOCATION  = var.bq_location
-  }, var.chute_config_yaml == "" ? {} : { CHUTE_CONFIG_YAML = var.chute_config_yaml })
+    CHUTE_WAIT_LIMIT   = "${local.function_wait_limit_seconds}s"
+  }
+  loader_env = merge(local.loader_env_base, var.chute_config_yaml == "" ? {} : { CHUTE_CONFIG_YAML = var.chute_config_yaml })
+
+  # Datasets the BigQuery warehouse uses besides the data: its ledger (fixed name) and its staging
+  # dataset (warehouse.staging_dataset's default). Both are made here, so the warehouse only reads
+  # them: creating a dataset needs a project-level grant the loader does not have.
+  ledger_dataset_id  = "_chute"
+  staging_dataset_id = "_chute_staging"
 
   # The Cloud Run service runs `chute up` with this whole chute.yaml (as JSON, which is YAML).
   run_config = {

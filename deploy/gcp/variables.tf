@@ -148,12 +148,6 @@ variable "dataset_id" {
   default     = "ecommerce"
 }
 
-variable "ledger_dataset_id" {
-  type        = string
-  description = "Dataset of Chute's ledger and load history."
-  default     = "_chute"
-}
-
 variable "bq_location" {
   type        = string
   description = "Location of the datasets (US, EU or a region)."
@@ -199,12 +193,12 @@ variable "function_memory" {
 
 variable "function_timeout_seconds" {
   type        = number
-  description = "Time limit of one invocation (at most 540 for event-driven functions); a load that outlives it is finished by the retried event."
+  description = "Time limit of one invocation (60 to 540 s); CHUTE_WAIT_LIMIT is set to 8/9 of it. A load that outlives it is finished by the retried event."
   default     = 540
 
   validation {
-    condition     = var.function_timeout_seconds > 0 && var.function_timeout_seconds <= 540
-    error_message = "function_timeout_seconds must be between 1 and 540 (the limit of event-driven functions)."
+    condition     = var.function_timeout_seconds >= 60 && var.function_timeout_seconds <= 540
+    error_message = "function_timeout_seconds must be between 60 (a Java function's cold start plus one load) and 540 (the limit of event-driven functions)."
   }
 }
 

@@ -278,7 +278,7 @@ public final class BigQueryWarehouse implements Warehouse {
         FileFormat.Kind kind = f.format().kind();
         if (f.format().compression() == FileFormat.Compression.ZSTD
                 || (f.format().compression() == FileFormat.Compression.GZIP && kind == FileFormat.Kind.PARQUET)) {
-            return Optional.of(LoadError.of(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": BigQuery loads CSV and JSON uncompressed or gzip-compressed, and Parquet as is;"
+            return Optional.of(LoadError.of(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": BigQuery loads CSV and JSON uncompressed or gzip-compressed, and Parquet and Avro as they are;"
                     + " found " + kind + " with " + f.format().compression() + " compression"));
         }
         return Optional.empty();
@@ -341,6 +341,10 @@ public final class BigQueryWarehouse implements Warehouse {
                 .setSchemaUpdateOptions(List.of(JobInfo.SchemaUpdateOption.ALLOW_FIELD_ADDITION))
                 .setLabels(Map.of(OP_LABEL, "load"))
                 .setMaxBadRecords(batch.spec().maxBadRows());
+        if (files.getFirst().format().kind() == FileFormat.Kind.AVRO) {
+            // timestamp-millis/micros, date, decimal... become TIMESTAMP, DATE, NUMERIC instead of their raw INT64/BYTES
+            load.setUseAvroLogicalTypes(true);
+        }
         if (declared.getFields().isEmpty()) {
             load.setAutodetect(true);
         } else {
@@ -562,6 +566,7 @@ public final class BigQueryWarehouse implements Warehouse {
             }
             case JSON -> FormatOptions.json();
             case PARQUET -> FormatOptions.parquet();
+            case AVRO -> FormatOptions.avro();
         };
     }
 

@@ -389,6 +389,45 @@ class BigQueryWarehouseTest {
     }
 
     @Test
+    void avroLoadsWithLogicalTypesAndNoLeadingRowsToSkip() throws IOException {
+        BigQueryWarehouse w = open(Map.of());
+        TableId events = new TableId("shop", "avro_events");
+        // the bytes stand in for the object; the contract server reads no Cloud Storage, it answers with the schema given for the URI
+        LoadFile avro = object("shop/avro_events/part-0001.avro", "Obj\u0001", 2);
+        server.detectedSchema(avro.uri().orElseThrow().toString(), List.of("id:INTEGER", "at:TIMESTAMP"));
+
+        List<FileOutcome> outcomes = w.load(new LoadBatch("L1", events, TableSpec.defaults(), List.of(avro)), f -> true);
+
+        assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.status()).isEqualTo(FileOutcome.Status.COMMITTED));
+        JsonNode load = jobs("chute_load_shop_avro_events").getFirst().path("configuration").path("load");
+        assertThat(load.path("sourceFormat").asText()).isEqualTo("AVRO");
+        assertThat(load.path("useAvroLogicalTypes").asBoolean()).isTrue();
+        assertThat(load.has("skipLeadingRows")).isFalse();
+        assertThat(load.path("sourceUris").get(0).asText()).isEqualTo("gs://landing-bucket/shop/avro_events/part-0001.avro");
+        // a CSV load keeps Avro's option off
+        LoadFile csv = object("ecommerce/order_events/c.csv", HEADER + "\n1,a,created,2022-08-19T18:52:48Z\n", 1);
+        w.load(batch("L2", ordersSpec(), csv), f -> true);
+        assertThat(jobs("chute_load_ecommerce_order_events").getFirst().path("configuration").path("load").has("useAvroLogicalTypes")).isFalse();
+    }
+
+    @Test
+    void existingDatasetsAreReadAndNeverInsertedAgain() throws IOException {
+        // datasets.insert on an existing dataset answers 403, not 409, to an account without project-level bigquery.datasets.create
+        for (String dataset : List.of("_chute", "_chute_staging", "ecommerce")) {
+            server.createDataset(dataset);
+        }
+        BigQueryWarehouse w = open(Map.of());
+        w.load(batch("L1", ordersSpec(), object("ecommerce/order_events/a.csv", HEADER + "\n1,a,created,2022-08-19T18:52:48Z\n", 1)), f -> true);
+        assertThat(server.requests()).filteredOn(r -> r.method().equals("POST") && r.path().endsWith("/datasets")).isEmpty();
+        assertThat(server.requests()).filteredOn(r -> r.method().equals("GET") && r.path().endsWith("/datasets/ecommerce")).isNotEmpty();
+
+        // a dataset that is missing is created, once, in the configured location
+        w.load(new LoadBatch("L2", new TableId("shop", "notes"), TableSpec.defaults(), List.of(object("shop/notes/n.json", "{\"note\":\"a\"}\n", 1))), f -> true);
+        assertThat(server.requests()).filteredOn(r -> r.method().equals("POST") && r.path().endsWith("/datasets"))
+                .singleElement().satisfies(r -> assertThat(r.body().path("datasetReference").path("datasetId").asText()).isEqualTo("shop"));
+    }
+
+    @Test
     void newColumnsAreAddedToTheTable() throws IOException {
         BigQueryWarehouse w = open(Map.of());
         TableId notes = new TableId("shop", "notes");

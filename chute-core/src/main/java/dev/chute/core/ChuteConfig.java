@@ -69,7 +69,7 @@ public final class ChuteConfig {
 
     /** Keys of a {@code tables.<dataset.table>} entry or a route. */
     public static final ConfigKey<String> TABLE_FORMAT = ConfigKey.oneOf("tables.*.format", "auto",
-            List.of("auto", "csv", "tsv", "json", "parquet"), "File format; auto follows the file name's extension.");
+            List.of("auto", "csv", "tsv", "json", "parquet", "avro"), "File format; auto follows the file name's extension.");
     public static final ConfigKey<String> TABLE_DELIMITER = ConfigKey.string("tables.*.delimiter", "auto",
             "CSV field delimiter (one character, \\t for tab); auto detects it.");
     public static final ConfigKey<String> TABLE_QUOTE = ConfigKey.string("tables.*.quote", "auto",

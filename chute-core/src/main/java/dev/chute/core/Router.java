@@ -83,19 +83,28 @@ public final class Router {
     }
 
     private static FileFormat format(String key, TableSpec spec) {
+        try {
+            return formatOf(key, spec);
+        } catch (ChuteException e) {
+            if (e.code() != ErrorCode.UNSUPPORTED_FORMAT || e.getMessage().startsWith("cannot load '")) {
+                throw e;
+            }
+            // FileFormat names the file or nothing; the message should name the whole key
+            throw new ChuteException(ErrorCode.UNSUPPORTED_FORMAT, "cannot load '" + key + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static FileFormat formatOf(String key, TableSpec spec) {
         String name = key.substring(key.lastIndexOf('/') + 1);
-        var byName = FileFormat.fromFileName(name);
+        String lower = name.toLowerCase(Locale.ROOT);
         if (spec.format().isPresent()) {
-            FileFormat.Compression compression = byName.map(FileFormat::compression).orElseGet(() -> {
-                String lower = name.toLowerCase(Locale.ROOT);
-                return lower.endsWith(".gz") ? FileFormat.Compression.GZIP
-                        : lower.endsWith(".zst") ? FileFormat.Compression.ZSTD : FileFormat.Compression.NONE;
-            });
+            FileFormat.Compression compression = lower.endsWith(".gz") ? FileFormat.Compression.GZIP
+                    : lower.endsWith(".zst") ? FileFormat.Compression.ZSTD : FileFormat.Compression.NONE;
             return new FileFormat(spec.format().get(), compression);
         }
-        return byName.orElseThrow(() -> new ChuteException(ErrorCode.UNSUPPORTED_FORMAT,
+        return FileFormat.fromFileName(name).orElseThrow(() -> new ChuteException(ErrorCode.UNSUPPORTED_FORMAT,
                 "cannot load '" + key + "': expected a file name ending in .csv, .tsv, .txt, .json, .jsonl, .ndjson or .parquet"
-                        + " (optionally .gz or .zst), found '" + name + "'; set 'format' for the table to load other names"));
+                        + " (optionally .gz or .zst) or .avro, found '" + name + "'; set 'format' for the table to load other names"));
     }
 
     public record Route(TableId table, TableSpec spec, FileFormat format) {

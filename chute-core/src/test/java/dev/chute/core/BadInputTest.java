@@ -118,6 +118,19 @@ class BadInputTest {
     }
 
     @Test
+    void avroIsRefusedByTheEmbeddedWarehouseWithTheOnesThatLoadIt() throws Exception {
+        // an Avro object container header ("Obj" 1) is enough: DuckDB refuses the format before reading it
+        h.drop("ds/avro/part-0001.avro", "Obj\u0001");
+        JsonNode e = failedWith("ds/avro/part-0001.avro");
+        assertThat(e.get("kind").asText()).isEqualTo("UNSUPPORTED_FORMAT");
+        assertThat(e.get("reason").asText()).contains("Avro").contains("bigquery");
+        h.drop("ds/avro/part-0002.avro.gz", "x");
+        JsonNode gz = failedWith("ds/avro/part-0002.avro.gz");
+        assertThat(gz.get("kind").asText()).isEqualTo("UNSUPPORTED_FORMAT");
+        assertThat(gz.get("reason").asText()).contains("without outer compression");
+    }
+
+    @Test
     void fileNamesWithQuotesAndGlobCharactersLoadAsThemselves() throws Exception {
         h.drop("odd/names/it's [1] *?.csv", "id\n1\n2\n");
         h.drop("odd/names/other.csv", "id\n3\n");

@@ -91,6 +91,28 @@ class ChuteConfigTest {
     }
 
     @Test
+    void avroRoutesByItsExtensionAndIsRefusedWithCompressionAroundIt() {
+        Router router = new Router(ChuteConfig.parse("""
+                tables:
+                  raw.blobs:
+                    format: avro
+                """, "x"));
+        Router.Route route = router.route("ecommerce/order_events/2024/part-0001.AVRO");
+        assertThat(route.format()).isEqualTo(new FileFormat(FileFormat.Kind.AVRO, FileFormat.Compression.NONE));
+        assertThat(route.format().extension()).isEqualTo(".avro");
+        assertThat(router.route("raw/blobs/export.bin").format().kind()).isEqualTo(FileFormat.Kind.AVRO);
+        for (String key : List.of("ecommerce/order_events/part-0001.avro.gz", "ecommerce/order_events/part-0001.avro.zst", "raw/blobs/export.bin.gz")) {
+            assertThatThrownBy(() -> router.route(key))
+                    .isInstanceOfSatisfying(ChuteException.class, e -> assertThat(e.code()).isEqualTo(dev.chute.spi.ErrorCode.UNSUPPORTED_FORMAT))
+                    .hasMessageStartingWith("cannot load '" + key + "': ")
+                    .hasMessageContaining("expected an Avro file without outer compression")
+                    .hasMessageMatching("(?s).*found Avro with (GZIP|ZSTD) compression.*");
+        }
+        assertThatThrownBy(() -> ChuteConfig.parse("tables:\n  raw.blobs:\n    format: orc\n", "chute.yaml"))
+                .isInstanceOf(ChuteException.class).hasMessageContaining("avro");
+    }
+
+    @Test
     void versionedKeysKeepTheExtension() {
         assertThat(Pipeline.versionedKey("a/b/name.csv.gz", "abc")).isEqualTo("a/b/name~abc.csv.gz");
         assertThat(Pipeline.versionedKey("a/b/name", "abc")).isEqualTo("a/b/name~abc");

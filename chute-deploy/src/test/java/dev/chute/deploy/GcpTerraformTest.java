@@ -84,10 +84,11 @@ class GcpTerraformTest {
                 "google_cloud_run_v2_service_iam_member roles/run.invoker");
         // the seed's grants are gone
         assertThat(grants).noneMatch(g -> g.contains("storage.admin") || g.contains("bigquery.admin") || g.contains("roles/editor"));
-        // the loader may write the data dataset and the ledger dataset, nothing else
+        // the loader may write the data dataset, the ledger dataset and the staging dataset, nothing else
         assertThat(config.resources("google_bigquery_dataset_iam_member")
                 .map(b -> TerraformConfig.references(attribute(b.symbol(), "dataset_id").orElseThrow()).get(0).path().subList(0, 2)))
-                .containsExactlyInAnyOrder(List.of("google_bigquery_dataset", "data"), List.of("google_bigquery_dataset", "ledger"));
+                .containsExactlyInAnyOrder(List.of("google_bigquery_dataset", "data"), List.of("google_bigquery_dataset", "ledger"),
+                        List.of("google_bigquery_dataset", "staging"));
         // the archive: read and add, never delete, unless archive_allow_delete
         Set<String> archiveRoles = new TreeSet<>();
         config.resources("google_storage_bucket_iam_member")
@@ -218,12 +219,12 @@ class GcpTerraformTest {
         assertThat(refs(service, "max_instance_count")).containsExactly("var.function_max_instances");
         assertThat(refs(service, "environment_variables")).containsExactly("local.loader_env");
         Set<String> env = new TreeSet<>();
-        TerraformConfig.walk(config.locals().get("loader_env"), s -> {
+        TerraformConfig.walk(config.locals().get("loader_env_base"), s -> {
             if (s instanceof com.bertramlabs.plugins.hcl4j.symbols.HCLAttribute a) {
                 env.add(a.getName());
             }
         });
-        assertThat(env).contains("DW_PROJECT_ID", "GCS_ARCHIVE_BUCKET", "GCS_FAILED_BUCKET", "CHUTE_BQ_LOCATION");
+        assertThat(env).contains("DW_PROJECT_ID", "GCS_ARCHIVE_BUCKET", "GCS_FAILED_BUCKET", "CHUTE_BQ_LOCATION", "CHUTE_WAIT_LIMIT");
         assertThat(TerraformConfig.references(config.locals().get("loader_env")))
                 .extracting(TerraformConfig.Reference::text).contains("var.chute_config_yaml");
     }
@@ -241,8 +242,8 @@ class GcpTerraformTest {
         Block service = config.resource("google_cloud_run_v2_service", "chute").orElseThrow();
         HCLBlock container = nested(nested(service.symbol(), "template").get(0), "containers").get(0);
         assertThat(refs(container, "image")).containsExactly("var.container_image");
-        assertThat(nested(container, "env")).extracting(e -> TerraformChecks.literal(e, "name"))
-                .contains("CHUTE_CONFIG_YAML", "DW_PROJECT_ID", "GCS_ARCHIVE_BUCKET", "GCS_FAILED_BUCKET", "CHUTE_BQ_LOCATION");
+        // `chute up` reads only CHUTE_CONFIG_YAML (and PORT, set by Cloud Run)
+        assertThat(nested(container, "env")).extracting(e -> TerraformChecks.literal(e, "name")).containsExactly("CHUTE_CONFIG_YAML");
         // the OIDC audience Chute checks is the URL Eventarc calls, the e-mail the trigger's account
         Set<String> runConfig = TerraformConfig.stringLiterals(config.locals().get("run_config"));
         assertThat(runConfig).contains("gcs", "bigquery", "http", "0.0.0.0");
@@ -265,9 +266,9 @@ class GcpTerraformTest {
                 .contains("order_id", "customer_email", "action", "action_time", "STRING", "TIMESTAMP");
         assertThat(refs(table.symbol(), "dataset_id")).containsExactly("google_bigquery_dataset.data.dataset_id");
         Block ledger = config.resource("google_bigquery_dataset", "ledger").orElseThrow();
-        assertThat(refs(ledger.symbol(), "dataset_id")).containsExactly("var.ledger_dataset_id");
-        Block ledgerVariable = config.blocks("variable").filter(b -> b.address().equals("ledger_dataset_id")).findFirst().orElseThrow();
-        assertThat(TerraformChecks.literal(ledgerVariable, "default")).isEqualTo("_chute");
+        assertThat(refs(ledger.symbol(), "dataset_id")).containsExactly("local.ledger_dataset_id");
+        Block staging = config.resource("google_bigquery_dataset", "staging").orElseThrow();
+        assertThat(refs(staging.symbol(), "dataset_id")).containsExactly("local.staging_dataset_id");
     }
 
     /** The archive bucket's cold-storage rule, delete rule and retention policy all come from variables. */

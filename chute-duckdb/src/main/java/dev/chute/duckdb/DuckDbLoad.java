@@ -133,7 +133,7 @@ final class DuckDbLoad {
         List<LoadFile> files = new ArrayList<>();
         // first lines of every file, read in parallel: opening a thousand small files is I/O-bound
         Map<LoadFile, Object> peeked = new java.util.concurrent.ConcurrentHashMap<>();
-        batch.files().parallelStream().filter(f -> f.format().kind() != FileFormat.Kind.PARQUET).forEach(f -> {
+        batch.files().parallelStream().filter(f -> f.format().kind() != FileFormat.Kind.PARQUET && f.format().kind() != FileFormat.Kind.AVRO).forEach(f -> {
             try {
                 peeked.put(f, FilePeek.head(f.path(), f.format(), charset()));
             } catch (IOException e) {
@@ -141,6 +141,10 @@ final class DuckDbLoad {
             }
         });
         for (LoadFile f : batch.files()) {
+            if (f.format().kind() == FileFormat.Kind.AVRO) {
+                decided.put(f, FileOutcome.failed(f, avroRefused(f)));
+                continue;
+            }
             Object head = peeked.get(f);
             if (head instanceof IOException e) {
                 decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
@@ -176,6 +180,16 @@ final class DuckDbLoad {
     }
 
     private record Attempt(boolean done) {
+    }
+
+    /**
+     * DuckDB reads Avro only through its {@code avro} extension, which the JDBC driver does not
+     * carry built in (unlike {@code parquet} and {@code json}) and which Chute does not download.
+     */
+    static LoadError avroRefused(LoadFile f) {
+        return LoadError.of(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": warehouse duckdb cannot load Avro (its avro extension is not built into"
+                + " the embedded DuckDB); expected CSV, TSV, JSON or Parquet, found an .avro file. Warehouse bigquery loads Avro;"
+                + " for duckdb, convert the file to Parquet");
     }
 
     private Attempt attempt(List<LoadFile> files) {
@@ -321,6 +335,7 @@ final class DuckDbLoad {
                 // JSON documents may differ from file to file; each is read on its own
                 case JSON -> "json|" + f.path();
                 case PARQUET -> "parquet|" + f.path();
+                case AVRO -> throw new IllegalStateException("Avro files are refused before grouping: " + f.version().key());
             };
             groups.computeIfAbsent(shape, k -> new ArrayList<>()).add(f);
         }
@@ -357,6 +372,7 @@ final class DuckDbLoad {
                 yield new Shape(options, describe("read_json(" + path + ", " + options + ")"));
             }
             case PARQUET -> new Shape("", describe("read_parquet(" + path + ")"));
+            case AVRO -> throw new IllegalStateException("Avro files are refused before sniffing: " + first.version().key());
         };
     }
 
@@ -566,6 +582,7 @@ final class DuckDbLoad {
                 String ident = Sql.ident(name.substring(1, name.length() - 1).replace("''", "'"));
                 return "CAST(" + ident + " AS " + type.substring(1, type.length() - 1) + ") AS " + ident;
             }).collect(Collectors.joining(", ")) + ", filename AS " + FILE_COLUMN + " FROM read_parquet(" + paths + ", filename = true))";
+            case AVRO -> throw new IllegalStateException("Avro files are refused before reading: " + group.get(0).version().key());
         };
     }
 

@@ -148,6 +148,29 @@ class DuckDbWarehouseTest {
     }
 
     @Test
+    void avroIsRefusedByNameWithTheWarehouseThatLoadsItAndTheRestOfTheBatchCommits() throws Exception {
+        // the avro extension is not built into the DuckDB JDBC driver (read_avro is absent) and cannot be downloaded here
+        try (Statement s = warehouse.connection().createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'read_avro'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isZero();
+        }
+        Path avro = stage.resolve("part-0001.avro");
+        Files.write(avro, new byte[] {'O', 'b', 'j', 1});
+        LoadFile a = new LoadFile(new ObjectVersion("s/t/part-0001.avro", "sha256:a", 4), avro, FileFormat.fromFileName("part-0001.avro").orElseThrow());
+        Path csv = stage.resolve("ok.csv");
+        Files.writeString(csv, "id\n1\n");
+        LoadFile c = new LoadFile(new ObjectVersion("s/t/ok.csv", "sha256:c", 5), csv, new FileFormat(FileFormat.Kind.CSV, FileFormat.Compression.NONE));
+        List<FileOutcome> out = warehouse.load(new LoadBatch("LA", TableId.parse("s.t"), TableSpec.defaults(), List.of(a, c)), x -> true);
+        assertThat(out.get(0).status()).isEqualTo(FileOutcome.Status.FAILED);
+        assertThat(out.get(0).error().orElseThrow().code()).isEqualTo(dev.chute.spi.ErrorCode.UNSUPPORTED_FORMAT);
+        assertThat(out.get(0).error().orElseThrow().reason()).startsWith("s/t/part-0001.avro: warehouse duckdb cannot load Avro")
+                .contains("found an .avro file").contains("Warehouse bigquery loads Avro");
+        assertThat(out.get(1).status()).isEqualTo(FileOutcome.Status.COMMITTED);
+        assertThat(warehouse.query("SELECT count(*) FROM s.t", 1, LIMIT).rows().get(0).get(0)).isEqualTo(1L);
+    }
+
+    @Test
     void refusalSaysWhatIsAllowed() {
         assertThatThrownBy(() -> warehouse.query("DELETE FROM x", 10, LIMIT)).hasMessageContaining("only read-only queries are allowed");
         assertThatThrownBy(() -> warehouse.query("SELECT * FROM read_csv('/etc/passwd')", 10, LIMIT))

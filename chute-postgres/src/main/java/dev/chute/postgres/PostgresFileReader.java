@@ -79,6 +79,7 @@ final class PostgresFileReader implements AutoCloseable {
             case CSV, TSV -> sniffCsv(f, spec, full, head, path);
             case JSON -> new Shape(unreadable(() -> describe("read_json(" + path + ", " + jsonOptions(f, full) + ")")), Optional.empty());
             case PARQUET -> new Shape(unreadable(() -> describe("read_parquet(" + path + ")")), Optional.empty());
+            case AVRO -> throw new IllegalStateException("Avro files are refused before reading: " + f.version().key());
         };
     }
 
@@ -295,6 +296,7 @@ final class PostgresFileReader implements AutoCloseable {
             case CSV, TSV -> "read_csv(" + path + ", " + shape.csv().orElseThrow().duckOptions() + ", columns = {" + String.join(", ", readTypes) + "})";
             case JSON -> "read_json(" + path + ", " + jsonOptions(f, false) + ", columns = {" + String.join(", ", readTypes) + "})";
             case PARQUET -> "read_parquet(" + path + ")";
+            case AVRO -> throw new IllegalStateException("Avro files are refused before reading: " + f.version().key());
         };
         String sql = "SELECT " + String.join(", ", selects) + " FROM " + relation + " r";
         int n = selects.size();

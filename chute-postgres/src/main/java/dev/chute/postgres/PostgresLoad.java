@@ -86,6 +86,16 @@ final class PostgresLoad {
     private record Reject(long line, Optional<String> column, String error) {
     }
 
+    /**
+     * Files that are not CSV go through the embedded DuckDB reader, which reads Avro only through
+     * an extension that its JDBC driver does not carry built in and that Chute does not download.
+     */
+    static LoadError avroRefused(LoadFile f) {
+        return LoadError.of(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": warehouse postgres cannot load Avro (it reads files other than CSV"
+                + " through the embedded DuckDB, whose avro extension is not built in); expected CSV, TSV, JSON or Parquet, found an .avro file."
+                + " Warehouse bigquery loads Avro; for postgres, convert the file to Parquet");
+    }
+
     PostgresLoad(PostgresWarehouse warehouse, LoadBatch batch, Warehouse.FileCheck stillValid) {
         this.warehouse = warehouse;
         this.batch = batch;
@@ -105,6 +115,10 @@ final class PostgresLoad {
         }
         List<LoadFile> files = new ArrayList<>();
         for (LoadFile f : batch.files()) {
+            if (f.format().kind() == FileFormat.Kind.AVRO) {
+                decided.put(f, FileOutcome.failed(f, avroRefused(f)));
+                continue;
+            }
             if (f.format().kind() == FileFormat.Kind.PARQUET) {
                 files.add(f);
                 continue;

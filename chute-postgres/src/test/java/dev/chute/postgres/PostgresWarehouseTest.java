@@ -93,6 +93,20 @@ class PostgresWarehouseTest {
     }
 
     @Test
+    void avroIsRefusedByNameWithTheWarehouseThatLoadsItAndTheRestOfTheBatchCommits() throws Exception {
+        LoadFile avro = stage(stage, "shop/avro_orders/part-0001.avro", new byte[] {'O', 'b', 'j', 1});
+        LoadFile csv = stage(stage, "shop/avro_orders/ok.csv", ORDERS);
+        List<FileOutcome> out = load(batch("shop.avro_orders", TableSpec.defaults(), avro, csv));
+        assertThat(out.get(0).status()).isEqualTo(FileOutcome.Status.FAILED);
+        LoadError error = out.get(0).error().orElseThrow();
+        assertThat(error.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
+        assertThat(error.reason()).startsWith("shop/avro_orders/part-0001.avro: warehouse postgres cannot load Avro")
+                .contains("found an .avro file").contains("Warehouse bigquery loads Avro");
+        assertThat(out.get(1).status()).isEqualTo(FileOutcome.Status.COMMITTED);
+        assertThat(db.count("SELECT count(*) FROM shop.avro_orders")).isEqualTo(3);
+    }
+
+    @Test
     void csvLoadsWithInferredTypesLineageAndLedger() throws Exception {
         LoadFile f = stage(stage, "shop/orders/o1.csv", ORDERS);
         LoadBatch b = batch("shop.orders", TableSpec.defaults(), f);

@@ -240,7 +240,7 @@ public final class DashboardStore {
                 .append("refresh: ").append(Dashboard.durationText(Dashboard.DEFAULT_REFRESH)).append('\n')
                 .append("time_range: ").append(DashboardTimeRange.ALL.text()).append('\n')
                 .append("tiles:\n");
-        appendTile(yaml, "Rows", "number", List.of("SELECT count(*) AS rows", "FROM " + from), null, 1);
+        appendTile(yaml, "Rows", "number", List.of("SELECT count(*) AS row_count", "FROM " + from), null, 1);
         if (source) {
             appendTile(yaml, "Files loaded", "number",
                     List.of("SELECT count(DISTINCT " + identifier(TableSpec.SOURCE_COLUMN) + ") AS files", "FROM " + from), null, 1);
@@ -250,10 +250,10 @@ public final class DashboardStore {
         }
         time.ifPresent(c -> appendTile(yaml, "Rows per day by " + c.name(), "line", perDay(from, identifier(c.name())), "day", 2));
         text.ifPresent(c -> appendTile(yaml, "Top " + TOP_VALUES + " values of " + c.name(), "bar", List.of(
-                "SELECT coalesce(CAST(" + identifier(c.name()) + " AS VARCHAR), '(null)') AS value, count(*) AS rows",
+                "SELECT coalesce(" + identifier(c.name()) + ", '(null)') AS value, count(*) AS row_count",
                 "FROM " + from,
                 "GROUP BY value",
-                "ORDER BY rows DESC, value",
+                "ORDER BY row_count DESC, value",
                 "LIMIT " + TOP_VALUES), "value", 2));
         Optional<String> newest = time.map(c -> identifier(c.name()))
                 .or(() -> loadedAt ? Optional.of(identifier(TableSpec.LOADED_AT_COLUMN)) : Optional.empty());
@@ -266,7 +266,7 @@ public final class DashboardStore {
 
     private static List<String> perDay(String from, String column) {
         return List.of(
-                "SELECT CAST(" + column + " AS DATE) AS day, count(*) AS rows",
+                "SELECT CAST(" + column + " AS DATE) AS day, count(*) AS row_count",
                 "FROM " + from,
                 "WHERE " + column + " >= {{from}} AND " + column + " < {{to}}",
                 "GROUP BY day",
@@ -281,7 +281,7 @@ public final class DashboardStore {
         sql.forEach(line -> yaml.append("      ").append(line).append('\n'));
         if (x != null) {
             yaml.append("    x: ").append(x).append('\n')
-                    .append("    y: [rows]\n");
+                    .append("    y: [row_count]\n");
         }
         yaml.append("    width: ").append(width).append('\n');
     }

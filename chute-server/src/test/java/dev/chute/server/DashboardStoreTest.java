@@ -216,7 +216,8 @@ class DashboardStoreTest {
         assertThat(store.ensureTableDashboard(TableId.parse("m.odd"), columns)).isTrue();
         Dashboard d = store.get("m-odd").orElseThrow();
         assertThat(d.tiles()).extracting(Dashboard.Tile::title).containsExactly("Rows", "Top 10 values of say \"hi\": #1", "Sample rows");
-        assertThat(d.tiles().get(1).sql()).contains("CAST(\"say \"\"hi\"\": #1\" AS VARCHAR)");
+        // a text column is grouped as it is: no cast, which would name a type not every warehouse has
+        assertThat(d.tiles().get(1).sql()).contains("coalesce(\"say \"\"hi\"\": #1\", '(null)') AS value").doesNotContain("VARCHAR");
     }
 
     @Test
