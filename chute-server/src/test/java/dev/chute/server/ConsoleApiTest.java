@@ -120,6 +120,8 @@ class ConsoleApiTest {
         start("tables:\n  shop.typed:\n    columns:\n      n: BIGINT\n", 1 << 20);
         drop("shop/typed/bad.csv", "n\n1\n2\nnot-a-number\n");
         await().atMost(WAIT).until(() -> Files.exists(home.resolve("failed/shop/typed/bad.csv")));
+        // the failure is recorded right after the move to failed/ (and its sidecar)
+        await().atMost(WAIT).until(() -> json(api.get("/api/failures?table=shop.typed")).path("failures").size() == 1);
         JsonNode failure = json(api.get("/api/failures?table=shop.typed")).path("failures").get(0);
         assertThat(failure.path("key").asText()).isEqualTo("shop/typed/bad.csv");
         assertThat(failure.path("line").asLong()).isEqualTo(4);
