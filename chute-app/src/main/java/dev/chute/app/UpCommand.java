@@ -51,7 +51,12 @@ final class UpCommand implements Callable<Integer> {
         if (port != null) {
             config = config.with(ChuteConfig.SERVER_PORT, Integer.toString(port));
         } else if (envPort != null && !envPort.isBlank()) {
-            config = config.with(ChuteConfig.SERVER_PORT, envPort.trim());
+            try {
+                config = config.with(ChuteConfig.SERVER_PORT, envPort.trim());
+            } catch (ChuteException e) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "environment variable PORT has value '" + envPort.trim()
+                        + "'; expected a port number from 0 to 65535 (or unset it and use --port)");
+            }
         }
         if (bind != null) {
             config = config.with(ChuteConfig.SERVER_BIND, bind);

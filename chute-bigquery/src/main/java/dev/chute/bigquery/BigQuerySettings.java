@@ -32,13 +32,15 @@ import java.util.regex.Pattern;
  * @param maxFilesPerJob most source URIs in one load job
  * @param partitioning time partitioning per table: {@code DAY}, {@code HOUR}, {@code MONTH} or {@code YEAR} and a column (empty: ingestion time)
  * @param clustering clustering columns per table (at most four)
+ * @param storageEndpoint root URL instead of {@code https://storage.googleapis.com} for reading the first line of CSV objects
+ *     (header detection); plain {@code http} is reached without credentials
  */
 public record BigQuerySettings(Optional<String> project, String location, String stagingDataset, Optional<URI> endpoint, Optional<Path> credentialsFile,
                                long maxBytesBilled, Duration jobTimeout, int maxFilesPerJob, Map<TableId, Partitioning> partitioning,
-                               Map<TableId, List<String>> clustering) {
+                               Map<TableId, List<String>> clustering, Optional<URI> storageEndpoint) {
     /** The keys of the section besides {@code type}. */
     public static final Set<String> KEYS = Set.of("project", "location", "staging_dataset", "endpoint", "credentials_file", "max_bytes_billed",
-            "job_timeout", "max_files_per_job", "time_partitioning", "clustering");
+            "job_timeout", "max_files_per_job", "time_partitioning", "clustering", "storage_endpoint");
 
     /** BigQuery's documented limit of source URIs in one load job. */
     public static final int MAX_URIS_PER_LOAD_JOB = 10_000;
@@ -64,6 +66,7 @@ public record BigQuerySettings(Optional<String> project, String location, String
         requireNonNull(jobTimeout, "jobTimeout is null");
         partitioning = Map.copyOf(partitioning);
         clustering = Map.copyOf(clustering);
+        requireNonNull(storageEndpoint, "storageEndpoint is null");
     }
 
     /** Reads and validates the section; errors name the key, the value and what is allowed. */
@@ -81,7 +84,8 @@ public record BigQuerySettings(Optional<String> project, String location, String
         if (!TableId.isIdentifier(staging) || staging.equals(TableId.RESERVED_DATASET)) {
             throw ConnectorContext.invalid("warehouse", "staging_dataset", staging, "a dataset name [A-Za-z_][A-Za-z0-9_]* other than _chute");
         }
-        Optional<URI> endpoint = context.setting("endpoint").map(String::trim).filter(e -> !e.isEmpty()).map(BigQuerySettings::endpoint);
+        Optional<URI> endpoint = context.setting("endpoint").map(String::trim).filter(e -> !e.isEmpty()).map(e -> endpoint("endpoint", e));
+        Optional<URI> storageEndpoint = context.setting("storage_endpoint").map(String::trim).filter(e -> !e.isEmpty()).map(e -> endpoint("storage_endpoint", e));
         Optional<Path> credentials = context.setting("credentials_file").map(String::trim).filter(e -> !e.isEmpty()).map(f -> context.home().resolve(f));
         long maxBytes = context.setting("max_bytes_billed").map(v -> size("max_bytes_billed", v)).orElse(10L << 30);
         Duration timeout = context.duration("warehouse", "job_timeout", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(6));
@@ -103,12 +107,17 @@ public record BigQuerySettings(Optional<String> project, String location, String
             }
             clustering.put(table, columns);
         });
-        return new BigQuerySettings(project, location, staging, endpoint, credentials, maxBytes, timeout, maxFiles, partitioning, clustering);
+        return new BigQuerySettings(project, location, staging, endpoint, credentials, maxBytes, timeout, maxFiles, partitioning, clustering, storageEndpoint);
     }
 
     /** Whether the endpoint is plain HTTP (a test server), reached without credentials. */
     public boolean anonymous() {
         return endpoint.map(e -> e.getScheme().equals("http")).orElse(false);
+    }
+
+    /** Whether the Cloud Storage endpoint is plain HTTP (a test server or emulator), reached without credentials. */
+    public boolean storageAnonymous() {
+        return storageEndpoint.map(e -> e.getScheme().equals("http")).orElse(false);
     }
 
     /** {@code dataset.table=VALUE; dataset.table=VALUE} -> map. */
@@ -154,18 +163,18 @@ public record BigQuerySettings(Optional<String> project, String location, String
         return n << shift;
     }
 
-    private static URI endpoint(String value) {
+    private static URI endpoint(String key, String value) {
         String expected = "http://host:port or https://host[:port] without a path";
         URI uri;
         try {
             uri = new URI(value);
         } catch (URISyntaxException e) {
-            throw ConnectorContext.invalid("warehouse", "endpoint", value, expected);
+            throw ConnectorContext.invalid("warehouse", key, value, expected);
         }
         boolean web = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
         boolean bare = (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/")) && uri.getRawQuery() == null;
         if (!web || uri.getHost() == null || !bare) {
-            throw ConnectorContext.invalid("warehouse", "endpoint", value, expected);
+            throw ConnectorContext.invalid("warehouse", key, value, expected);
         }
         return URI.create(uri.getScheme() + "://" + uri.getRawAuthority());
     }

@@ -19,7 +19,8 @@ import java.nio.file.Files;
 /**
  * {@code warehouse.type: bigquery}; settings in {@link BigQuerySettings}. Credentials: Application
  * Default Credentials, or {@code credentials_file}; none are sent to a plain {@code http} endpoint
- * (a test server), which gets {@link NoCredentials}.
+ * (a test server), which gets {@link NoCredentials}. The first lines of CSV objects are read from
+ * Cloud Storage, or from {@code storage_endpoint} (an emulator, a test server).
  */
 public final class BigQueryWarehouseFactory implements WarehouseFactory {
     /** The project given to the client for a plain-http endpoint without {@code project}, so it never looks one up. */
@@ -54,11 +55,19 @@ public final class BigQueryWarehouseFactory implements WarehouseFactory {
         return client;
     }
 
-    private static Storage storage(BigQuerySettings settings) {
-        StorageOptions.Builder options = StorageOptions.newBuilder().setCredentials(credentials(settings));
+    /**
+     * The Cloud Storage client that reads the first line of CSV objects: {@code storage_endpoint} when
+     * set (a plain {@code http} one without credentials), else Cloud Storage with the warehouse's credentials.
+     */
+    static Storage storage(BigQuerySettings settings) {
+        StorageOptions.Builder options = StorageOptions.newBuilder();
+        settings.storageEndpoint().ifPresent(e -> options.setHost(e.toString()));
         settings.project().ifPresent(options::setProjectId);
-        if (settings.anonymous()) {
-            options.setProjectId(settings.project().orElse(ANONYMOUS_PROJECT));
+        if (settings.storageAnonymous() || settings.anonymous()) {
+            // a test server: no credentials are looked up, and none are sent
+            options.setCredentials(NoCredentials.getInstance()).setProjectId(settings.project().orElse(ANONYMOUS_PROJECT));
+        } else {
+            options.setCredentials(credentials(settings));
         }
         return options.build().getService();
     }

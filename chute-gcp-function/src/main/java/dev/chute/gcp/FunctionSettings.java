@@ -35,7 +35,8 @@ import java.util.Optional;
  *       timeout;</li>
  *   <li>{@code CHUTE_HOME} (default {@code <tmp>/chute-function}): local state (staged files);</li>
  *   <li>{@code CHUTE_GCS_ENDPOINT}, {@code CHUTE_BQ_ENDPOINT}: other API endpoints, for emulators and
- *       the tests' contract servers (a plain {@code http} endpoint is reached without credentials).</li>
+ *       the tests' contract servers (a plain {@code http} endpoint is reached without credentials);
+ *       the store's Cloud Storage endpoint is also the one the BigQuery warehouse reads CSV heads from.</li>
  * </ul>
  * The landing bucket is not configured: it is the bucket of the first event the instance receives
  * (the trigger's bucket); objects are {@code <dataset>/<table>/<file>} as in {@code chute up}.
@@ -109,6 +110,12 @@ public record FunctionSettings(Optional<String> project, String archiveBucket, O
         root.putObject("retry").put("initial_backoff", "200ms").put("max_backoff", "10s");
         if (extraYaml.isPresent()) {
             merge(root, parseExtra(extraYaml.get()));
+        }
+        JsonNode storeSection = root.path("store");
+        if (root.path("warehouse") instanceof ObjectNode bq && bq.path("type").asText().equals("bigquery") && storeSection.path("type").asText().equals("gcs")
+                && storeSection.has("endpoint") && !bq.has("storage_endpoint")) {
+            // the warehouse reads the first line of CSV objects (header detection) from the store's Cloud Storage: one knob for both
+            bq.put("storage_endpoint", storeSection.path("endpoint").asText());
         }
         if (root.path("warehouse").path("type").asText().equals("bigquery") && !root.path("warehouse").has("project")) {
             throw new ChuteException(ErrorCode.CONFIGURATION,

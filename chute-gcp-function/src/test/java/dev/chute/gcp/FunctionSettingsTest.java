@@ -75,4 +75,20 @@ class FunctionSettingsTest {
         assertThatThrownBy(() -> FunctionSettings.fromEnvironment(env("CHUTE_CONFIG_YAML", "- a list")).config("my-uploads"))
                 .hasMessageContaining("CHUTE_CONFIG_YAML").hasMessageContaining("mapping");
     }
+
+    @Test
+    void gcsEndpointIsAlsoWhereTheWarehouseReadsCsvHeads() {
+        ChuteConfig config = FunctionSettings.fromEnvironment(env("CHUTE_GCS_ENDPOINT", "http://127.0.0.1:9000")).config("my-uploads");
+        assertThat(config.storeSettings()).containsEntry("endpoint", "http://127.0.0.1:9000");
+        assertThat(config.warehouseSettings()).containsEntry("storage_endpoint", "http://127.0.0.1:9000");
+
+        // the store's endpoint given in CHUTE_CONFIG_YAML is followed too; the warehouse's own setting wins
+        ChuteConfig yaml = FunctionSettings.fromEnvironment(env("CHUTE_CONFIG_YAML", "store: {endpoint: 'http://127.0.0.1:9001'}")).config("my-uploads");
+        assertThat(yaml.warehouseSettings()).containsEntry("storage_endpoint", "http://127.0.0.1:9001");
+        ChuteConfig own = FunctionSettings.fromEnvironment(env("CHUTE_GCS_ENDPOINT", "http://127.0.0.1:9000",
+                "CHUTE_CONFIG_YAML", "warehouse: {storage_endpoint: 'http://127.0.0.1:9002'}")).config("my-uploads");
+        assertThat(own.warehouseSettings()).containsEntry("storage_endpoint", "http://127.0.0.1:9002");
+
+        assertThat(FunctionSettings.fromEnvironment(env()).config("my-uploads").warehouseSettings()).doesNotContainKey("storage_endpoint");
+    }
 }

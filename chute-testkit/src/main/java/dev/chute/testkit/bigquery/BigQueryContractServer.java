@@ -68,6 +68,20 @@ public final class BigQueryContractServer implements AutoCloseable {
         }
     }
 
+    /** A request with the HTTP status it was answered with (409 for a job id already used, 404, ...). */
+    public record Answered(Request request, int status) {
+        public Answered {
+            requireNonNull(request, "request is null");
+        }
+
+        /** The {@code jobReference.jobId} of a {@code jobs.insert} request; empty for other requests. */
+        public Optional<String> insertedJobId() {
+            boolean insert = request.method().equals("POST") && request.path().endsWith("/jobs");
+            String id = request.body().path("jobReference").path("jobId").asText("");
+            return insert && !id.isEmpty() ? Optional.of(id) : Optional.empty();
+        }
+    }
+
     /** What a query job answers once it is done: result schema fields and rows (values as text or null), or an error. */
     public record QueryAnswer(List<Map<String, String>> fields, List<List<String>> rows, Optional<JobError> error, Optional<String> statementType) {
         public QueryAnswer {
@@ -130,6 +144,7 @@ public final class BigQueryContractServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final List<Answered> answered = new CopyOnWriteArrayList<>();
     private final List<String> unknown = new CopyOnWriteArrayList<>();
     private final List<JsonNode> accepted = new CopyOnWriteArrayList<>();
     private final Map<String, ObjectNode> jobs = new ConcurrentHashMap<>();
@@ -179,6 +194,11 @@ public final class BigQueryContractServer implements AutoCloseable {
     /** Every request so far, in arrival order. */
     public List<Request> requests() {
         return List.copyOf(requests);
+    }
+
+    /** Every request so far with the status it was answered with, in the order the answers were decided. */
+    public List<Answered> answered() {
+        return List.copyOf(answered);
     }
 
     /** Requests the server did not recognise (answered 501). */
@@ -299,7 +319,8 @@ public final class BigQueryContractServer implements AutoCloseable {
                 raw = in.readAllBytes();
             }
             JsonNode body = raw.length == 0 ? JSON.createObjectNode() : JSON.readTree(raw);
-            requests.add(new Request(method, path, query, body));
+            Request request = new Request(method, path, query, body);
+            requests.add(request);
             Reply reply;
             synchronized (lock) {
                 reply = route(method, path, query, body);
@@ -308,6 +329,7 @@ public final class BigQueryContractServer implements AutoCloseable {
                 unknown.add(method + " " + path);
                 reply = error(501, "notImplemented", "NOT_IMPLEMENTED", "the contract server does not know " + method + " " + path);
             }
+            answered.add(new Answered(request, reply.status));
             byte[] out = reply.body == null ? new byte[0] : JSON.writeValueAsBytes(reply.body);
             exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
             exchange.sendResponseHeaders(reply.status, reply.status == 204 ? -1 : out.length);
