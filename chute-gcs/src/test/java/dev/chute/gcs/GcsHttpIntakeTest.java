@@ -148,8 +148,9 @@ class GcsHttpIntakeTest {
         ce.put("ce-subject", "objects/" + name);
         HttpResponse<String> r = post("/api/intake/cloudevents", "application/json", JSON.writeValueAsBytes(body), ce);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        await().atMost(WAIT).until(() -> rows("ecommerce.order_events") == 10 && gcs.object("archive-bucket", "archive/" + name).isPresent());
-        assertThat(gcs.object(BUCKET, name)).isEmpty();
+        // the move is a copy and then a delete of the source: wait for both
+        await().atMost(WAIT).until(() -> rows("ecommerce.order_events") == 10 && gcs.object("archive-bucket", "archive/" + name).isPresent()
+                && gcs.object(BUCKET, name).isEmpty());
         // Eventarc delivers at least once: the same event again loads nothing more
         assertThat(post("/api/intake/cloudevents", "application/json", JSON.writeValueAsBytes(body), ce).statusCode()).isEqualTo(200);
         await().atMost(WAIT).until(() -> chute.pipeline().orElseThrow().eventsWithoutObject() >= 1);
