@@ -1,7 +1,7 @@
 package dev.chute.bigquery;
 
 import dev.chute.spi.TableSpec;
-import java.util.ArrayList;
+import dev.chute.sql.CsvLine;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +35,7 @@ final class BigQueryCsvHeader {
         if (firstLine.isEmpty() || firstLine.get().isBlank()) {
             return 0;
         }
-        List<String> fields = split(firstLine.get(), delimiter);
+        List<String> fields = CsvLine.split(firstLine.get(), delimiter, '"');
         if (!spec.columnTypes().isEmpty()) {
             Set<String> declared = new HashSet<>();
             spec.columnTypes().keySet().forEach(c -> declared.add(c.toLowerCase(Locale.ROOT)));
@@ -51,34 +51,5 @@ final class BigQueryCsvHeader {
             }
         }
         return 1;
-    }
-
-    /** One CSV line split on {@code delimiter}, honouring double quotes. */
-    static List<String> split(String line, char delimiter) {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    field.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    field.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == delimiter) {
-                fields.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(ch);
-            }
-        }
-        fields.add(field.toString());
-        return fields;
     }
 }

@@ -14,6 +14,7 @@ import dev.chute.spi.ObjectVersion;
 import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
+import dev.chute.sql.CsvLine;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -395,8 +396,8 @@ final class DuckDbLoad {
         char quoteChar = spec.quote().map(q -> q.charAt(0)).orElse('"');
         String firstLine = heads.get(first).firstLine();
         char delimiter = first.format().kind() == FileFormat.Kind.TSV ? '\t'
-                : spec.delimiter().map(d -> d.charAt(0)).orElseGet(() -> FilePeek.guessDelimiter(firstLine, quoteChar));
-        List<String> fields = FilePeek.split(firstLine, delimiter, quoteChar);
+                : spec.delimiter().map(d -> d.charAt(0)).orElseGet(() -> CsvLine.guessDelimiter(firstLine, quoteChar));
+        List<String> fields = CsvLine.split(firstLine, delimiter, quoteChar);
         StringBuilder given = new StringBuilder();
         given.append(", quote = ").append(Sql.literal(String.valueOf(quoteChar)));
         given.append(", delim = ").append(Sql.literal(String.valueOf(delimiter)));

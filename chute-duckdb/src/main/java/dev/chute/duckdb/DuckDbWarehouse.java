@@ -10,7 +10,6 @@ import dev.chute.spi.FileOutcome;
 import dev.chute.spi.LedgerEntry;
 import dev.chute.spi.LineageSource;
 import dev.chute.spi.LoadBatch;
-import dev.chute.spi.LoadError;
 import dev.chute.spi.LoadSummary;
 import dev.chute.spi.ObjectVersion;
 import dev.chute.spi.QueryResult;
@@ -21,6 +20,8 @@ import dev.chute.spi.TableSummary;
 import dev.chute.spi.ThroughputBucket;
 import dev.chute.spi.UndoResult;
 import dev.chute.spi.Warehouse;
+import dev.chute.sql.LedgerSql;
+import dev.chute.sql.QueryResults;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -30,7 +31,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -47,7 +47,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -102,30 +101,12 @@ public final class DuckDbWarehouse implements Warehouse {
             s.execute("SET checkpoint_threshold = '256MB'");
             if (!readOnly) {
                 s.execute("CREATE SCHEMA IF NOT EXISTS _chute");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS _chute.ledger (
-                          object_key VARCHAR NOT NULL, checksum VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
-                          load_id VARCHAR NOT NULL, rows BIGINT NOT NULL, bytes BIGINT NOT NULL,
-                          committed_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, superseded BOOLEAN NOT NULL DEFAULT false,
-                          PRIMARY KEY (object_key, checksum))""");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS _chute.failures (
-                          object_key VARCHAR NOT NULL, checksum VARCHAR NOT NULL, table_name VARCHAR, kind VARCHAR NOT NULL,
-                          reason VARCHAR NOT NULL, line BIGINT, column_name VARCHAR, value VARCHAR, expected VARCHAR,
-                          attempts INTEGER NOT NULL, first_failed_at TIMESTAMPTZ NOT NULL, last_failed_at TIMESTAMPTZ NOT NULL,
-                          resolved BOOLEAN NOT NULL DEFAULT false,
-                          PRIMARY KEY (object_key, checksum))""");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS _chute.undone (
-                          object_key VARCHAR NOT NULL, checksum VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
-                          load_id VARCHAR NOT NULL, rows BIGINT NOT NULL, bytes BIGINT NOT NULL,
-                          committed_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, undone_at TIMESTAMPTZ NOT NULL)""");
+                for (String table : LedgerSql.CREATE_TABLES) {
+                    s.execute(table);
+                }
+                // files made before restored_at was part of the table
                 s.execute("ALTER TABLE _chute.undone ADD COLUMN IF NOT EXISTS restored_at TIMESTAMPTZ");
                 s.execute("CREATE TEMP TABLE chute_staged_files (load_id VARCHAR, path VARCHAR, object_key VARCHAR, checksum VARCHAR, bytes BIGINT)");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS _chute.rejects (
-                          table_name VARCHAR NOT NULL, object_key VARCHAR NOT NULL, load_id VARCHAR NOT NULL, line BIGINT,
-                          column_name VARCHAR, error VARCHAR, csv_line VARCHAR, rejected_at TIMESTAMPTZ NOT NULL)""");
             }
             if (!readOnly) {
                 try (ResultSet rs = s.executeQuery("SELECT count(*) FROM _chute.failures WHERE NOT resolved")) {
@@ -183,36 +164,23 @@ public final class DuckDbWarehouse implements Warehouse {
     }
 
     static Map<ObjectVersion, LedgerEntry> committed(Connection c, Collection<ObjectVersion> versions) throws SQLException {
-        Map<String, List<ObjectVersion>> byKey = new HashMap<>();
-        versions.forEach(v -> byKey.computeIfAbsent(v.key(), k -> new ArrayList<>()).add(v));
+        Map<String, List<ObjectVersion>> byKey = LedgerSql.byKey(versions);
         Map<ObjectVersion, LedgerEntry> found = new HashMap<>();
         List<String> keys = new ArrayList<>(byKey.keySet());
         for (int from = 0; from < keys.size(); from += 500) {
             List<String> chunk = keys.subList(from, Math.min(keys.size(), from + 500));
-            String sql = "SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms FROM _chute.ledger WHERE object_key IN ("
+            String sql = "SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key IN ("
                     + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (int i = 0; i < chunk.size(); i++) {
                     ps.setString(i + 1, chunk.get(i));
                 }
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        LedgerEntry entry = ledgerEntry(rs);
-                        for (ObjectVersion v : byKey.get(entry.key())) {
-                            if (v.checksum().equals(entry.checksum())) {
-                                found.put(v, entry);
-                            }
-                        }
-                    }
+                    LedgerSql.collectCommitted(rs, byKey, found);
                 }
             }
         }
         return found;
-    }
-
-    private static LedgerEntry ledgerEntry(ResultSet rs) throws SQLException {
-        return new LedgerEntry(rs.getString(1), rs.getString(2), TableId.parse(rs.getString(3)), rs.getString(4), rs.getLong(5),
-                rs.getLong(6), rs.getObject(7, OffsetDateTime.class).toInstant(), rs.getLong(8));
     }
 
     @Override
@@ -237,31 +205,8 @@ public final class DuckDbWarehouse implements Warehouse {
             return;
         }
         synchronized (writeLock) {
-            String sql = """
-                    INSERT INTO _chute.failures (object_key, checksum, table_name, kind, reason, line, column_name, value, expected,
-                                                 attempts, first_failed_at, last_failed_at, resolved)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, false)
-                    ON CONFLICT (object_key, checksum) DO UPDATE SET
-                      table_name = excluded.table_name, kind = excluded.kind, reason = excluded.reason, line = excluded.line,
-                      column_name = excluded.column_name, value = excluded.value, expected = excluded.expected,
-                      attempts = _chute.failures.attempts + 1, last_failed_at = excluded.last_failed_at, resolved = false""";
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                LoadError e = f.error();
-                ps.setString(1, f.key());
-                ps.setString(2, f.checksum());
-                ps.setString(3, f.table().map(TableId::toString).orElse(null));
-                ps.setString(4, e.code().name());
-                ps.setString(5, e.reason());
-                if (e.line().isPresent()) {
-                    ps.setLong(6, e.line().getAsLong());
-                } else {
-                    ps.setNull(6, java.sql.Types.BIGINT);
-                }
-                ps.setString(7, e.column().orElse(null));
-                ps.setString(8, e.value().orElse(null));
-                ps.setString(9, e.expected().orElse(null));
-                ps.setObject(10, f.firstFailedAt().atOffset(ZoneOffset.UTC));
-                ps.setObject(11, f.lastFailedAt().atOffset(ZoneOffset.UTC));
+            try (PreparedStatement ps = connection.prepareStatement(LedgerSql.RECORD_FAILURE)) {
+                LedgerSql.bindFailure(ps, f, text -> text);
                 ps.executeUpdate();
                 unresolvedFailures = true;
             } catch (SQLException e) {
@@ -309,26 +254,7 @@ public final class DuckDbWarehouse implements Warehouse {
     }
 
     static QueryResult read(ResultSet rs, int maxRows) throws SQLException {
-        ResultSetMetaData md = rs.getMetaData();
-        int n = md.getColumnCount();
-        List<QueryResult.Column> columns = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-            columns.add(new QueryResult.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
-        }
-        List<List<Object>> rows = new ArrayList<>();
-        boolean truncated = false;
-        while (rs.next()) {
-            if (rows.size() >= maxRows) {
-                truncated = true;
-                break;
-            }
-            List<Object> row = new ArrayList<>(n);
-            for (int i = 1; i <= n; i++) {
-                row.add(value(rs, i, columns.get(i - 1).type()));
-            }
-            rows.add(row);
-        }
-        return new QueryResult(columns, rows, truncated);
+        return QueryResults.read(rs, maxRows, (r, i, md) -> value(r, i, md.getColumnTypeName(i)));
     }
 
     private static Object value(ResultSet rs, int i, String type) throws SQLException {
@@ -364,23 +290,19 @@ public final class DuckDbWarehouse implements Warehouse {
 
     @Override
     public List<TableSummary> tables() {
-        String sql = """
-                SELECT table_name, count(*), sum(rows), sum(bytes), max(committed_at) FROM _chute.ledger
-                WHERE NOT superseded GROUP BY table_name ORDER BY table_name""";
-        return readList(sql, rs -> new TableSummary(TableId.parse(rs.getString(1)), rs.getLong(2), rs.getLong(3), rs.getLong(4),
-                Optional.ofNullable(rs.getObject(5, OffsetDateTime.class)).map(OffsetDateTime::toInstant)));
+        return readList(LedgerSql.TABLES, LedgerSql::tableSummary);
     }
 
     @Override
     public List<LedgerEntry> recentLoads(int limit) {
-        return readList("SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms FROM _chute.ledger"
-                + " ORDER BY committed_at DESC, object_key LIMIT " + Math.max(0, limit), DuckDbWarehouse::ledgerEntry);
+        return readList("SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger"
+                + " ORDER BY committed_at DESC, object_key LIMIT " + Math.max(0, limit), LedgerSql::ledgerEntry);
     }
 
     @Override
     public List<LedgerEntry> history(String key) {
-        return readList("SELECT object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms FROM _chute.ledger WHERE object_key = "
-                + Sql.literal(requireNonNull(key, "key is null")) + " ORDER BY committed_at DESC", DuckDbWarehouse::ledgerEntry);
+        return readList("SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key = "
+                + Sql.literal(requireNonNull(key, "key is null")) + " ORDER BY committed_at DESC", LedgerSql::ledgerEntry);
     }
 
     @Override
@@ -394,25 +316,8 @@ public final class DuckDbWarehouse implements Warehouse {
     }
 
     private List<FailureRecord> failures(String condition, int limit) {
-        String sql = "SELECT object_key, checksum, table_name, kind, reason, line, column_name, value, expected, attempts, first_failed_at,"
-                + " last_failed_at FROM _chute.failures WHERE NOT resolved AND " + condition + " ORDER BY last_failed_at DESC LIMIT " + Math.max(0, limit);
-        return readList(sql, rs -> {
-            long line = rs.getLong(6);
-            OptionalLong l = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(line);
-            LoadError error = new LoadError(ErrorCode.valueOf(rs.getString(4)), rs.getString(5), l, Optional.ofNullable(rs.getString(7)),
-                    Optional.ofNullable(rs.getString(8)), Optional.ofNullable(rs.getString(9)));
-            return new FailureRecord(rs.getString(1), rs.getString(2), Optional.ofNullable(rs.getString(3)).map(TableId::parse), error,
-                    rs.getInt(10), rs.getObject(11, OffsetDateTime.class).toInstant(), rs.getObject(12, OffsetDateTime.class).toInstant());
-        });
+        return readList(LedgerSql.failures(condition) + Math.max(0, limit), LedgerSql::failureRecord);
     }
-
-    private static final String LOADS = """
-            SELECT load_id, table_name, count(*) AS files, sum(rows) AS rows, sum(bytes) AS bytes, min(committed_at) AS committed_at,
-                   max(duration_ms) AS duration_ms, CAST(NULL AS TIMESTAMPTZ) AS undone_at, CAST(NULL AS TIMESTAMPTZ) AS restored_at
-            FROM _chute.ledger GROUP BY load_id, table_name
-            UNION ALL
-            SELECT load_id, table_name, count(*), sum(rows), sum(bytes), min(committed_at), max(duration_ms), max(undone_at), max(restored_at)
-            FROM _chute.undone GROUP BY load_id, table_name""";
 
     @Override
     public List<LoadSummary> loads(LoadSummary.Filter filter) {
@@ -421,23 +326,16 @@ public final class DuckDbWarehouse implements Warehouse {
         filter.undone().ifPresent(u -> where.add(u ? "undone_at IS NOT NULL" : "undone_at IS NULL"));
         filter.since().ifPresent(t -> where.add("committed_at >= " + timestamp(t)));
         filter.until().ifPresent(t -> where.add("committed_at < " + timestamp(t)));
-        String sql = "SELECT * FROM (" + LOADS + ")" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+        String sql = "SELECT * FROM (" + LedgerSql.LOADS + ")" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
                 + " ORDER BY committed_at DESC, load_id LIMIT " + filter.limit();
-        return readList(sql, DuckDbWarehouse::loadSummary);
+        return readList(sql, LedgerSql::loadSummary);
     }
 
     @Override
     public Optional<LoadSummary> load(String loadId) {
         requireNonNull(loadId, "loadId is null");
-        return readList("SELECT * FROM (" + LOADS + ") WHERE load_id = " + Sql.literal(loadId), DuckDbWarehouse::loadSummary)
+        return readList("SELECT * FROM (" + LedgerSql.LOADS + ") WHERE load_id = " + Sql.literal(loadId), LedgerSql::loadSummary)
                 .stream().findFirst();
-    }
-
-    private static LoadSummary loadSummary(ResultSet rs) throws SQLException {
-        return new LoadSummary(rs.getString(1), TableId.parse(rs.getString(2)), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                rs.getObject(6, OffsetDateTime.class).toInstant(), rs.getLong(7),
-                Optional.ofNullable(rs.getObject(8, OffsetDateTime.class)).map(OffsetDateTime::toInstant),
-                Optional.ofNullable(rs.getObject(9, OffsetDateTime.class)).map(OffsetDateTime::toInstant));
     }
 
     private static String timestamp(Instant t) {
@@ -446,10 +344,10 @@ public final class DuckDbWarehouse implements Warehouse {
 
     @Override
     public List<LedgerEntry> loadEntries(String loadId) {
-        String columns = "object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms";
+        String columns = LedgerSql.LEDGER_COLUMNS;
         String id = Sql.literal(requireNonNull(loadId, "loadId is null"));
         return readList("SELECT " + columns + " FROM _chute.ledger WHERE load_id = " + id + " UNION ALL SELECT " + columns
-                + " FROM _chute.undone WHERE load_id = " + id + " ORDER BY object_key", DuckDbWarehouse::ledgerEntry);
+                + " FROM _chute.undone WHERE load_id = " + id + " ORDER BY object_key", LedgerSql::ledgerEntry);
     }
 
     @Override
@@ -508,9 +406,7 @@ public final class DuckDbWarehouse implements Warehouse {
 
     @Override
     public List<ThroughputBucket> throughput(Instant since) {
-        String sql = "SELECT date_trunc('minute', committed_at) AS minute, count(*), sum(rows), sum(bytes) FROM _chute.ledger WHERE committed_at >= "
-                + timestamp(since) + " GROUP BY minute ORDER BY minute";
-        return readList(sql, rs -> new ThroughputBucket(rs.getObject(1, OffsetDateTime.class).toInstant(), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
+        return readList(LedgerSql.throughput(timestamp(since)), LedgerSql::throughputBucket);
     }
 
     @Override
@@ -584,11 +480,7 @@ public final class DuckDbWarehouse implements Warehouse {
         return timed(sql, maxRows, timeout, "cannot read " + sql, e -> unavailable("cannot read " + sql, e));
     }
 
-    private interface RowReader<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
-
-    private <T> List<T> readList(String sql, RowReader<T> reader) {
+    private <T> List<T> readList(String sql, QueryResults.RowReader<T> reader) {
         try (DuckDBConnection c = (DuckDBConnection) connection.duplicate(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             List<T> out = new ArrayList<>();
             while (rs.next()) {

@@ -131,19 +131,6 @@ class FunctionBigQueryInvokerIT {
         return request.build();
     }
 
-    /** The recorded structured-mode event, aimed at {@code object}. */
-    private HttpRequest structured(InvokerProcess to, GcsJsonApiServer.StoredObject object, String id) throws Exception {
-        ObjectNode event = (ObjectNode) JSON.readTree(FunctionHandlerTest.resource("functions-framework-conformance/storage-cloudevent-input.json"));
-        event.put("subject", "objects/" + object.name());
-        event.put("id", id);
-        ObjectNode data = (ObjectNode) event.get("data");
-        data.put("name", object.name());
-        data.put("generation", Long.toString(object.generation()));
-        data.put("size", Integer.toString(object.content().length));
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + to.port() + "/")).header("Content-Type", "application/cloudevents+json")
-                .timeout(Duration.ofSeconds(180)).POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(event))).build();
-    }
-
     private int send(HttpRequest request) throws Exception {
         return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
     }
@@ -238,7 +225,7 @@ class FunctionBigQueryInvokerIT {
         // the load stays RUNNING until both instances have asked for it, so that they overlap for sure
         bigquery.hold(FunctionBigQueryInvokerIT::isLoad);
 
-        CompletableFuture<HttpResponse<String>> a = http.sendAsync(structured(first, object, "event-1"), HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> a = http.sendAsync(first.structured(object, "event-1"), HttpResponse.BodyHandlers.ofString());
         CompletableFuture<HttpResponse<String>> b = http.sendAsync(binary(second, object), HttpResponse.BodyHandlers.ofString());
         await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(inserts("chute_load_")).hasSize(2));
         bigquery.release();
@@ -260,7 +247,7 @@ class FunctionBigQueryInvokerIT {
         bigquery.hold(FunctionBigQueryInvokerIT::isLoad);
 
         // the load job is still RUNNING at the wait limit: the invocation fails so that Eventarc delivers again; nothing moved
-        assertThat(send(structured(cutOff, object, "event-1"))).as(cutOff.output()).isEqualTo(500);
+        assertThat(send(cutOff.structured(object, "event-1"))).as(cutOff.output()).isEqualTo(500);
         assertThat(cutOff.output()).contains("was not handled within");
         assertThat(gcs.names(UPLOAD)).containsExactly(SEED);
         assertThat(gcs.names(ARCHIVE)).isEmpty();
@@ -271,7 +258,7 @@ class FunctionBigQueryInvokerIT {
         cutOff.kill();
 
         InvokerProcess retry = instance("120s");
-        CompletableFuture<HttpResponse<String>> redelivery = http.sendAsync(structured(retry, object, "event-1"), HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> redelivery = http.sendAsync(retry.structured(object, "event-1"), HttpResponse.BodyHandlers.ofString());
         await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(inserts("chute_load_")).hasSize(2));
         assertThat(inserts("chute_load_").get(1)).satisfies(again -> {
             assertThat(again.insertedJobId()).contains(jobId);
@@ -301,7 +288,7 @@ class FunctionBigQueryInvokerIT {
                         + " (position 3) starting at location 89 with message 'Invalid time zone: not-a-time'; line_number: 3 byte_offset_to_start_of_line: 89"
                         + " column_index: 3 column_name: \"action_time\" column_type: TIMESTAMP value: \"not-a-time\"")));
 
-        assertThat(send(structured(function, object, "event-bad"))).as(function.output()).isEqualTo(200);
+        assertThat(send(function.structured(object, "event-bad"))).as(function.output()).isEqualTo(200);
 
         assertThat(gcs.names(UPLOAD)).isEmpty();
         assertThat(gcs.names(ARCHIVE)).isEmpty();

@@ -1,32 +1,20 @@
 package dev.chute.gcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chute.testkit.gcs.GcsJsonApiServer;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,93 +32,39 @@ import org.junit.jupiter.api.io.TempDir;
 class FunctionInvokerIT {
     private static final String UPLOAD = "some-bucket";
     private static final String ARCHIVE = "archive-bucket";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration START = Duration.ofSeconds(90);
 
     @TempDir
     Path work;
     GcsJsonApiServer gcs;
-    Process function;
-    int port;
-    Path log;
+    InvokerProcess function;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @BeforeEach
     void start() throws Exception {
         gcs = GcsJsonApiServer.start().createBucket(UPLOAD).createBucket(ARCHIVE);
-        Path jar = unzipFunction();
-        List<String> classpath = new ArrayList<>(List.of(jar.toString()));
-        classpath.addAll(testClasspath("duckdb"));
-        classpath.addAll(testClasspath("zstd"));
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        log = work.resolve("function.log");
-        ProcessBuilder pb = new ProcessBuilder(javaCommand(), "--enable-native-access=ALL-UNNAMED", "-jar", testClasspath("java-function-invoker").get(0),
-                "--classpath", String.join(File.pathSeparator, classpath), "--target", "dev.chute.gcp.ChuteFunction", "--port", Integer.toString(port));
-        Map<String, String> env = pb.environment();
+        Map<String, String> env = new HashMap<>();
         env.put("DW_PROJECT_ID", "chute-test");
         env.put("GCS_ARCHIVE_BUCKET", ARCHIVE);
         env.put("CHUTE_GCS_ENDPOINT", gcs.endpoint());
         env.put("CHUTE_HOME", work.resolve("home").toString());
         env.put("CHUTE_WAIT_LIMIT", "60s");
         env.put("CHUTE_CONFIG_YAML", "warehouse:\n  type: duckdb\n");
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        function = pb.start();
-        await().atMost(START).pollInterval(Duration.ofMillis(200)).until(() -> {
-            assertThat(function.isAlive()).as("the invoker exited; its output:%n%s", Files.readString(log)).isTrue();
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        function = InvokerProcess.start(work, env, List.of("duckdb", "zstd"));
     }
 
     @AfterEach
     void stop() throws Exception {
         if (function != null) {
-            function.destroy();
-            if (!function.waitFor(30, TimeUnit.SECONDS)) {
-                function.destroyForcibly();
-            }
+            function.close();
         }
         gcs.close();
     }
 
-    private Path unzipFunction() throws IOException {
-        Path zip = Path.of(System.getProperty("chute.function.zip"));
-        List<String> names = new ArrayList<>();
-        Path jar = null;
-        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
-            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
-                names.add(e.getName());
-                if (e.getName().equals("chute-gcp-function.jar")) {
-                    jar = work.resolve(e.getName());
-                    Files.copy(in, jar);
-                }
-            }
-        }
-        assertThat(names).as("the function zip holds one jar at its root").containsExactly("chute-gcp-function.jar");
-        return jar;
-    }
-
-    private static List<String> testClasspath(String containing) {
-        List<String> found = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(p -> Path.of(p).getFileName().toString().contains(containing)).toList();
-        assertThat(found).as("test class path entries named like %s", containing).isNotEmpty();
-        return found;
-    }
-
-    private static String javaCommand() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
     /** Sends a recorded raw HTTP request as it is, only aimed at this port; returns the status line. */
     private String sendRaw(byte[] recorded) throws Exception {
-        String text = new String(recorded, StandardCharsets.UTF_8).replaceFirst("(?m)^Host: localhost:8080", "Host: 127.0.0.1:" + port)
+        String text = new String(recorded, StandardCharsets.UTF_8).replaceFirst("(?m)^Host: localhost:8080", "Host: 127.0.0.1:" + function.port())
                 .replaceFirst("(?m)^Content-Type", "Connection: close\r\nContent-Type");
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        try (Socket s = new Socket("127.0.0.1", function.port())) {
             s.setSoTimeout(120_000);
             OutputStream out = s.getOutputStream();
             out.write(text.getBytes(StandardCharsets.UTF_8));
@@ -142,22 +76,11 @@ class FunctionInvokerIT {
 
     /** The recorded structured-mode event, aimed at another object. */
     private HttpResponse<String> postStructured(GcsJsonApiServer.StoredObject object, String id) throws Exception {
-        ObjectNode event = (ObjectNode) JSON.readTree(FunctionHandlerTest.resource("functions-framework-conformance/storage-cloudevent-input.json"));
-        event.put("subject", "objects/" + object.name());
-        event.put("id", id);
-        ObjectNode data = (ObjectNode) event.get("data");
-        data.put("name", object.name());
-        data.put("generation", Long.toString(object.generation()));
-        data.put("size", Integer.toString(object.content().length));
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                .header("Content-Type", "application/cloudevents+json")
-                .timeout(Duration.ofSeconds(120))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(event))).build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
+        return http.send(function.structured(object, id), HttpResponse.BodyHandlers.ofString());
     }
 
     private String output() throws IOException {
-        return Files.readString(log);
+        return function.output();
     }
 
     @Test

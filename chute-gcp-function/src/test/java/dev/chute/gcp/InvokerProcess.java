@@ -3,10 +3,15 @@ package dev.chute.gcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chute.testkit.gcs.GcsJsonApiServer;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +31,7 @@ import java.util.zip.ZipInputStream;
  */
 final class InvokerProcess implements AutoCloseable {
     private static final Duration START = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
     private final int port;
@@ -73,6 +79,22 @@ final class InvokerProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /**
+     * The recorded structured-mode CloudEvent ({@code application/cloudevents+json}), aimed at
+     * {@code object} and carrying the event id {@code id}, as a request to this instance.
+     */
+    HttpRequest structured(GcsJsonApiServer.StoredObject object, String id) throws Exception {
+        ObjectNode event = (ObjectNode) JSON.readTree(FunctionHandlerTest.resource("functions-framework-conformance/storage-cloudevent-input.json"));
+        event.put("subject", "objects/" + object.name());
+        event.put("id", id);
+        ObjectNode data = (ObjectNode) event.get("data");
+        data.put("name", object.name());
+        data.put("generation", Long.toString(object.generation()));
+        data.put("size", Integer.toString(object.content().length));
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).header("Content-Type", "application/cloudevents+json")
+                .timeout(Duration.ofSeconds(180)).POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(event))).build();
     }
 
     String output() throws IOException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chute.spi.FileFormat;
 import dev.chute.spi.LoadFile;
 import dev.chute.spi.TableSpec;
+import dev.chute.sql.CsvLine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -150,8 +151,8 @@ final class PostgresFileReader implements AutoCloseable {
         given.append(", encoding = ").append(Pg.literal(encoding)).append(compression(f));
         String sql = "SELECT Delimiter, Quote, Escape, HasHeader, to_json(Columns), DateFormat, TimestampFormat FROM sniff_csv(" + path + given
                 + ", allow_quoted_nulls = false" + (full ? ", sample_size = -1" : "") + ")";
-        char delim = delimiter.orElseGet(() -> guessDelimiter(head.firstLine(), quote));
-        List<String> fields = split(head.firstLine(), delim, quote);
+        char delim = delimiter.orElseGet(() -> CsvLine.guessDelimiter(head.firstLine(), quote));
+        List<String> fields = CsvLine.split(head.firstLine(), delim, quote);
         try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             List<Column> columns = new ArrayList<>();
@@ -165,7 +166,7 @@ final class PostgresFileReader implements AutoCloseable {
             String sniffedDelimiter = rs.getString(1);
             if (delimiter.isEmpty() && sniffedDelimiter != null && sniffedDelimiter.length() == 1) {
                 delim = sniffedDelimiter.charAt(0);
-                fields = split(head.firstLine(), delim, quote);
+                fields = CsvLine.split(head.firstLine(), delim, quote);
             }
             if (columns.size() != fields.size()) {
                 return textShape(spec, fields, delim, quote, encoding, f);
@@ -214,49 +215,6 @@ final class PostgresFileReader implements AutoCloseable {
                 + Pg.literal(String.valueOf(quote)) + ", header = " + header + ", encoding = " + Pg.literal(encoding)
                 + ", allow_quoted_nulls = false, auto_detect = false" + compression(f);
         return new Shape(columns, Optional.of(new CsvDialect(delimiter, quote, quote, header, true, options)));
-    }
-
-    /** The most frequent of {@code , TAB ; |} outside quotes in a header line; comma when none occurs. */
-    static char guessDelimiter(String line, char quote) {
-        char best = ',';
-        int bestCount = 0;
-        for (char candidate : new char[] {',', '\t', ';', '|'}) {
-            int count = split(line, candidate, quote).size() - 1;
-            if (count > bestCount) {
-                best = candidate;
-                bestCount = count;
-            }
-        }
-        return best;
-    }
-
-    /** Splits one CSV line into fields, honouring quotes (a doubled quote inside quotes is a quote). */
-    static List<String> split(String line, char delimiter, char quote) {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == quote && i + 1 < line.length() && line.charAt(i + 1) == quote) {
-                    field.append(quote);
-                    i++;
-                } else if (ch == quote) {
-                    quoted = false;
-                } else {
-                    field.append(ch);
-                }
-            } else if (ch == quote) {
-                quoted = true;
-            } else if (ch == delimiter) {
-                fields.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(ch);
-            }
-        }
-        fields.add(field.toString());
-        return fields;
     }
 
     /**

@@ -12,7 +12,6 @@ import dev.chute.spi.FileOutcome;
 import dev.chute.spi.LedgerEntry;
 import dev.chute.spi.LineageSource;
 import dev.chute.spi.LoadBatch;
-import dev.chute.spi.LoadError;
 import dev.chute.spi.LoadSummary;
 import dev.chute.spi.ObjectVersion;
 import dev.chute.spi.QueryResult;
@@ -23,12 +22,13 @@ import dev.chute.spi.TableSummary;
 import dev.chute.spi.ThroughputBucket;
 import dev.chute.spi.UndoResult;
 import dev.chute.spi.Warehouse;
+import dev.chute.sql.LedgerSql;
+import dev.chute.sql.QueryResults;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
@@ -43,7 +43,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * A PostgreSQL database as the warehouse. Rows go in through {@code COPY ... FROM STDIN}, streamed
@@ -131,31 +130,11 @@ public final class PostgresWarehouse implements Warehouse {
             // per-row current_setting() cost a quarter of COPY's time on narrow rows).
             s.execute("CREATE OR REPLACE FUNCTION _chute.lineage(setting text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE"
                     + " AS $$ SELECT current_setting(setting, true) $$");
-            s.execute("""
-                    CREATE TABLE IF NOT EXISTS _chute.ledger (
-                      object_key text NOT NULL, checksum text NOT NULL, table_name text NOT NULL,
-                      load_id text NOT NULL, rows bigint NOT NULL, bytes bigint NOT NULL,
-                      committed_at timestamptz NOT NULL, duration_ms bigint NOT NULL, superseded boolean NOT NULL DEFAULT false,
-                      PRIMARY KEY (object_key, checksum))""");
+            for (String table : LedgerSql.CREATE_TABLES) {
+                s.execute(table);
+            }
             s.execute("CREATE INDEX IF NOT EXISTS ledger_load_id ON _chute.ledger (load_id)");
             s.execute("CREATE INDEX IF NOT EXISTS ledger_committed_at ON _chute.ledger (committed_at)");
-            s.execute("""
-                    CREATE TABLE IF NOT EXISTS _chute.failures (
-                      object_key text NOT NULL, checksum text NOT NULL, table_name text, kind text NOT NULL,
-                      reason text NOT NULL, line bigint, column_name text, value text, expected text,
-                      attempts integer NOT NULL, first_failed_at timestamptz NOT NULL, last_failed_at timestamptz NOT NULL,
-                      resolved boolean NOT NULL DEFAULT false,
-                      PRIMARY KEY (object_key, checksum))""");
-            s.execute("""
-                    CREATE TABLE IF NOT EXISTS _chute.undone (
-                      object_key text NOT NULL, checksum text NOT NULL, table_name text NOT NULL,
-                      load_id text NOT NULL, rows bigint NOT NULL, bytes bigint NOT NULL,
-                      committed_at timestamptz NOT NULL, duration_ms bigint NOT NULL, undone_at timestamptz NOT NULL,
-                      restored_at timestamptz)""");
-            s.execute("""
-                    CREATE TABLE IF NOT EXISTS _chute.rejects (
-                      table_name text NOT NULL, object_key text NOT NULL, load_id text NOT NULL, line bigint,
-                      column_name text, error text, csv_line text, rejected_at timestamptz NOT NULL)""");
             c.commit();
         } catch (SQLException e) {
             throw PostgresErrors.unavailable("cannot prepare the schema _chute in " + settings.url(), e);
@@ -172,33 +151,18 @@ public final class PostgresWarehouse implements Warehouse {
         if (versions.isEmpty()) {
             return Map.of();
         }
-        Map<String, List<ObjectVersion>> byKey = new HashMap<>();
-        versions.forEach(v -> byKey.computeIfAbsent(v.key(), k -> new ArrayList<>()).add(v));
+        Map<String, List<ObjectVersion>> byKey = LedgerSql.byKey(versions);
         Map<ObjectVersion, LedgerEntry> found = new HashMap<>();
         try (Connection c = pool.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT " + LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key = ANY (?)")) {
+             PreparedStatement ps = c.prepareStatement("SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key = ANY (?)")) {
             ps.setArray(1, c.createArrayOf("text", byKey.keySet().toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    LedgerEntry entry = ledgerEntry(rs);
-                    for (ObjectVersion v : byKey.get(entry.key())) {
-                        if (v.checksum().equals(entry.checksum())) {
-                            found.put(v, entry);
-                        }
-                    }
-                }
+                LedgerSql.collectCommitted(rs, byKey, found);
             }
             return found;
         } catch (SQLException e) {
             throw PostgresErrors.unavailable("cannot read the ledger", e);
         }
-    }
-
-    static final String LEDGER_COLUMNS = "object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms";
-
-    private static LedgerEntry ledgerEntry(ResultSet rs) throws SQLException {
-        return new LedgerEntry(rs.getString(1), rs.getString(2), TableId.parse(rs.getString(3)), rs.getString(4), rs.getLong(5),
-                rs.getLong(6), rs.getObject(7, OffsetDateTime.class).toInstant(), rs.getLong(8));
     }
 
     @Override
@@ -210,31 +174,8 @@ public final class PostgresWarehouse implements Warehouse {
 
     @Override
     public void recordFailure(FailureRecord f) {
-        String sql = """
-                INSERT INTO _chute.failures (object_key, checksum, table_name, kind, reason, line, column_name, value, expected,
-                                             attempts, first_failed_at, last_failed_at, resolved)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, false)
-                ON CONFLICT (object_key, checksum) DO UPDATE SET
-                  table_name = excluded.table_name, kind = excluded.kind, reason = excluded.reason, line = excluded.line,
-                  column_name = excluded.column_name, value = excluded.value, expected = excluded.expected,
-                  attempts = _chute.failures.attempts + 1, last_failed_at = excluded.last_failed_at, resolved = false""";
-        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            LoadError e = f.error();
-            ps.setString(1, f.key());
-            ps.setString(2, f.checksum());
-            ps.setString(3, f.table().map(TableId::toString).orElse(null));
-            ps.setString(4, e.code().name());
-            ps.setString(5, noNul(e.reason()));
-            if (e.line().isPresent()) {
-                ps.setLong(6, e.line().getAsLong());
-            } else {
-                ps.setNull(6, Types.BIGINT);
-            }
-            ps.setString(7, e.column().map(PostgresWarehouse::noNul).orElse(null));
-            ps.setString(8, e.value().map(PostgresWarehouse::noNul).orElse(null));
-            ps.setString(9, e.expected().map(PostgresWarehouse::noNul).orElse(null));
-            ps.setObject(10, f.firstFailedAt().atOffset(ZoneOffset.UTC));
-            ps.setObject(11, f.lastFailedAt().atOffset(ZoneOffset.UTC));
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(LedgerSql.RECORD_FAILURE)) {
+            LedgerSql.bindFailure(ps, f, PostgresWarehouse::noNul);
             ps.executeUpdate();
         } catch (SQLException e) {
             throw PostgresErrors.unavailable("cannot record the failure of " + f.key(), e);
@@ -252,26 +193,7 @@ public final class PostgresWarehouse implements Warehouse {
     }
 
     static QueryResult read(ResultSet rs, int maxRows) throws SQLException {
-        ResultSetMetaData md = rs.getMetaData();
-        int n = md.getColumnCount();
-        List<QueryResult.Column> columns = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-            columns.add(new QueryResult.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
-        }
-        List<List<Object>> rows = new ArrayList<>();
-        boolean truncated = false;
-        while (rs.next()) {
-            if (rows.size() >= maxRows) {
-                truncated = true;
-                break;
-            }
-            List<Object> row = new ArrayList<>(n);
-            for (int i = 1; i <= n; i++) {
-                row.add(value(rs, i, md.getColumnType(i), md.getColumnTypeName(i)));
-            }
-            rows.add(row);
-        }
-        return new QueryResult(columns, rows, truncated);
+        return QueryResults.read(rs, maxRows, (r, i, md) -> value(r, i, md.getColumnType(i), md.getColumnTypeName(i)));
     }
 
     private static Object value(ResultSet rs, int i, int sqlType, String typeName) throws SQLException {
@@ -300,21 +222,19 @@ public final class PostgresWarehouse implements Warehouse {
 
     @Override
     public List<TableSummary> tables() {
-        return readList("SELECT table_name, count(*), sum(rows), sum(bytes), max(committed_at) FROM _chute.ledger WHERE NOT superseded"
-                + " GROUP BY table_name ORDER BY table_name", List.of(), rs -> new TableSummary(TableId.parse(rs.getString(1)), rs.getLong(2),
-                        rs.getLong(3), rs.getLong(4), Optional.ofNullable(rs.getObject(5, OffsetDateTime.class)).map(OffsetDateTime::toInstant)));
+        return readList(LedgerSql.TABLES, List.of(), LedgerSql::tableSummary);
     }
 
     @Override
     public List<LedgerEntry> recentLoads(int limit) {
-        return readList("SELECT " + LEDGER_COLUMNS + " FROM _chute.ledger ORDER BY committed_at DESC, object_key LIMIT ?",
-                List.of(Math.max(0, limit)), PostgresWarehouse::ledgerEntry);
+        return readList("SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger ORDER BY committed_at DESC, object_key LIMIT ?",
+                List.of(Math.max(0, limit)), LedgerSql::ledgerEntry);
     }
 
     @Override
     public List<LedgerEntry> history(String key) {
-        return readList("SELECT " + LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key = ? ORDER BY committed_at DESC",
-                List.of(requireNonNull(key, "key is null")), PostgresWarehouse::ledgerEntry);
+        return readList("SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key = ? ORDER BY committed_at DESC",
+                List.of(requireNonNull(key, "key is null")), LedgerSql::ledgerEntry);
     }
 
     @Override
@@ -328,25 +248,8 @@ public final class PostgresWarehouse implements Warehouse {
     }
 
     private List<FailureRecord> failures(String condition, List<Object> params) {
-        String sql = "SELECT object_key, checksum, table_name, kind, reason, line, column_name, value, expected, attempts, first_failed_at,"
-                + " last_failed_at FROM _chute.failures WHERE NOT resolved AND " + condition + " ORDER BY last_failed_at DESC LIMIT ?";
-        return readList(sql, params, rs -> {
-            long line = rs.getLong(6);
-            OptionalLong l = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(line);
-            LoadError error = new LoadError(ErrorCode.valueOf(rs.getString(4)), rs.getString(5), l, Optional.ofNullable(rs.getString(7)),
-                    Optional.ofNullable(rs.getString(8)), Optional.ofNullable(rs.getString(9)));
-            return new FailureRecord(rs.getString(1), rs.getString(2), Optional.ofNullable(rs.getString(3)).map(TableId::parse), error,
-                    rs.getInt(10), rs.getObject(11, OffsetDateTime.class).toInstant(), rs.getObject(12, OffsetDateTime.class).toInstant());
-        });
+        return readList(LedgerSql.failures(condition) + "?", params, LedgerSql::failureRecord);
     }
-
-    private static final String LOADS = """
-            SELECT load_id, table_name, count(*) AS files, sum(rows) AS rows, sum(bytes) AS bytes, min(committed_at) AS committed_at,
-                   max(duration_ms) AS duration_ms, CAST(NULL AS timestamptz) AS undone_at, CAST(NULL AS timestamptz) AS restored_at
-            FROM _chute.ledger GROUP BY load_id, table_name
-            UNION ALL
-            SELECT load_id, table_name, count(*), sum(rows), sum(bytes), min(committed_at), max(duration_ms), max(undone_at), max(restored_at)
-            FROM _chute.undone GROUP BY load_id, table_name""";
 
     @Override
     public List<LoadSummary> loads(LoadSummary.Filter filter) {
@@ -366,29 +269,22 @@ public final class PostgresWarehouse implements Warehouse {
             params.add(t.atOffset(ZoneOffset.UTC));
         });
         params.add(filter.limit());
-        String sql = "SELECT * FROM (" + LOADS + ") l" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+        String sql = "SELECT * FROM (" + LedgerSql.LOADS + ") l" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
                 + " ORDER BY committed_at DESC, load_id LIMIT ?";
-        return readList(sql, params, PostgresWarehouse::loadSummary);
+        return readList(sql, params, LedgerSql::loadSummary);
     }
 
     @Override
     public Optional<LoadSummary> load(String loadId) {
         requireNonNull(loadId, "loadId is null");
-        return readList("SELECT * FROM (" + LOADS + ") l WHERE load_id = ?", List.of(loadId), PostgresWarehouse::loadSummary).stream().findFirst();
-    }
-
-    private static LoadSummary loadSummary(ResultSet rs) throws SQLException {
-        return new LoadSummary(rs.getString(1), TableId.parse(rs.getString(2)), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                rs.getObject(6, OffsetDateTime.class).toInstant(), rs.getLong(7),
-                Optional.ofNullable(rs.getObject(8, OffsetDateTime.class)).map(OffsetDateTime::toInstant),
-                Optional.ofNullable(rs.getObject(9, OffsetDateTime.class)).map(OffsetDateTime::toInstant));
+        return readList("SELECT * FROM (" + LedgerSql.LOADS + ") l WHERE load_id = ?", List.of(loadId), LedgerSql::loadSummary).stream().findFirst();
     }
 
     @Override
     public List<LedgerEntry> loadEntries(String loadId) {
         requireNonNull(loadId, "loadId is null");
-        return readList("SELECT " + LEDGER_COLUMNS + " FROM _chute.ledger WHERE load_id = ? UNION ALL SELECT " + LEDGER_COLUMNS
-                + " FROM _chute.undone WHERE load_id = ? ORDER BY object_key", List.of(loadId, loadId), PostgresWarehouse::ledgerEntry);
+        return readList("SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger WHERE load_id = ? UNION ALL SELECT " + LedgerSql.LEDGER_COLUMNS
+                + " FROM _chute.undone WHERE load_id = ? ORDER BY object_key", List.of(loadId, loadId), LedgerSql::ledgerEntry);
     }
 
     @Override
@@ -418,11 +314,11 @@ public final class PostgresWarehouse implements Warehouse {
                         expected = rs.getLong(1);
                     }
                 }
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM _chute.ledger WHERE load_id = ? RETURNING " + LEDGER_COLUMNS)) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM _chute.ledger WHERE load_id = ? RETURNING " + LedgerSql.LEDGER_COLUMNS)) {
                     ps.setString(1, loadId);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
-                            entries.add(ledgerEntry(rs));
+                            entries.add(LedgerSql.ledgerEntry(rs));
                         }
                     }
                 }
@@ -443,7 +339,7 @@ public final class PostgresWarehouse implements Warehouse {
                     throw new ChuteException(ErrorCode.CONFIGURATION, "load " + loadId + " into " + table + " cannot be undone: the ledger counts "
                             + expected + " rows, but " + deleted + " rows of the table carry its " + TableSpec.LOAD_ID_COLUMN + "; nothing was changed");
                 }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO _chute.undone (" + LEDGER_COLUMNS + ", undone_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())")) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO _chute.undone (" + LedgerSql.LEDGER_COLUMNS + ", undone_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())")) {
                     for (LedgerEntry e : entries) {
                         ps.setString(1, e.key());
                         ps.setString(2, e.checksum());
@@ -482,9 +378,7 @@ public final class PostgresWarehouse implements Warehouse {
 
     @Override
     public List<ThroughputBucket> throughput(Instant since) {
-        return readList("SELECT date_trunc('minute', committed_at) AS minute, count(*), sum(rows), sum(bytes) FROM _chute.ledger"
-                + " WHERE committed_at >= ? GROUP BY minute ORDER BY minute", List.of(since.atOffset(ZoneOffset.UTC)),
-                rs -> new ThroughputBucket(rs.getObject(1, OffsetDateTime.class).toInstant(), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
+        return readList(LedgerSql.throughput("?"), List.of(since.atOffset(ZoneOffset.UTC)), LedgerSql::throughputBucket);
     }
 
     @Override
@@ -575,11 +469,7 @@ public final class PostgresWarehouse implements Warehouse {
         }
     }
 
-    interface RowReader<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
-
-    private <T> List<T> readList(String sql, List<?> params, RowReader<T> reader) {
+    private <T> List<T> readList(String sql, List<?> params, QueryResults.RowReader<T> reader) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.size(); i++) {
                 ps.setObject(i + 1, params.get(i));
