@@ -44,7 +44,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Issue 5, scale-out: three {@code chute up} processes share one S3 bucket (S3Proxy in this JVM),
+ * Issue 5, scale-out: three {@code chute up} processes share one S3 bucket (S3Proxy in this JVM,
+ * in memory),
  * one NATS JetStream work queue and one PostgreSQL database (the servers on this machine). Thousands
  * of small objects are uploaded, every notification is published twice (some three times), and one
  * worker is killed with SIGKILL while loading. The proof is in the shared state, read without Chute:
@@ -96,7 +97,7 @@ class ScaleOutProcessTest {
         long seed = Long.getLong("chute.scale.seed", System.nanoTime());
         System.out.println("ScaleOutProcessTest seed " + seed + " (rerun with -Dchute.scale.seed=" + seed + ")");
         Random random = new Random(seed);
-        try (S3ProxyServer s3 = new S3ProxyServer(dir.resolve("s3"), BUCKET);
+        try (S3ProxyServer s3 = S3ProxyServer.inMemory(BUCKET);
              Connection nats = Nats.connect(NATS);
              S3Client producer = producer(s3)) {
             nats.jetStreamManagement().addStream(StreamConfiguration.builder().name(stream).subjects(subject)

@@ -15,7 +15,7 @@ import org.jclouds.blobstore.BlobStoreContext;
 
 /**
  * A real S3 protocol server in the test JVM: S3Proxy over jclouds' filesystem backend in a
- * directory, on a free loopback port, with signature checks on. Clients in other processes reach it
+ * directory (or in memory), on a free loopback port, with signature checks on. Clients in other processes reach it
  * at {@link #endpoint()} with {@link #ACCESS_KEY}/{@link #SECRET_KEY}.
  */
 public final class S3ProxyServer implements AutoCloseable {
@@ -27,10 +27,27 @@ public final class S3ProxyServer implements AutoCloseable {
     private final URI endpoint;
 
     public S3ProxyServer(Path dir, String... buckets) throws Exception {
+        this(filesystem(dir), buckets);
+    }
+
+    /**
+     * Over jclouds' in-memory backend. Unlike the filesystem backend, it never lists an upload that is
+     * still being written (the filesystem backend writes to a temporary {@code <key>-<uuid>} file first,
+     * which a concurrent listing can see, as no real S3 does).
+     */
+    public static S3ProxyServer inMemory(String... buckets) throws Exception {
+        return new S3ProxyServer(ContextBuilder.newBuilder("transient").build(BlobStoreContext.class), buckets);
+    }
+
+    private static BlobStoreContext filesystem(Path dir) throws java.io.IOException {
         Files.createDirectories(dir);
         Properties properties = new Properties();
         properties.setProperty("jclouds.filesystem.basedir", dir.toString());
-        context = ContextBuilder.newBuilder("filesystem").overrides(properties).build(BlobStoreContext.class);
+        return ContextBuilder.newBuilder("filesystem").overrides(properties).build(BlobStoreContext.class);
+    }
+
+    private S3ProxyServer(BlobStoreContext context, String... buckets) throws Exception {
+        this.context = context;
         proxy = S3Proxy.builder()
                 .blobStore(context.getBlobStore())
                 .endpoint(URI.create("http://127.0.0.1:0"))
