@@ -186,6 +186,12 @@ public final class BigQueryWarehouse implements Warehouse {
     }
 
     @Override
+    public String quoteIdentifier(String name) {
+        // GoogleSQL quotes identifiers with backticks; a double-quoted "x" is a string literal there
+        return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`";
+    }
+
+    @Override
     public String describe() {
         return "bigquery project " + project + " (" + settings.location() + ")";
     }

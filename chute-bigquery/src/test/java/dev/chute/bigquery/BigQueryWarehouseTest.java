@@ -490,6 +490,9 @@ class BigQueryWarehouseTest {
         try (var w = factory.create(new ConnectorContext(dir, Map.of("type", "bigquery", "endpoint", server.endpoint(), "project", PROJECT)))) {
             assertThat(w.readsStoreDirectly()).isTrue();
             w.ping();
+            // GoogleSQL's quoted identifiers (a double-quoted name would be a string there)
+            assertThat(w.quoteIdentifier("order date")).isEqualTo("`order date`");
+            assertThat(w.quoteIdentifier("a`b\\c")).isEqualTo("`a\\`b\\\\c`");
         }
         assertThat(server.table("_chute", "ledger")).isPresent();
         assertThat(server.table("_chute", "commit_locks")).isPresent();

@@ -299,7 +299,7 @@ public final class ChuteServer implements AutoCloseable {
     /** Writes the overview dashboard of a table Chute loaded into, unless its file exists. Runs on the dashboards thread. */
     private void writeTableDashboard(TableId table) {
         try {
-            chute.warehouse().describe(table).ifPresent(d -> dashboards.ensureTableDashboard(table, d.columns()));
+            chute.warehouse().describe(table).ifPresent(d -> dashboards.ensureTableDashboard(table, d.columns(), chute.warehouse()::quoteIdentifier));
         } catch (RuntimeException e) {
             tablesWithDashboards.remove(table);
             log.warn("cannot write the overview dashboard of {}: {}", table, e.getMessage());

@@ -190,13 +190,22 @@ public final class DashboardStore {
      * @return whether the file was written
      */
     public boolean ensureTableDashboard(TableId table, List<QueryResult.Column> columns) {
+        return ensureTableDashboard(table, columns, DashboardStore::standardQuote);
+    }
+
+    /**
+     * As {@link #ensureTableDashboard(TableId, List)}, quoting names that need it with the
+     * warehouse's own quoting ({@link dev.chute.spi.Warehouse#quoteIdentifier}).
+     */
+    public boolean ensureTableDashboard(TableId table, List<QueryResult.Column> columns, java.util.function.UnaryOperator<String> quote) {
         requireNonNull(table, "table is null");
         requireNonNull(columns, "columns is null");
+        requireNonNull(quote, "quote is null");
         Optional<String> id = tableDashboardId(table);
         if (id.isEmpty()) {
             return false;
         }
-        String yaml = tableDashboardYaml(table, columns);
+        String yaml = tableDashboardYaml(table, columns, quote);
         Dashboard.parse(id.get(), yaml, origin(id.get() + SUFFIX));
         synchronized (lock) {
             if (Files.exists(file(id.get()))) {
@@ -222,7 +231,12 @@ public final class DashboardStore {
 
     /** The YAML of a table's overview dashboard (see {@link #ensureTableDashboard}). */
     static String tableDashboardYaml(TableId table, List<QueryResult.Column> columns) {
-        String from = identifier(table.dataset()) + "." + identifier(table.table());
+        return tableDashboardYaml(table, columns, DashboardStore::standardQuote);
+    }
+
+    static String tableDashboardYaml(TableId table, List<QueryResult.Column> columns, java.util.function.UnaryOperator<String> quote) {
+        java.util.function.UnaryOperator<String> q = name -> identifier(name, quote);
+        String from = q.apply(table.dataset()) + "." + q.apply(table.table());
         // a name with a line break cannot be written inside the YAML block of a tile's SQL
         List<QueryResult.Column> data = columns.stream()
                 .filter(c -> !c.name().startsWith("_chute_") && c.name().chars().noneMatch(Character::isISOControl))
@@ -243,20 +257,20 @@ public final class DashboardStore {
         appendTile(yaml, "Rows", "number", List.of("SELECT count(*) AS row_count", "FROM " + from), null, 1);
         if (source) {
             appendTile(yaml, "Files loaded", "number",
-                    List.of("SELECT count(DISTINCT " + identifier(TableSpec.SOURCE_COLUMN) + ") AS files", "FROM " + from), null, 1);
+                    List.of("SELECT count(DISTINCT " + q.apply(TableSpec.SOURCE_COLUMN) + ") AS files", "FROM " + from), null, 1);
         }
         if (loadedAt) {
-            appendTile(yaml, "Rows loaded per day", "bar", perDay(from, identifier(TableSpec.LOADED_AT_COLUMN)), "day", 2);
+            appendTile(yaml, "Rows loaded per day", "bar", perDay(from, q.apply(TableSpec.LOADED_AT_COLUMN)), "day", 2);
         }
-        time.ifPresent(c -> appendTile(yaml, "Rows per day by " + c.name(), "line", perDay(from, identifier(c.name())), "day", 2));
+        time.ifPresent(c -> appendTile(yaml, "Rows per day by " + c.name(), "line", perDay(from, q.apply(c.name())), "day", 2));
         text.ifPresent(c -> appendTile(yaml, "Top " + TOP_VALUES + " values of " + c.name(), "bar", List.of(
-                "SELECT coalesce(" + identifier(c.name()) + ", '(null)') AS value, count(*) AS row_count",
+                "SELECT coalesce(" + q.apply(c.name()) + ", '(null)') AS value, count(*) AS row_count",
                 "FROM " + from,
                 "GROUP BY value",
                 "ORDER BY row_count DESC, value",
                 "LIMIT " + TOP_VALUES), "value", 2));
-        Optional<String> newest = time.map(c -> identifier(c.name()))
-                .or(() -> loadedAt ? Optional.of(identifier(TableSpec.LOADED_AT_COLUMN)) : Optional.empty());
+        Optional<String> newest = time.map(c -> q.apply(c.name()))
+                .or(() -> loadedAt ? Optional.of(q.apply(TableSpec.LOADED_AT_COLUMN)) : Optional.empty());
         List<String> latest = new ArrayList<>(List.of("SELECT *", "FROM " + from));
         newest.ifPresent(c -> latest.add("ORDER BY " + c + " DESC NULLS LAST"));
         latest.add("LIMIT " + LATEST_ROWS);
@@ -299,9 +313,17 @@ public final class DashboardStore {
     }
 
     static String identifier(String name) {
+        return identifier(name, DashboardStore::standardQuote);
+    }
+
+    static String identifier(String name, java.util.function.UnaryOperator<String> quote) {
         if (PLAIN_IDENTIFIER.matcher(name).matches() && !RESERVED.contains(name)) {
             return name;
         }
+        return quote.apply(name);
+    }
+
+    private static String standardQuote(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 

@@ -220,6 +220,18 @@ class DashboardStoreTest {
         assertThat(d.tiles().get(1).sql()).contains("coalesce(\"say \"\"hi\"\": #1\", '(null)') AS value").doesNotContain("VARCHAR");
     }
 
+    /** BigQuery reads "x" as a string: generated tiles quote names the warehouse's way. */
+    @Test
+    void oddNamesAreQuotedTheWarehousesWay() {
+        DashboardStore store = store();
+        List<QueryResult.Column> columns = List.of(new QueryResult.Column("order date", "TIMESTAMP"), new QueryResult.Column("select", "VARCHAR"));
+        assertThat(store.ensureTableDashboard(TableId.parse("m.bq"), columns, name -> "`" + name + "`")).isTrue();
+        Dashboard d = store.get("m-bq").orElseThrow();
+        assertThat(d.tiles()).allSatisfy(t -> assertThat(t.sql()).doesNotContain("\""));
+        assertThat(d.tiles()).anySatisfy(t -> assertThat(t.sql()).contains("`order date` >= {{from}}"));
+        assertThat(d.tiles()).anySatisfy(t -> assertThat(t.sql()).contains("coalesce(`select`, '(null)')"));
+    }
+
     @Test
     void tableWithoutTimeOrTextColumnsStillGetsRowsAndASample() {
         DashboardStore store = store();

@@ -102,6 +102,14 @@ public interface Warehouse extends AutoCloseable {
     /** Source objects of a table's rows, newest first; empty when the table has no lineage columns. */
     List<LineageSource> lineage(TableId table, int limit);
 
+    /**
+     * A name quoted for this warehouse's SQL, as generated queries (dashboards) need it: standard
+     * SQL's double quotes by default; BigQuery's dialect uses backticks.
+     */
+    default String quoteIdentifier(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
     /** Checks that the warehouse answers; throws {@link ErrorCode#WAREHOUSE_UNAVAILABLE} if not. */
     void ping();
 
