@@ -64,7 +64,8 @@ locals {
       bind = "0.0.0.0"
     }
   }
-  run_config_yaml = jsonencode(local.run_config)
+  # chute_config_yaml's top-level sections (tables:, routes: ...) are added to it, as for the function.
+  run_config_yaml = jsonencode(merge(local.run_config, var.chute_config_yaml == "" ? {} : yamldecode(var.chute_config_yaml)))
 
   apis = [
     "bigquery.googleapis.com",

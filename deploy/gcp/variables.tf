@@ -175,7 +175,7 @@ variable "table_deletion_protection" {
 
 variable "chute_config_yaml" {
   type        = string
-  description = "Extra chute.yaml content (tables: explicit columns, routes...), passed as CHUTE_CONFIG_YAML to the function; empty: none."
+  description = "Extra chute.yaml content (tables: explicit columns, routes...), passed as CHUTE_CONFIG_YAML to the function, and its top-level sections added to the Cloud Run service's chute.yaml; empty: none."
   default     = ""
 }
 
