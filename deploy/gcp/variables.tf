@@ -210,7 +210,7 @@ variable "function_max_instances" {
 
 variable "container_image" {
   type        = string
-  description = "Chute's image (Jib build of chute-app) for deploy_mode cloud_run, e.g. us-central1-docker.pkg.dev/<project>/chute/chute:0.1.0."
+  description = "Chute's image (Jib build of chute-app) for deploy_mode cloud_run, the full name in your Artifact Registry repository, e.g. <repository>/chute:0.1.0."
   default     = ""
 }
 
