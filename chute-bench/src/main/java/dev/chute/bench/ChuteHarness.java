@@ -140,6 +140,11 @@ final class ChuteHarness implements AutoCloseable {
         return awaitCommitted(java.util.List.of(key), timeout).get(key);
     }
 
+    /** Files this instance committed (cheap: for polling while a measurement runs). */
+    long committedCount() {
+        return commits.size();
+    }
+
     /** Files this instance committed whose key starts with {@code prefix}. */
     long committedCount(String prefix) {
         return commits.keySet().stream().filter(k -> k.startsWith(prefix)).count();

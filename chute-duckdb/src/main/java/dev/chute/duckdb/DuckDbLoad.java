@@ -15,6 +15,7 @@ import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
 import dev.chute.sql.CsvLine;
+import dev.chute.sql.DuckDbReading;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -378,11 +379,7 @@ final class DuckDbLoad {
     }
 
     private java.nio.charset.Charset charset() {
-        return switch (duckEncoding(spec.encoding())) {
-            case "latin-1" -> java.nio.charset.StandardCharsets.ISO_8859_1;
-            case "utf-16" -> java.nio.charset.StandardCharsets.UTF_16;
-            default -> java.nio.charset.StandardCharsets.UTF_8;
-        };
+        return DuckDbReading.charset(spec.encoding());
     }
 
     /**
@@ -402,7 +399,7 @@ final class DuckDbLoad {
         given.append(", quote = ").append(Sql.literal(String.valueOf(quoteChar)));
         given.append(", delim = ").append(Sql.literal(String.valueOf(delimiter)));
         spec.header().ifPresent(h -> given.append(", header = ").append(h));
-        given.append(", encoding = ").append(Sql.literal(duckEncoding(spec.encoding())));
+        given.append(", encoding = ").append(Sql.literal(DuckDbReading.encoding(spec.encoding())));
         given.append(compression(first));
         String sql = "SELECT Delimiter, Quote, Escape, HasHeader, to_json(Columns), DateFormat, TimestampFormat FROM sniff_csv(" + path
                 + given + ", allow_quoted_nulls = false" + (fullSniff ? ", sample_size = -1" : "") + ")";
@@ -433,7 +430,7 @@ final class DuckDbLoad {
             if (timestampFormat != null && !timestampFormat.isEmpty() && !timestampFormat.equals("(empty)")) {
                 options.append(", timestampformat = ").append(Sql.literal(timestampFormat));
             }
-            options.append(", encoding = ").append(Sql.literal(duckEncoding(spec.encoding())));
+            options.append(", encoding = ").append(Sql.literal(DuckDbReading.encoding(spec.encoding())));
             options.append(", allow_quoted_nulls = false, auto_detect = false").append(compression(first));
             return new Shape(options.toString(), columns);
         } catch (SQLException e) {
@@ -458,24 +455,13 @@ final class DuckDbLoad {
         }
         String options = "delim = " + Sql.literal(String.valueOf(delimiter)) + ", quote = " + Sql.literal(String.valueOf(quoteChar))
                 + ", escape = " + Sql.literal(String.valueOf(quoteChar)) + ", header = " + header + ", encoding = "
-                + Sql.literal(duckEncoding(spec.encoding())) + ", allow_quoted_nulls = false, auto_detect = false" + compression(first);
+                + Sql.literal(DuckDbReading.encoding(spec.encoding())) + ", allow_quoted_nulls = false, auto_detect = false" + compression(first);
         return new Shape(options, columns);
     }
 
-    private static String duckEncoding(String encoding) {
-        return switch (encoding.toLowerCase(Locale.ROOT).replace("_", "-")) {
-            case "latin-1", "latin1", "iso-8859-1", "iso8859-1" -> "latin-1";
-            case "utf-16", "utf16" -> "utf-16";
-            default -> "utf-8";
-        };
-    }
 
     private static String compression(LoadFile f) {
-        return switch (f.format().compression()) {
-            case NONE -> ", compression = 'none'";
-            case GZIP -> ", compression = 'gzip'";
-            case ZSTD -> ", compression = 'zstd'";
-        };
+        return DuckDbReading.compressionOption(f.format().compression());
     }
 
     private List<Column> describe(String relation) throws SQLException {

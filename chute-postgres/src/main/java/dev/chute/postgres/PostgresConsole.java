@@ -287,17 +287,18 @@ final class PostgresConsole implements AutoCloseable {
     }
 
     /**
-     * Ends the query's transaction and what a query can leave behind it on the pooled connection:
-     * session-level advisory locks (pg_advisory_lock is allowed in a read-only transaction and
-     * outlives it; held, it would block Chute's own claims and setup), prepared statements, temporary
-     * tables, settings.
+     * Ends the query's transaction, and releases session-level advisory locks: the one thing a
+     * query admitted here can leave behind on the pooled connection (pg_advisory_lock is allowed in
+     * a read-only transaction and outlives it; held, it would block Chute's own claims and setup).
+     * Settings a query changed are undone by the rollback; temporary tables, PREPARE and cursors
+     * cannot be made. Not DISCARD ALL, which would also reset the connection's own settings (time zone).
      */
     private static void rollbackQuietly(Connection c) {
         try {
             c.rollback();
             c.setAutoCommit(true);
             try (Statement s = c.createStatement()) {
-                s.execute("DISCARD ALL");
+                s.execute("SELECT pg_advisory_unlock_all()");
             }
         } catch (SQLException e) {
             // the pool discards a broken connection

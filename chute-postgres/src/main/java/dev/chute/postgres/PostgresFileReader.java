@@ -6,6 +6,7 @@ import dev.chute.spi.FileFormat;
 import dev.chute.spi.LoadFile;
 import dev.chute.spi.TableSpec;
 import dev.chute.sql.CsvLine;
+import dev.chute.sql.DuckDbReading;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -117,11 +118,7 @@ final class PostgresFileReader implements AutoCloseable {
     }
 
     private static String compression(LoadFile f) {
-        return switch (f.format().compression()) {
-            case NONE -> ", compression = 'none'";
-            case GZIP -> ", compression = 'gzip'";
-            case ZSTD -> ", compression = 'zstd'";
-        };
+        return DuckDbReading.compressionOption(f.format().compression());
     }
 
     private List<Column> describe(String relation) throws SQLException {
@@ -143,7 +140,7 @@ final class PostgresFileReader implements AutoCloseable {
     private Shape sniffCsv(LoadFile f, TableSpec spec, boolean full, PostgresFiles.Head head, String path) throws SQLException {
         char quote = spec.quote().map(q -> q.charAt(0)).orElse('"');
         Optional<Character> delimiter = f.format().kind() == FileFormat.Kind.TSV ? Optional.of('\t') : spec.delimiter().map(d -> d.charAt(0));
-        String encoding = PostgresFiles.duckEncoding(spec.encoding());
+        String encoding = DuckDbReading.encoding(spec.encoding());
         StringBuilder given = new StringBuilder();
         given.append(", quote = ").append(Pg.literal(String.valueOf(quote)));
         delimiter.ifPresent(d -> given.append(", delim = ").append(Pg.literal(String.valueOf(d))));

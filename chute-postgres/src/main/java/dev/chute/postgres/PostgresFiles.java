@@ -7,10 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 
 /** Streams over staged files: decompressed on the fly, the first line peeked without reading the rest. */
@@ -65,22 +63,5 @@ final class PostgresFiles {
             }
             return new Head(text, more, text.isBlank() && !more);
         }
-    }
-
-    /** DuckDB's name for a table's encoding. */
-    static String duckEncoding(String encoding) {
-        return switch (encoding.toLowerCase(Locale.ROOT).replace("_", "-")) {
-            case "latin-1", "latin1", "iso-8859-1", "iso8859-1" -> "latin-1";
-            case "utf-16", "utf16" -> "utf-16";
-            default -> "utf-8";
-        };
-    }
-
-    static Charset charset(String encoding) {
-        return switch (duckEncoding(encoding)) {
-            case "latin-1" -> StandardCharsets.ISO_8859_1;
-            case "utf-16" -> StandardCharsets.UTF_16;
-            default -> StandardCharsets.UTF_8;
-        };
     }
 }

@@ -10,6 +10,7 @@ import dev.chute.spi.LoadFile;
 import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
+import dev.chute.sql.DuckDbReading;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -124,7 +125,7 @@ final class PostgresLoad {
                 continue;
             }
             try {
-                heads.put(f, PostgresFiles.head(f.path(), f.format(), PostgresFiles.charset(spec.encoding())));
+                heads.put(f, PostgresFiles.head(f.path(), f.format(), DuckDbReading.charset(spec.encoding())));
                 files.add(f);
             } catch (IOException e) {
                 decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
@@ -237,16 +238,15 @@ final class PostgresLoad {
         String sql = "INSERT INTO _chute.ledger (object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms)"
                 + " VALUES (?, ?, ?, ?, 0, ?, now(), 0) ON CONFLICT (object_key, checksum) DO NOTHING RETURNING object_key";
         try (PreparedStatement ps = c.prepareStatement(sql);
-             PreparedStatement lock = c.prepareStatement("SELECT pg_try_advisory_xact_lock(" + PostgresWarehouse.CLAIM_LOCK_SPACE + ", hashtext(?))")) {
+             PreparedStatement lock = c.prepareStatement("SELECT pg_try_advisory_xact_lock(" + PostgresWarehouse.CLAIM_LOCK_SPACE + ", hashtext(?))");
+             PreparedStatement keyLock = c.prepareStatement("SELECT pg_advisory_xact_lock(" + PostgresWarehouse.KEY_LOCK_SPACE + ", hashtext(?))")) {
             for (LoadFile f : ordered) {
                 if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE) {
                     // replacing deletes the rows of the key's other versions: two workers loading two versions
                     // of one key must take turns, or neither would see (and delete) the other's rows.
                     // Taken in key order like the claims, so two batches cannot deadlock on them.
-                    try (PreparedStatement key = c.prepareStatement("SELECT pg_advisory_xact_lock(" + PostgresWarehouse.KEY_LOCK_SPACE + ", hashtext(?))")) {
-                        key.setString(1, f.version().key());
-                        key.execute();
-                    }
+                    keyLock.setString(1, f.version().key());
+                    keyLock.execute();
                 }
                 // a 32-bit hash: two versions that collide only wait for each other a little, never load twice
                 lock.setString(1, f.version().key() + "\n" + f.version().checksum());
@@ -585,7 +585,7 @@ final class PostgresLoad {
         lastShapeNeedsReader.put(f, !direct);
         if (direct) {
             PostgresFileReader.CsvDialect d = shape.csv().get();
-            String encoding = PostgresFiles.duckEncoding(spec.encoding());
+            String encoding = DuckDbReading.encoding(spec.encoding());
             String sql = "COPY " + qualified() + " (" + columns + ") FROM STDIN WITH (FORMAT csv, HEADER " + d.header() + ", DELIMITER "
                     + Pg.literal(String.valueOf(d.delimiter())) + ", QUOTE " + Pg.literal(String.valueOf(d.quote())) + ", ESCAPE "
                     + Pg.literal(String.valueOf(d.escape())) + (encoding.equals("latin-1") ? ", ENCODING 'LATIN1'" : "") + ")";
