@@ -36,6 +36,8 @@ public final class ChuteConfig {
             "Warehouse connector: duckdb (embedded file in the home), or another installed connector (postgres, bigquery).");
     public static final ConfigKey<Duration> QUIET_PERIOD = ConfigKey.duration("intake.quiet_period", "30ms",
             "A file is loaded only once its size and modification time have not changed for this long (files still being written wait).");
+    public static final ConfigKey<Duration> SETTLE_TIME = ConfigKey.duration("intake.settle_time", "5s",
+            "A file written in place (not renamed into landing) counts as finished only once it has not changed for this long: until then only its complete lines are loaded (CSV, TSV, JSON lines), other formats wait, and it is not archived. Keep it longer than the longest pause of your slowest writer.");
     public static final ConfigKey<Duration> RECONCILE_INTERVAL = ConfigKey.duration("intake.reconcile_interval", "10s",
             "How often the landing area is listed to catch files that no event announced.");
     public static final ConfigKey<Duration> LISTING_GRACE = ConfigKey.duration("intake.listing_grace", "0",
@@ -89,7 +91,7 @@ public final class ChuteConfig {
     public static final ConfigKey<Duration> TABLE_FRESHNESS = ConfigKey.duration("tables.*.freshness", "0",
             "The table is stale (console, webhook) when its last load is older than this; 0: never stale.");
 
-    public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, RECONCILE_INTERVAL, LISTING_GRACE,
+    public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, SETTLE_TIME, RECONCILE_INTERVAL, LISTING_GRACE,
             BATCH_MAX_FILES, BATCH_MAX_BYTES, BATCH_MAX_WAIT, RETRY_INITIAL, RETRY_MAX, ARCHIVE_RETENTION, SERVER_BIND,
             SERVER_PORT, SERVER_AUTH, SERVER_MAX_UPLOAD, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT);
     public static final List<ConfigKey<?>> TABLE_KEYS = List.of(TABLE_FORMAT, TABLE_DELIMITER, TABLE_QUOTE, TABLE_HEADER,

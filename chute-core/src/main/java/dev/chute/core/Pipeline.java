@@ -72,6 +72,9 @@ public final class Pipeline implements AutoCloseable {
     private final PipelineListener listener;
 
     private final Duration quietPeriod;
+    private final Duration settleTime;
+    /** Whether landing is a file system, where writers can add to a file after it appeared. */
+    private final boolean writableInPlace;
     private final Duration reconcileInterval;
     private final Duration listingGrace;
     private final int batchMaxFiles;
@@ -135,6 +138,8 @@ public final class Pipeline implements AutoCloseable {
         this.stageRoot = requireNonNull(stateDir, "stateDir is null").resolve("stage");
         this.listener = requireNonNull(listener, "listener is null");
         this.quietPeriod = config.get(ChuteConfig.QUIET_PERIOD);
+        this.settleTime = config.get(ChuteConfig.SETTLE_TIME);
+        this.writableInPlace = store.localRoot(ObjectRef.Area.LANDING).isPresent();
         this.reconcileInterval = config.get(ChuteConfig.RECONCILE_INTERVAL);
         this.listingGrace = config.get(ChuteConfig.LISTING_GRACE);
         this.batchMaxFiles = config.get(ChuteConfig.BATCH_MAX_FILES);
@@ -323,6 +328,16 @@ public final class Pipeline implements AutoCloseable {
         }
         Candidate c = pending.computeIfAbsent(event.key(), Candidate::new);
         c.dirty = true;
+        if (event.kind() == ObjectEvent.Kind.WRITTEN) {
+            c.writtenInPlace = true;
+        } else if (event.kind() == ObjectEvent.Kind.UPSERTED) {
+            c.arrivedWhole = true;
+        }
+        if (c.waitingToSettle) {
+            // more was written (or it was replaced): look at it as soon as it is quiet again
+            c.waitingToSettle = false;
+            c.notBeforeNanos = 0;
+        }
     }
 
     private void reconcile() {
@@ -403,7 +418,57 @@ public final class Pipeline implements AutoCloseable {
             }
             ready.add(c);
         }
-        return ready;
+        if (ready.isEmpty() || !writableInPlace) {
+            return ready;
+        }
+        // files that appeared whole by the watch's account, unless a process still holds them open for writing
+        List<String> appeared = ready.stream().filter(c -> appearedWhole(c, wallNow)).map(c -> c.key).toList();
+        Set<String> open = appeared.isEmpty() ? Set.of() : store.beingWritten(ObjectRef.Area.LANDING, appeared);
+        List<Candidate> admitted = new ArrayList<>();
+        for (Candidate c : ready) {
+            c.settled = settledByAge(c, wallNow) || (appearedWhole(c, wallNow) && !open.contains(c.key));
+            if (!c.settled && !appendable(c.key)) {
+                // a compressed or columnar file cannot be read in parts: it waits until its writer is done
+                waitToSettle(c, wallNow);
+                continue;
+            }
+            admitted.add(c);
+        }
+        return admitted;
+    }
+
+    /**
+     * Whether a writer is done with a file (on a local file system; objects of a remote store appear
+     * whole, an upload being atomic): it has not been modified for {@code intake.settle_time}, or
+     * the watch saw it appear (as a rename into landing does) and no write into it since, it is not
+     * empty, and no process holds it open for writing. A file written in place is judged by the
+     * settle time alone, since a writer may open it again to append.
+     */
+    private boolean settledByAge(Candidate c, Instant wallNow) {
+        return !c.info.lastModified().isAfter(wallNow.minus(settleTime));
+    }
+
+    private static boolean appearedWhole(Candidate c, Instant wallNow) {
+        return c.arrivedWhole && !c.writtenInPlace && c.info.size() > 0;
+    }
+
+    /** Formats whose complete lines can be loaded while a writer still appends: plain CSV, TSV and JSON lines. */
+    private boolean appendable(String key) {
+        try {
+            return appendable(router.route(key).format());
+        } catch (ChuteException e) {
+            // unroutable: admitted at once, to fail with its reason
+            return true;
+        }
+    }
+
+    /** Puts a candidate aside until its writer has been quiet for the settle time (or writes again). */
+    private void waitToSettle(Candidate c, Instant wallNow) {
+        long lastWrite = c.info == null ? 0 : Duration.between(c.info.lastModified(), wallNow).toNanos();
+        long remaining = Math.max(quietPeriod.toNanos(), settleTime.toNanos() - Math.max(0, lastWrite));
+        c.notBeforeNanos = System.nanoTime() + remaining;
+        c.waitingToSettle = true;
+        c.dirty = true;
     }
 
     /**
@@ -439,30 +504,30 @@ public final class Pipeline implements AutoCloseable {
 
     /** Routes, checksums and dedups ready candidates, then adds them to their table's batch. */
     private void admit(List<Candidate> ready) {
+        // warehouses that load staged bytes get the ledger of the keys first: a file that grew in place is
+        // recognised while it is hashed (an earlier committed version is a prefix of it), in the same read
+        Map<String, List<LedgerEntry>> ledger = null;
+        if (!warehouse.readsStoreDirectly()) {
+            try {
+                ledger = warehouse.ledger(ready.stream().map(c -> c.key).toList());
+            } catch (ChuteException e) {
+                for (Candidate c : ready) {
+                    backoff(c, LoadError.of(e));
+                }
+                return;
+            }
+        }
+        Map<String, List<LedgerEntry>> earlier = ledger == null ? Map.of() : ledger;
         // checksums are the costly part of intake (reading every file): computed on two threads
         List<java.util.concurrent.Future<Object>> prepared = new ArrayList<>();
         for (Candidate c : ready) {
-            prepared.add(hasher.submit(() -> {
-                try {
-                    Router.Route route = router.route(c.key);
-                    String checksum = c.info.checksum().orElseGet(() -> {
-                        try (InputStream in = store.open(c.info.ref())) {
-                            return Checksums.of(in, c.info.ref().toString());
-                        } catch (IOException e) {
-                            throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot read " + c.info.ref() + ": " + e, e);
-                        }
-                    });
-                    return new Item(c.key, new ObjectVersion(c.key, checksum, c.info.size()), Optional.of(c.info), Optional.empty(), route);
-                } catch (ChuteException e) {
-                    return e;
-                }
-            }));
+            prepared.add(hasher.submit(() -> prepare(c, earlier.getOrDefault(c.key, List.of()))));
         }
         List<Item> items = new ArrayList<>();
         for (int i = 0; i < ready.size(); i++) {
             if (items.size() >= batchMaxFiles) {
                 // a full batch's worth is hashed: let it start loading while the rest is hashed
-                enqueue(items);
+                enqueue(items, ledger);
                 items = new ArrayList<>();
             }
             Candidate c = ready.get(i);
@@ -474,6 +539,10 @@ public final class Pipeline implements AutoCloseable {
                 return;
             } catch (java.util.concurrent.ExecutionException e) {
                 outcome = new ChuteException(ErrorCode.INTERNAL, "preparing " + c.key + " failed: " + e.getCause(), e.getCause());
+            }
+            if (outcome == NO_COMPLETE_LINE) {
+                waitToSettle(c, Instant.now());
+                continue;
             }
             if (outcome instanceof Item item) {
                 items.add(item);
@@ -488,22 +557,95 @@ public final class Pipeline implements AutoCloseable {
             Item item = new Item(c.key, new ObjectVersion(c.key, "unknown:0", c.info.size()), Optional.of(c.info), Optional.empty(), null);
             handleFailure(item, LoadError.of(e), c);
         }
-        enqueue(items);
+        enqueue(items, ledger);
+    }
+
+    /** What {@link #prepare} returns for a file being written that holds no complete line yet. */
+    private static final Object NO_COMPLETE_LINE = new Object();
+
+    /**
+     * Routes a candidate and reads it once for its version: the whole object when its writer is done
+     * (or the store gives a checksum), else its complete lines only. An earlier committed version of
+     * the key that is a prefix of this one makes the item a continuation: only the bytes after it
+     * are loaded. Runs on a hashing thread; returns an {@link Item}, a {@link ChuteException} or
+     * {@link #NO_COMPLETE_LINE}.
+     */
+    private Object prepare(Candidate c, List<LedgerEntry> earlier) {
+        try {
+            Router.Route route = router.route(c.key);
+            ObjectInfo info = c.info;
+            if (info.checksum().isPresent()) {
+                return new Item(c.key, new ObjectVersion(c.key, info.checksum().get(), info.size()), Optional.of(info), Optional.empty(), route);
+            }
+            boolean appendable = appendable(route.format());
+            List<Long> offsets = !appendable ? List.of() : earlier.stream()
+                    .filter(e -> e.checksum().startsWith(Checksums.ALGORITHM + ":") && e.bytes() > 0 && e.bytes() <= info.size())
+                    .map(LedgerEntry::bytes).distinct().toList();
+            Checksums.Scan scan;
+            try {
+                scan = Checksums.scan(store.open(info.ref()), info.ref().toString(), offsets);
+            } catch (ChuteException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot read " + info.ref() + ": " + e, e);
+            }
+            // grown since it was looked at: its writer is not done after all
+            boolean done = c.settled && scan.size() == info.size();
+            long end = done || !appendable ? scan.size() : scan.lineEnd();
+            String checksum = done || !appendable ? scan.checksum() : scan.lineEndChecksum();
+            if (end == 0 && !done) {
+                return NO_COMPLETE_LINE;
+            }
+            Item item = new Item(c.key, new ObjectVersion(c.key, checksum, end), Optional.of(info), Optional.empty(), route);
+            item.settled = done;
+            item.wholeFile = end == scan.size();
+            long from = 0;
+            for (LedgerEntry e : earlier) {
+                long bytes = e.bytes();
+                if (bytes > from && bytes < end && scan.checksumAt(bytes).filter(e.checksum()::equals).isPresent()) {
+                    from = bytes;
+                }
+            }
+            if (from > 0) {
+                item.from = from;
+                item.prefixDigest = Checksums.copy(scan.at().get(from));
+            }
+            item.copyStaged = from > 0 || end < scan.size();
+            return item;
+        } catch (ChuteException e) {
+            return e;
+        }
+    }
+
+    private static boolean appendable(dev.chute.spi.FileFormat format) {
+        return format.compression() == dev.chute.spi.FileFormat.Compression.NONE
+                && (format.kind() == dev.chute.spi.FileFormat.Kind.CSV || format.kind() == dev.chute.spi.FileFormat.Kind.TSV
+                || format.kind() == dev.chute.spi.FileFormat.Kind.JSON);
     }
 
     /** Dedups hashed items against the ledger and adds them to their table's batch, flushing full batches. */
-    private void enqueue(List<Item> items) {
+    private void enqueue(List<Item> items, Map<String, List<LedgerEntry>> ledger) {
         if (items.isEmpty()) {
             return;
         }
-        Map<ObjectVersion, LedgerEntry> committed;
-        try {
-            committed = warehouse.committed(items.stream().map(Item::version).toList());
-        } catch (ChuteException e) {
+        Map<ObjectVersion, LedgerEntry> committed = new java.util.HashMap<>();
+        if (ledger != null) {
             for (Item item : items) {
-                backoff(pending.get(item.key), LoadError.of(e));
+                for (LedgerEntry e : ledger.getOrDefault(item.key, List.of())) {
+                    if (e.checksum().equals(item.version.checksum())) {
+                        committed.put(item.version, e);
+                    }
+                }
             }
-            return;
+        } else {
+            try {
+                committed = warehouse.committed(items.stream().map(Item::version).toList());
+            } catch (ChuteException e) {
+                for (Item item : items) {
+                    backoff(pending.get(item.key), LoadError.of(e));
+                }
+                return;
+            }
         }
         for (Item item : items) {
             Candidate c = pending.remove(item.key);
@@ -617,7 +759,10 @@ public final class Pipeline implements AutoCloseable {
                 continue;
             }
             try {
-                if (item.external.isPresent()) {
+                if (item.copyStaged) {
+                    Files.createDirectories(dir);
+                    copyVersion(item, staged);
+                } else if (item.external.isPresent()) {
                     Files.createDirectories(dir);
                     linkOrCopy(item.external.get(), staged);
                 } else {
@@ -630,7 +775,7 @@ public final class Pipeline implements AutoCloseable {
                 early.add(Result.failed(item, LoadError.of(ErrorCode.STORE_UNAVAILABLE, "cannot stage " + item.key + ": " + e)));
                 continue;
             }
-            LoadFile file = new LoadFile(item.version, staged, item.route.format());
+            LoadFile file = new LoadFile(item.version, Optional.of(staged), Optional.empty(), item.route.format(), item.from > 0);
             files.add(file);
             byFile.put(file, item);
         }
@@ -681,6 +826,10 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private boolean unchanged(Item item) {
+        if (item.copyStaged) {
+            // the staged bytes were checked against the version's checksum while they were copied
+            return true;
+        }
         try {
             if (item.external.isPresent()) {
                 return item.externalFingerprint.equals(fingerprint(item.external.get()));
@@ -692,6 +841,67 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * Stages exactly the bytes of the item's version: from {@code item.from} (after a committed
+     * prefix, with a copy of the header line for CSV and TSV) to the version's end, checking on the
+     * way that they hash to the version's checksum, so a file rewritten since it was read is not
+     * loaded under this version.
+     */
+    private void copyVersion(Item item, Path target) throws IOException {
+        ObjectRef ref = item.info.orElseThrow().ref();
+        java.security.MessageDigest digest = item.from > 0 ? Checksums.copy(item.prefixDigest) : Checksums.newDigest();
+        try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(target, java.nio.file.StandardOpenOption.CREATE_NEW))) {
+            if (item.from > 0 && headed(item)) {
+                out.write(firstLine(ref));
+            }
+            try (InputStream in = store.open(ref)) {
+                in.skipNBytes(item.from);
+                byte[] buffer = new byte[1 << 16];
+                long left = item.version.size() - item.from;
+                while (left > 0) {
+                    int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                    if (n < 0) {
+                        throw changedWhileStaging(item);
+                    }
+                    digest.update(buffer, 0, n);
+                    out.write(buffer, 0, n);
+                    left -= n;
+                }
+            } catch (java.io.EOFException e) {
+                throw changedWhileStaging(item);
+            }
+        }
+        if (!Checksums.finish(digest).equals(item.version.checksum())) {
+            throw changedWhileStaging(item);
+        }
+    }
+
+    private static ChuteException changedWhileStaging(Item item) {
+        return new ChuteException(ErrorCode.CHANGED_WHILE_LOADING, item.key + " changed while it was being read; it is loaded again once it is quiet");
+    }
+
+    /** CSV and TSV files whose first line is a header (unless the table says there is none). */
+    private static boolean headed(Item item) {
+        dev.chute.spi.FileFormat.Kind kind = item.route.format().kind();
+        return (kind == dev.chute.spi.FileFormat.Kind.CSV || kind == dev.chute.spi.FileFormat.Kind.TSV)
+                && !item.route.spec().header().equals(Optional.of(false));
+    }
+
+    /** The object's first line, with its line feed. */
+    private byte[] firstLine(ObjectRef ref) throws IOException {
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        try (InputStream in = new java.io.BufferedInputStream(store.open(ref))) {
+            int b;
+            while ((b = in.read()) >= 0) {
+                line.write(b);
+                if (b == '\n' || line.size() > (64 << 20)) {
+                    break;
+                }
+            }
+        }
+        return line.toByteArray();
+    }
+
     private String newLoadId() {
         return "L" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC).format(Instant.now())
                 + "-" + Long.toString(ProcessHandle.current().pid(), 36) + "-" + loadCounter.incrementAndGet();
@@ -701,6 +911,17 @@ public final class Pipeline implements AutoCloseable {
     private void finishCommitted(Item item, Candidate c) {
         retrying.remove(item.key);
         if (item.info.isEmpty() || archiver == null) {
+            return;
+        }
+        if (!item.wholeFile || !item.settled) {
+            // its writer may not be done: what it adds is loaded as it comes, and the file is archived
+            // only once it has settled and all of it is committed
+            Candidate later = c == null ? new Candidate(item.key) : c;
+            if (later.info == null) {
+                later.info = item.info.get();
+            }
+            waitToSettle(later, Instant.now());
+            pending.put(item.key, later);
             return;
         }
         archiving.add(item.key);
@@ -717,15 +938,21 @@ public final class Pipeline implements AutoCloseable {
     private void archive(Item item, Candidate c) {
         ObjectInfo info = item.info.orElseThrow();
         try {
+            String archivedAt = item.key;
             if (!store.move(info, ObjectRef.Area.ARCHIVE, item.key)) {
+                archivedAt = versionedKey(item.key, item.version.shortId());
                 if (sameContent(new ObjectRef(ObjectRef.Area.ARCHIVE, item.key), item.version)
-                        || !store.move(info, ObjectRef.Area.ARCHIVE, versionedKey(item.key, item.version.shortId()))) {
+                        || !store.move(info, ObjectRef.Area.ARCHIVE, archivedAt)) {
+                    archivedAt = null;
                     // this very version is already archived: the landing copy is a redelivery and redundant,
                     // unless a newer upload took its place meanwhile (that one stays and loads as a new version)
                     if (!store.deleteIf(info)) {
                         log.info("{} changed after it was read; the new upload stays in landing", item.key);
                     }
                 }
+            }
+            if (archivedAt != null && writableInPlace && returnedIfStillWritten(item, archivedAt)) {
+                return;
             }
             removeSidecar(item.key);
             sources.forEach(s -> s.handled(item.key));
@@ -749,6 +976,29 @@ public final class Pipeline implements AutoCloseable {
             archiveProblem = Optional.of("archiving " + item.key + " failed: " + e);
             archiveRetries.add(new ArchiveRetry(item.key, c, Optional.of(LoadError.of(ErrorCode.INTERNAL, "archiving " + item.key + " failed: " + e))));
         }
+    }
+
+    /**
+     * A file's archived bytes must be exactly its committed version. A writer that kept the file open
+     * past the settle time may have written on after the move (the move keeps the file, and the
+     * writer's handle, as they are): then the file goes back to landing, where what was added is
+     * loaded as the rest of a file that grew. Archive thread.
+     */
+    private boolean returnedIfStillWritten(Item item, String archivedAt) {
+        ObjectRef archived = new ObjectRef(ObjectRef.Area.ARCHIVE, archivedAt);
+        Optional<ObjectInfo> now = store.stat(archived);
+        if (now.isEmpty() || now.get().size() == item.version.size()) {
+            return false;
+        }
+        if (store.move(now.get(), ObjectRef.Area.LANDING, item.key)) {
+            log.warn("{} was written to after it was archived (a writer paused for longer than intake.settle_time); it is back in landing"
+                    + " and what was added is loaded", item.key);
+            archiveRetries.add(new ArchiveRetry(item.key, null, Optional.empty()));
+            return true;
+        }
+        log.warn("{} was written to after it was archived, and a new file of that name is in landing; archive/{} holds {} bytes more than were committed",
+                item.key, archivedAt, now.get().size() - item.version.size());
+        return false;
     }
 
     private record ArchiveRetry(String key, Candidate candidate, Optional<LoadError> error) {
@@ -813,6 +1063,17 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         boolean permanent = !error.code().retryable();
+        if (permanent && !item.settled && item.info.isPresent()) {
+            // what a writer has put into the file so far is not the file: it is judged once the writer is done
+            log.info("{} cannot be loaded yet ({}); looked at again once its writer is done", item.key, error.reason());
+            Candidate later = c == null ? new Candidate(item.key) : c;
+            if (later.info == null) {
+                later.info = item.info.get();
+            }
+            waitToSettle(later, Instant.now());
+            pending.put(item.key, later);
+            return;
+        }
         listener.failed(item.key, error, permanent);
         if (!permanent) {
             Candidate retry = c == null ? new Candidate(item.key) : c;
@@ -834,16 +1095,28 @@ public final class Pipeline implements AutoCloseable {
         ObjectInfo info = item.info.get();
         try {
             Sidecar previous = readSidecar(item.key);
-            String target = item.key;
-            if (!store.move(info, ObjectRef.Area.FAILED, target)) {
-                target = versionedKey(item.key, item.version.checksum().startsWith("unknown") ? Long.toString(System.currentTimeMillis(), 36) : item.version.shortId());
-                if (!store.move(info, ObjectRef.Area.FAILED, target) && !store.deleteIf(info)) {
-                    log.info("{} changed after it was read; the new upload stays in landing", item.key);
-                }
-            }
             int attempts = previous.attempts + 1;
             Instant first = previous.first.orElse(Instant.now());
+            String target = item.key;
+            if (store.stat(new ObjectRef(ObjectRef.Area.FAILED, target)).isPresent()) {
+                target = versionedKey(item.key, item.version.checksum().startsWith("unknown") ? Long.toString(System.currentTimeMillis(), 36) : item.version.shortId());
+            }
+            // the reason is written before the file moves: failed/ never holds a file without its reason,
+            // and a reason that cannot be written leaves the file in landing, to be tried again
             writeSidecar(target, item, error, attempts, first);
+            boolean moved;
+            try {
+                moved = store.move(info, ObjectRef.Area.FAILED, target);
+            } catch (ChuteException e) {
+                removeSidecarAt(target, previous);
+                throw e;
+            }
+            if (!moved && !store.deleteIf(info)) {
+                // a file of that name was already in failed/ and the landing copy changed: the new upload stays
+                removeSidecarAt(target, previous);
+                log.info("{} changed after it was read; the new upload stays in landing", item.key);
+                return;
+            }
             recordFailure(item, error, attempts, true);
             sources.forEach(s -> s.handled(item.key));
             log.warn("{} failed and was moved to failed/{}: {}", item.key, target, error.reason());
@@ -859,6 +1132,18 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** Takes back a sidecar written for a move to failed/ that did not happen (one of an earlier failure stays). */
+    private void removeSidecarAt(String failedKey, Sidecar previous) {
+        if (failedKey.equals(previous.key) && previous.attempts > 0) {
+            return;
+        }
+        try {
+            store.delete(new ObjectRef(ObjectRef.Area.FAILED, failedKey + ".error.json"));
+        } catch (ChuteException e) {
+            log.debug("cannot take back the sidecar of {}: {}", failedKey, e.getMessage());
+        }
+    }
+
     private void recordFailure(Item item, LoadError error, int attempts, boolean permanent) {
         try {
             Instant now = Instant.now();
@@ -869,22 +1154,22 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    private record Sidecar(int attempts, Optional<Instant> first) {
+    private record Sidecar(String key, int attempts, Optional<Instant> first) {
     }
 
     private Sidecar readSidecar(String key) {
         ObjectRef ref = new ObjectRef(ObjectRef.Area.FAILED, key + ".error.json");
         try {
             if (store.stat(ref).isEmpty()) {
-                return new Sidecar(0, Optional.empty());
+                return new Sidecar(key, 0, Optional.empty());
             }
             try (InputStream in = store.open(ref)) {
                 var node = JSON.readTree(in);
-                return new Sidecar(node.path("attempts").asInt(0),
+                return new Sidecar(key, node.path("attempts").asInt(0),
                         node.hasNonNull("first_failure") ? Optional.of(Instant.parse(node.get("first_failure").asText())) : Optional.empty());
             }
         } catch (IOException | RuntimeException e) {
-            return new Sidecar(0, Optional.empty());
+            return new Sidecar(key, 0, Optional.empty());
         }
     }
 
@@ -1151,6 +1436,14 @@ public final class Pipeline implements AutoCloseable {
         long notBeforeNanos;
         int attempts;
         boolean dirty = true;
+        /** A watch saw it appear whole (a create, as for a rename into landing). */
+        boolean arrivedWhole;
+        /** A watch saw bytes written into it in place. */
+        boolean writtenInPlace;
+        /** Whether its writer was done when it was last found quiet; see {@link Pipeline#settledByAge}. */
+        boolean settled = true;
+        /** Put aside until its writer is done; an event ends the wait. */
+        boolean waitingToSettle;
 
         Candidate(String key) {
             this.key = key;
@@ -1164,6 +1457,16 @@ public final class Pipeline implements AutoCloseable {
         final Optional<Path> external;
         final Router.Route route;
         String externalFingerprint = "";
+        /** Whether its writer was done when it was read; a version of an unfinished file is neither failed nor archived. */
+        boolean settled = true;
+        /** Whether the version covers the whole object as it was read. */
+        boolean wholeFile = true;
+        /** The end of an earlier committed version that is a prefix of this one: only the bytes after it are loaded. */
+        long from;
+        /** The digest state after the first {@link #from} bytes, to check the staged bytes against the version. */
+        java.security.MessageDigest prefixDigest;
+        /** Staged by copying the version's bytes (checked while copied) rather than linking the file. */
+        boolean copyStaged;
 
         Item(String key, ObjectVersion version, Optional<ObjectInfo> info, Optional<Path> external, Router.Route route) {
             this.key = key;

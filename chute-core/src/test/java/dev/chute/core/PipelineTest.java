@@ -42,8 +42,9 @@ class PipelineTest {
             h.drop("ecommerce/order_events/o.csv", SEED);
             await().atMost(WAIT).until(() -> !Files.exists(h.landing("ecommerce/order_events/o.csv")));
             assertThat(h.count("ecommerce.order_events")).isEqualTo(3);
+            // the committed version is a prefix of this one: a file that grew loads only what was appended (issue 11 item 1)
             h.drop("ecommerce/order_events/o.csv", SEED + "a3,z@example.com,created,2022-08-21T08:00:00Z\n");
-            await().atMost(WAIT).until(() -> h.count("ecommerce.order_events") == 7);
+            await().atMost(WAIT).until(() -> h.count("ecommerce.order_events") == 4);
             await().atMost(WAIT).until(() -> !Files.exists(h.landing("ecommerce/order_events/o.csv")));
             try (var archived = Files.list(h.archive("ecommerce/order_events"))) {
                 assertThat(archived.map(p -> p.getFileName().toString())).hasSize(2).contains("o.csv")

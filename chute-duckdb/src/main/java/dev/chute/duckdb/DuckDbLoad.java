@@ -312,8 +312,10 @@ final class DuckDbLoad {
                 s.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(table.dataset()));
             }
             boolean exists = tableColumns().size() > 0;
-            if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE && exists) {
-                replacePreviousVersions(withData);
+            // a file that grew keeps the rows of its committed prefix: only what was appended is added
+            List<LoadFile> replacing = withData.stream().filter(f -> !f.continuation()).toList();
+            if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE && exists && !replacing.isEmpty()) {
+                replacePreviousVersions(replacing);
             }
             for (List<LoadFile> group : groups(withData)) {
                 loadGroup(group, loadId);

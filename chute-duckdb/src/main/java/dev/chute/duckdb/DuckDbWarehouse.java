@@ -163,6 +163,36 @@ public final class DuckDbWarehouse implements Warehouse {
         }
     }
 
+    @Override
+    public Map<String, List<LedgerEntry>> ledger(Collection<String> keys) {
+        if (keys.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<LedgerEntry>> found = new HashMap<>();
+        List<String> all = new ArrayList<>(new java.util.LinkedHashSet<>(keys));
+        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate()) {
+            for (int from = 0; from < all.size(); from += 500) {
+                List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
+                String sql = "SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key IN ("
+                        + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")";
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 1, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            LedgerEntry e = LedgerSql.ledgerEntry(rs);
+                            found.computeIfAbsent(e.key(), k -> new ArrayList<>()).add(e);
+                        }
+                    }
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw unavailable("cannot read the ledger", e);
+        }
+    }
+
     static Map<ObjectVersion, LedgerEntry> committed(Connection c, Collection<ObjectVersion> versions) throws SQLException {
         Map<String, List<ObjectVersion>> byKey = LedgerSql.byKey(versions);
         Map<ObjectVersion, LedgerEntry> found = new HashMap<>();

@@ -65,6 +65,21 @@ public final class LocalObjectStore implements ObjectStore {
         return Optional.of(roots.get(area));
     }
 
+    @Override
+    public java.util.Set<String> beingWritten(ObjectRef.Area area, java.util.Collection<String> keys) {
+        Map<Path, String> byPath = new java.util.HashMap<>();
+        for (String key : keys) {
+            try {
+                byPath.put(path(new ObjectRef(area, key)).toRealPath(), key);
+            } catch (IOException | RuntimeException e) {
+                // gone or not a valid key: nobody writes it
+            }
+        }
+        java.util.Set<String> open = new java.util.HashSet<>();
+        OpenWriters.of(byPath.keySet()).forEach(p -> open.add(byPath.get(p)));
+        return open;
+    }
+
     /** The file behind a reference; refuses keys that would leave the area's directory. */
     public Path path(ObjectRef ref) {
         Path root = roots.get(ref.area());

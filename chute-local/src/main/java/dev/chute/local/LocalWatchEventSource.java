@@ -69,8 +69,13 @@ public final class LocalWatchEventSource implements EventSource {
                             return;
                         }
                         String key = root.relativize(path).toString().replace(java.io.File.separatorChar, '/');
-                        ObjectEvent.Kind kind = event.eventType() == DirectoryChangeEvent.EventType.DELETE
-                                ? ObjectEvent.Kind.DELETED : ObjectEvent.Kind.UPSERTED;
+                        // a modify event means bytes written into the file where it lies (a writer that may not be
+                        // done); a file renamed in arrives whole and only ever gets a create event
+                        ObjectEvent.Kind kind = switch (event.eventType()) {
+                            case DELETE -> ObjectEvent.Kind.DELETED;
+                            case MODIFY -> ObjectEvent.Kind.WRITTEN;
+                            default -> ObjectEvent.Kind.UPSERTED;
+                        };
                         sink.accept(new ObjectEvent(key, kind, Instant.now(), "watch"));
                     })
                     .build();

@@ -314,7 +314,8 @@ final class PostgresLoad {
                 Table target = ensureTable(c, shape);
                 created = target.created;
                 columns = target.columns;
-                if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE) {
+                if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE && !f.continuation()) {
+                    // a file that grew keeps the rows of its committed prefix: only what was appended is added
                     replacePreviousVersions(c, f);
                 }
                 if (spec.lineage()) {

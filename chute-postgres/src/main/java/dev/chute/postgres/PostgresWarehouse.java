@@ -166,6 +166,27 @@ public final class PostgresWarehouse implements Warehouse {
     }
 
     @Override
+    public Map<String, List<LedgerEntry>> ledger(Collection<String> keys) {
+        if (keys.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<LedgerEntry>> found = new HashMap<>();
+        try (Connection c = pool.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", new java.util.LinkedHashSet<>(keys).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    LedgerEntry e = LedgerSql.ledgerEntry(rs);
+                    found.computeIfAbsent(e.key(), k -> new java.util.ArrayList<>()).add(e);
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw PostgresErrors.unavailable("cannot read the ledger", e);
+        }
+    }
+
+    @Override
     public List<FileOutcome> load(LoadBatch batch, FileCheck stillValid) {
         requireNonNull(batch, "batch is null");
         requireNonNull(stillValid, "stillValid is null");

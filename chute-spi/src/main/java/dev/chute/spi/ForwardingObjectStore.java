@@ -82,6 +82,11 @@ public abstract class ForwardingObjectStore implements ObjectStore {
     }
 
     @Override
+    public java.util.Set<String> beingWritten(ObjectRef.Area area, java.util.Collection<String> keys) {
+        return delegate.beingWritten(area, keys);
+    }
+
+    @Override
     public Optional<Path> localRoot(ObjectRef.Area area) {
         return delegate.localRoot(area);
     }

@@ -20,6 +20,13 @@ public record ObjectEvent(String key, Kind kind, Instant time, String source) {
     public enum Kind {
         /** Created, overwritten or modified. */
         UPSERTED,
+        /**
+         * Bytes were written into the object in place (a file system's modify event), as opposed to
+         * the object appearing whole (created by a rename or an atomic upload): a writer may still
+         * be adding to it, so the engine archives it only once it has settled. Only sources watching a
+         * file system (where {@link ObjectStore#localRoot} is present) send it.
+         */
+        WRITTEN,
         /** Deleted or moved away. */
         DELETED,
         /**

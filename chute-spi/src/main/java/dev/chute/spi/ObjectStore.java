@@ -109,6 +109,15 @@ public interface ObjectStore extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The keys among {@code keys} that some process holds open for writing right now, where the store
+     * can tell (a local file system on Linux, for processes it may look into); others return none.
+     * A file that appeared whole by all other signs is not taken as finished while a writer holds it.
+     */
+    default java.util.Set<String> beingWritten(ObjectRef.Area area, java.util.Collection<String> keys) {
+        return java.util.Set.of();
+    }
+
     @Override
     void close();
 }

@@ -34,6 +34,24 @@ public interface Warehouse extends AutoCloseable {
     Map<ObjectVersion, LedgerEntry> committed(Collection<ObjectVersion> versions);
 
     /**
+     * Every ledger entry of these keys (each version ever committed), by key; keys without one are
+     * left out. The engine calls it instead of {@link #committed} for warehouses that load staged
+     * bytes, to find out whether a file grew: whether an earlier committed version of its key is a
+     * prefix of the new one. This default asks {@link #history} once per key; JDBC warehouses
+     * answer in one query.
+     */
+    default Map<String, List<LedgerEntry>> ledger(Collection<String> keys) {
+        Map<String, List<LedgerEntry>> found = new java.util.HashMap<>();
+        for (String key : keys) {
+            List<LedgerEntry> entries = history(key);
+            if (!entries.isEmpty()) {
+                found.put(key, entries);
+            }
+        }
+        return found;
+    }
+
+    /**
      * Loads the batch's files into its table in one transaction that also creates or evolves the
      * table and writes one ledger entry per committed file. A file whose version is already in the
      * ledger is a {@link FileOutcome.Status#DUPLICATE}. A file that cannot be loaded is split out
