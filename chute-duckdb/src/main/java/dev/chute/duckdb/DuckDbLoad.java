@@ -147,6 +147,11 @@ final class DuckDbLoad {
                 decided.put(f, FileOutcome.failed(f, avroRefused(f)));
                 continue;
             }
+            Optional<LoadError> wide = f.format().kind() == FileFormat.Kind.PARQUET ? wideDecimal(f) : Optional.empty();
+            if (wide.isPresent()) {
+                decided.put(f, FileOutcome.failed(f, wide.get()));
+                continue;
+            }
             Object head = peeked.get(f);
             if (head instanceof IOException e) {
                 decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
@@ -182,6 +187,30 @@ final class DuckDbLoad {
     }
 
     private record Attempt(boolean done) {
+    }
+
+    /**
+     * A Parquet decimal column wider than DuckDB's DECIMAL (38 digits) is read by DuckDB only as an
+     * approximate DOUBLE (and DuckDB 1.4 misreads some such values outright); the file fails naming
+     * the column, since its digits cannot be kept (issue 11 item 5). A file whose schema cannot be
+     * read is left to the load, which reports why.
+     */
+    private Optional<LoadError> wideDecimal(LoadFile f) {
+        String sql = "SELECT name, precision, scale FROM parquet_schema(" + Sql.literal(f.path()) + ") WHERE precision > 38"
+                + " AND (converted_type = 'DECIMAL' OR logical_type LIKE 'DecimalType%') LIMIT 1";
+        try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            String column = rs.getString(1);
+            String type = "DECIMAL(" + rs.getInt(2) + "," + rs.getInt(3) + ")";
+            return Optional.of(new LoadError(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": column \"" + column + "\" is " + type
+                    + " in the Parquet file; expected a decimal of at most 38 digits: DuckDB keeps wider decimals only as approximate DOUBLE"
+                    + " values, and Chute does not round values (write the column as a string, or with at most 38 digits)", OptionalLong.empty(),
+                    Optional.of(column), Optional.empty(), Optional.of("DECIMAL of at most 38 digits")));
+        } catch (SQLException e) {
+            return Optional.empty();
+        }
     }
 
     /**

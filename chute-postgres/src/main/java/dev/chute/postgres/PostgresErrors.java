@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.LongUnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.postgresql.util.PSQLException;
@@ -25,6 +24,24 @@ final class PostgresErrors {
     private static final Pattern MISSING = Pattern.compile("missing data for column \"(.*)\"");
 
     private PostgresErrors() {
+    }
+
+    /**
+     * What a load knows about a file's lines, to turn the position an engine reports into the line a
+     * user opens in an editor and to give a malformed record's real field count.
+     */
+    interface Lines {
+        /** The physical line (1-based, the header and lines inside quoted values counted) where the reported record starts. */
+        long line(long reported);
+
+        /** The number of fields of the record that starts at {@code line}, when known. */
+        java.util.OptionalInt fields(long line);
+
+        /** The line where a quote opens that is never closed, when known. */
+        OptionalLong unterminatedQuote();
+
+        /** The number of columns each record should have. */
+        int columns();
     }
 
     static String state(SQLException e) {
@@ -100,12 +117,18 @@ final class PostgresErrors {
      * A load error for one object. {@code sourceLine} maps the record COPY reports to the line of
      * the file; {@code columnType} gives a column's type in the table when the message does not.
      */
-    static LoadError describe(String key, SQLException e, LongUnaryOperator sourceLine, java.util.function.Function<String, Optional<String>> columnType) {
+    static LoadError describe(String key, SQLException e, Lines lines, java.util.function.Function<String, Optional<String>> columnType) {
         String s = state(e);
         String message = text(e);
         OptionalLong record = copyLine(e);
-        OptionalLong line = record.isPresent() ? OptionalLong.of(sourceLine.applyAsLong(record.getAsLong())) : OptionalLong.empty();
+        OptionalLong line = record.isPresent() ? OptionalLong.of(lines.line(record.getAsLong())) : OptionalLong.empty();
+        if (s.equals("22P04") && message.contains("unterminated CSV quoted field") && lines.unterminatedQuote().isPresent()) {
+            // COPY reports the end of the file, where it gave up; the user needs the line where the quote opens
+            line = lines.unterminatedQuote();
+        }
         String at = line.isPresent() ? " line " + line.getAsLong() + ":" : "";
+        java.util.OptionalInt fieldsFound = line.isPresent() ? lines.fields(line.getAsLong()) : java.util.OptionalInt.empty();
+        String counts = " expected " + lines.columns() + " columns, found " + (fieldsFound.isPresent() ? fieldsFound.getAsInt() : "");
         Optional<String> column = column(e);
         if (s.equals("22021") || s.equals("22P05")) {
             return new LoadError(ErrorCode.ENCODING, key + at + " expected text in the table's encoding, found an invalid byte sequence ("
@@ -116,10 +139,18 @@ final class PostgresErrors {
             String detail = firstLine(message);
             Matcher missing = MISSING.matcher(message);
             if (missing.find()) {
+                if (fieldsFound.isPresent()) {
+                    return new LoadError(ErrorCode.MALFORMED, key + at + counts + " (no value for column \"" + missing.group(1) + "\")",
+                            line, Optional.of(missing.group(1)), Optional.empty(), Optional.of(lines.columns() + " columns"));
+                }
                 return new LoadError(ErrorCode.MALFORMED, key + at + " expected a value for column \"" + missing.group(1) + "\", found the end of the line",
                         line, Optional.of(missing.group(1)), Optional.empty(), Optional.of("more columns"));
             }
             if (message.contains("extra data after last expected column")) {
+                if (fieldsFound.isPresent()) {
+                    return new LoadError(ErrorCode.MALFORMED, key + at + counts, line, Optional.empty(), Optional.empty(),
+                            Optional.of(lines.columns() + " columns"));
+                }
                 return new LoadError(ErrorCode.MALFORMED, key + at + " expected no more columns, found extra data after the last expected column",
                         line, Optional.empty(), Optional.empty(), Optional.of("fewer columns"));
             }
@@ -143,6 +174,23 @@ final class PostgresErrors {
                     Optional.empty(), Optional.empty());
         }
         return new LoadError(ErrorCode.MALFORMED, key + at + " " + firstLine(message), line, column, Optional.empty(), Optional.empty());
+    }
+
+    private static final Pattern STAGE_PATH = Pattern.compile("\"?[^\\s\"]*/\\.chute/stage/[^\\s\"]*\"?");
+    private static final Pattern ADVICE = Pattern.compile("(?i)(?<=[.:])\\s+(try|consider|possible solutions|you can|to ignore|set|use|if you)\\b.*$");
+
+    /**
+     * An engine's message for a user: its first line, without the staging path of the file (the
+     * object key names it already) and without advice about the engine's own options, which are not
+     * Chute's.
+     */
+    static String withoutInternals(String message, java.nio.file.Path file) {
+        String m = firstLine(message);
+        String path = file.toAbsolutePath().toString();
+        m = m.replace(" in file \"" + path + "\"", "").replace("\"" + path + "\"", "the file").replace(path, "the file");
+        m = STAGE_PATH.matcher(m).replaceAll("the file");
+        m = ADVICE.matcher(m).replaceAll("");
+        return m.strip();
     }
 
     static String firstLine(String message) {

@@ -146,50 +146,73 @@ final class PostgresFileReader implements AutoCloseable {
         delimiter.ifPresent(d -> given.append(", delim = ").append(Pg.literal(String.valueOf(d))));
         spec.header().ifPresent(h -> given.append(", header = ").append(h));
         given.append(", encoding = ").append(Pg.literal(encoding)).append(compression(f));
-        String sql = "SELECT Delimiter, Quote, Escape, HasHeader, to_json(Columns), DateFormat, TimestampFormat FROM sniff_csv(" + path + given
-                + ", allow_quoted_nulls = false" + (full ? ", sample_size = -1" : "") + ")";
         char delim = delimiter.orElseGet(() -> CsvLine.guessDelimiter(head.firstLine(), quote));
         List<String> fields = CsvLine.split(head.firstLine(), delim, quote);
-        try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = duck.createStatement(); ResultSet rs = sniff(s, path, given, full)) {
             rs.next();
-            List<Column> columns = new ArrayList<>();
-            try {
-                for (JsonNode col : JSON.readTree(rs.getString(5))) {
-                    columns.add(new Column(col.get("name").asText(), col.get("type").asText()));
+            String sniffed = rs.getString(1);
+            if (delimiter.isEmpty() && sniffed != null && sniffed.length() == 1
+                    && CsvLine.split(head.firstLine(), sniffed.charAt(0), quote).size() < fields.size()) {
+                // a ragged file can make the sniffer settle on a delimiter the header does not use (one column of
+                // whole lines); the header's own delimiter wins, so that COPY names the ragged line (issue 11 item 6)
+                rs.close();
+                given.append(", delim = ").append(Pg.literal(String.valueOf(delim)));
+                try (ResultSet again = sniff(s, path, given, full)) {
+                    again.next();
+                    return sniffed(again, spec, head.firstLine(), delim, quote, encoding, f, Optional.of(delim));
                 }
-            } catch (IOException e) {
-                throw new SQLException("cannot read the sniffed columns: " + e.getMessage(), e);
             }
-            String sniffedDelimiter = rs.getString(1);
-            if (delimiter.isEmpty() && sniffedDelimiter != null && sniffedDelimiter.length() == 1) {
-                delim = sniffedDelimiter.charAt(0);
-                fields = CsvLine.split(head.firstLine(), delim, quote);
-            }
-            if (columns.size() != fields.size()) {
-                return textShape(spec, fields, delim, quote, encoding, f);
-            }
-            String escapeText = rs.getString(3);
-            char escape = escapeText == null || escapeText.isEmpty() || escapeText.equals("(empty)") ? quote : escapeText.charAt(0);
-            boolean header = rs.getBoolean(4);
-            String dateFormat = rs.getString(6);
-            String timestampFormat = rs.getString(7);
-            boolean isoDates = isEmpty(dateFormat) && isEmpty(timestampFormat);
-            StringBuilder options = new StringBuilder();
-            options.append("delim = ").append(Pg.literal(String.valueOf(delim)));
-            options.append(", quote = ").append(Pg.literal(String.valueOf(quote)));
-            options.append(", escape = ").append(Pg.literal(String.valueOf(escape)));
-            options.append(", header = ").append(header);
-            if (!isEmpty(dateFormat)) {
-                options.append(", dateformat = ").append(Pg.literal(dateFormat));
-            }
-            if (!isEmpty(timestampFormat)) {
-                options.append(", timestampformat = ").append(Pg.literal(timestampFormat));
-            }
-            options.append(", encoding = ").append(Pg.literal(encoding)).append(", allow_quoted_nulls = false, auto_detect = false").append(compression(f));
-            return new Shape(columns, Optional.of(new CsvDialect(delim, quote, escape, header, isoDates, options.toString())));
+            return sniffed(rs, spec, head.firstLine(), delim, quote, encoding, f, delimiter);
         } catch (SQLException e) {
             return textShape(spec, fields, delim, quote, encoding, f);
         }
+    }
+
+    private ResultSet sniff(Statement s, String path, CharSequence given, boolean full) throws SQLException {
+        return s.executeQuery("SELECT Delimiter, Quote, Escape, HasHeader, to_json(Columns), DateFormat, TimestampFormat FROM sniff_csv(" + path
+                + given + ", allow_quoted_nulls = false" + (full ? ", sample_size = -1" : "") + ")");
+    }
+
+    /** The shape from one {@code sniff_csv} row; {@code delimiter} is the delimiter given to the sniffer, if any. */
+    private static Shape sniffed(ResultSet rs, TableSpec spec, String firstLine, char guessed, char quote, String encoding, LoadFile f,
+            Optional<Character> delimiter) throws SQLException {
+        char delim = guessed;
+        List<String> fields = CsvLine.split(firstLine, delim, quote);
+        List<Column> columns = new ArrayList<>();
+        try {
+            for (JsonNode col : JSON.readTree(rs.getString(5))) {
+                columns.add(new Column(col.get("name").asText(), col.get("type").asText()));
+            }
+        } catch (IOException e) {
+            throw new SQLException("cannot read the sniffed columns: " + e.getMessage(), e);
+        }
+        String sniffedDelimiter = rs.getString(1);
+        if (delimiter.isEmpty() && sniffedDelimiter != null && sniffedDelimiter.length() == 1) {
+            delim = sniffedDelimiter.charAt(0);
+            fields = CsvLine.split(firstLine, delim, quote);
+        }
+        if (columns.size() != fields.size()) {
+            return textShape(spec, fields, delim, quote, encoding, f);
+        }
+        String escapeText = rs.getString(3);
+        char escape = escapeText == null || escapeText.isEmpty() || escapeText.equals("(empty)") ? quote : escapeText.charAt(0);
+        boolean header = rs.getBoolean(4);
+        String dateFormat = rs.getString(6);
+        String timestampFormat = rs.getString(7);
+        boolean isoDates = isEmpty(dateFormat) && isEmpty(timestampFormat);
+        StringBuilder options = new StringBuilder();
+        options.append("delim = ").append(Pg.literal(String.valueOf(delim)));
+        options.append(", quote = ").append(Pg.literal(String.valueOf(quote)));
+        options.append(", escape = ").append(Pg.literal(String.valueOf(escape)));
+        options.append(", header = ").append(header);
+        if (!isEmpty(dateFormat)) {
+            options.append(", dateformat = ").append(Pg.literal(dateFormat));
+        }
+        if (!isEmpty(timestampFormat)) {
+            options.append(", timestampformat = ").append(Pg.literal(timestampFormat));
+        }
+        options.append(", encoding = ").append(Pg.literal(encoding)).append(", allow_quoted_nulls = false, auto_detect = false").append(compression(f));
+        return new Shape(columns, Optional.of(new CsvDialect(delim, quote, escape, header, isoDates, options.toString())));
     }
 
     private static boolean isEmpty(String format) {
@@ -291,6 +314,113 @@ final class PostgresFileReader implements AutoCloseable {
             sink.write(buffer.toByteArray(), buffer.size());
         }
         return written;
+    }
+
+    /** A Parquet decimal column wider than DuckDB's DECIMAL (38 digits), which DuckDB reads only as an approximate DOUBLE. */
+    record WideDecimal(String column, int precision, int scale) {
+    }
+
+    /** The first Parquet column DuckDB cannot read with every digit (issue 11 item 5), if any. */
+    Optional<WideDecimal> wideDecimal(LoadFile f) {
+        String sql = "SELECT name, precision, scale FROM parquet_schema(" + Pg.literal(f.path().toAbsolutePath().toString())
+                + ") WHERE precision > 38 AND (converted_type = 'DECIMAL' OR logical_type LIKE 'DecimalType%') LIMIT 1";
+        return unreadable(() -> {
+            try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                return rs.next() ? Optional.of(new WideDecimal(rs.getString(1), rs.getInt(2), rs.getInt(3))) : Optional.<WideDecimal>empty();
+            }
+        });
+    }
+
+    /** A value of a text file that its column's type would keep only rounded: {@code row} is its 1-based row in file order. */
+    record Imprecise(long row, int column, String value) {
+    }
+
+    private static final java.util.regex.Pattern NUMERIC = java.util.regex.Pattern.compile("numeric\\((\\d+),(\\d+)\\)");
+
+    /**
+     * The first value of a CSV or JSON file that would lose digits in its column: a number with more
+     * significant digits than a {@code double precision} (or {@code real}) keeps, or with more decimal
+     * places than a {@code numeric(p,s)}'s scale (PostgreSQL rounds both without a word). DuckDB picks
+     * out the few candidates by their digit count; each is then checked exactly here: a double is
+     * kept when it reads back as the same decimal number.
+     */
+    Optional<Imprecise> firstImprecise(LoadFile f, Shape shape, List<String> targetTypes, Set<Long> skip) throws SQLException {
+        if (f.format().kind() != FileFormat.Kind.CSV && f.format().kind() != FileFormat.Kind.TSV && f.format().kind() != FileFormat.Kind.JSON) {
+            return Optional.empty();
+        }
+        String path = Pg.literal(f.path().toAbsolutePath().toString());
+        List<String> readTypes = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        List<String> candidates = new ArrayList<>();
+        List<Integer> checked = new ArrayList<>();
+        for (int i = 0; i < shape.columns().size(); i++) {
+            Column col = shape.columns().get(i);
+            boolean nested = f.format().kind() == FileFormat.Kind.JSON && PostgresTypes.nested(col.duckType());
+            readTypes.add(Pg.literal(col.name()) + ": " + Pg.literal(nested ? col.duckType() : "VARCHAR"));
+            String target = targetTypes.get(i);
+            String v = "trim(CAST(r." + Pg.ident(col.name()) + " AS VARCHAR))";
+            String candidate = null;
+            java.util.regex.Matcher m = NUMERIC.matcher(target);
+            if (target.equals("double precision") || target.equals("real")) {
+                int digits = target.equals("real") ? 6 : 15;
+                candidate = "length(ltrim(regexp_replace(regexp_replace(" + v + ", '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > " + digits;
+            } else if (m.matches()) {
+                candidate = "regexp_matches(" + v + ", '[eE]') OR length(rtrim(regexp_extract(" + v + ", '\\.([0-9]*)', 1), '0')) > " + m.group(2);
+            }
+            if (candidate != null && !nested) {
+                values.add(v + " AS c" + checked.size());
+                candidates.add("(" + candidate + ")");
+                checked.add(i);
+            }
+        }
+        if (checked.isEmpty()) {
+            return Optional.empty();
+        }
+        String relation = f.format().kind() == FileFormat.Kind.JSON
+                ? "read_json(" + path + ", " + jsonOptions(f, false) + ", columns = {" + String.join(", ", readTypes) + "})"
+                : "read_csv(" + path + ", " + shape.csv().orElseThrow().duckOptions() + ", columns = {" + String.join(", ", readTypes) + "})";
+        List<String> flags = new ArrayList<>();
+        for (int k = 0; k < candidates.size(); k++) {
+            flags.add(candidates.get(k) + " AS k" + k);
+        }
+        String query = "SELECT * FROM (SELECT row_number() OVER () AS n, " + String.join(", ", values) + ", " + String.join(", ", flags) + " FROM "
+                + relation + " r) WHERE " + String.join(" OR ", java.util.stream.IntStream.range(0, candidates.size()).mapToObj(k -> "k" + k).toList())
+                + " ORDER BY n";
+        try (Statement s = duck.createStatement(); ResultSet rs = unreadable(() -> s.executeQuery(query))) {
+            while (unreadable(rs::next)) {
+                for (int k = 0; k < checked.size(); k++) {
+                    int column = k + 2;
+                    String value = unreadable(() -> rs.getString(column));
+                    if (value != null && !skip.contains(rs.getLong(1)) && losesDigits(value, targetTypes.get(checked.get(k)))) {
+                        return Optional.of(new Imprecise(rs.getLong(1), checked.get(k), value));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether PostgreSQL would store {@code text} in a column of {@code pgType} with fewer digits than it has. */
+    static boolean losesDigits(String text, String pgType) {
+        String t = text.strip();
+        java.math.BigDecimal exact;
+        try {
+            exact = new java.math.BigDecimal(t.startsWith("+") ? t.substring(1) : t);
+        } catch (NumberFormatException e) {
+            // not a plain number (NaN, Infinity, text): PostgreSQL takes or refuses it as it is
+            return false;
+        }
+        java.util.regex.Matcher m = NUMERIC.matcher(pgType);
+        if (m.matches()) {
+            return exact.stripTrailingZeros().scale() > Integer.parseInt(m.group(2));
+        }
+        if (pgType.equals("real")) {
+            float x = Float.parseFloat(t);
+            return Float.isFinite(x) && new java.math.BigDecimal(Float.toString(x)).compareTo(exact) != 0;
+        }
+        double x = Double.parseDouble(t);
+        // Double.toString gives the shortest decimal that reads back as the same double
+        return Double.isFinite(x) && new java.math.BigDecimal(Double.toString(x)).compareTo(exact) != 0;
     }
 
     private static boolean isDateLike(String duckType) {

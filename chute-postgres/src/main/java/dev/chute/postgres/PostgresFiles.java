@@ -39,6 +39,64 @@ final class PostgresFiles {
         return p;
     }
 
+    /**
+     * The first line of a JSON file that does not hold whole JSON values, for newline-delimited JSON
+     * (one value per line); when the first line is not a whole value (a document spread over lines),
+     * the line where the whole file stops parsing. Empty if the file parses, or cannot be read.
+     */
+    static java.util.OptionalLong firstMalformedJsonLine(Path file, FileFormat.Compression compression) {
+        com.fasterxml.jackson.core.JsonFactory json = new com.fasterxml.jackson.core.JsonFactory();
+        try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(open(file, compression),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            String text;
+            long n = 0;
+            while ((text = lines.readLine()) != null) {
+                n++;
+                if (text.isBlank()) {
+                    continue;
+                }
+                if (!wholeJson(json, text)) {
+                    return n == 1 ? wholeFileError(json, file, compression) : java.util.OptionalLong.of(n);
+                }
+            }
+            return java.util.OptionalLong.empty();
+        } catch (IOException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
+    private static boolean wholeJson(com.fasterxml.jackson.core.JsonFactory json, String text) {
+        try (com.fasterxml.jackson.core.JsonParser p = json.createParser(text)) {
+            int depth = 0;
+            com.fasterxml.jackson.core.JsonToken t;
+            boolean any = false;
+            while ((t = p.nextToken()) != null) {
+                any = true;
+                if (t.isStructStart()) {
+                    depth++;
+                } else if (t.isStructEnd()) {
+                    depth--;
+                }
+            }
+            return any && depth == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static java.util.OptionalLong wholeFileError(com.fasterxml.jackson.core.JsonFactory json, Path file, FileFormat.Compression compression) {
+        try (InputStream in = open(file, compression); com.fasterxml.jackson.core.JsonParser p = json.createParser(in)) {
+            while (p.nextToken() != null) {
+                // read to the end or the first error
+            }
+            return java.util.OptionalLong.empty();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return e.getLocation() == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(e.getLocation().getLineNr());
+        } catch (IOException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     static Head head(Path file, FileFormat format, Charset charset) throws IOException {
         if (Files.size(file) == 0) {
             return new Head("", false, true);

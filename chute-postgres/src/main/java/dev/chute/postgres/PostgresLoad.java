@@ -76,6 +76,8 @@ final class PostgresLoad {
     private final Map<LoadFile, PostgresFiles.Head> heads = new HashMap<>();
     /** Columns (lower case) a new table makes text because a value did not fit the inferred type. */
     private final Set<String> forceText = new HashSet<>();
+    /** Columns (lower case) a new table makes numeric because a value has more digits than the inferred double keeps. */
+    private final Set<String> forceNumeric = new HashSet<>();
     /** Existing columns (lower case) to widen to text (on_type_conflict: widen). */
     private final Set<String> widen = new HashSet<>();
     /** Rows (1-based, in file order) left out of a file under max_bad_rows, with why. */
@@ -309,11 +311,50 @@ final class PostgresLoad {
             exec(c, "SAVEPOINT chute_file");
             boolean created = false;
             Columns columns = null;
+            PostgresFileReader.Shape shape = null;
             try {
-                PostgresFileReader.Shape shape = reader.shape(f, spec, fullSniff, head == null ? new PostgresFiles.Head("", true, false) : head);
+                shape = reader.shape(f, spec, fullSniff, head == null ? new PostgresFiles.Head("", true, false) : head);
+                if (f.format().kind() == FileFormat.Kind.PARQUET) {
+                    Optional<PostgresFileReader.WideDecimal> wide = reader.wideDecimal(f);
+                    if (wide.isPresent()) {
+                        exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                        return FileResult.failed(wideDecimal(key, wide.get()));
+                    }
+                }
                 Table target = ensureTable(c, shape);
                 created = target.created;
                 columns = target.columns;
+                Optional<PostgresFileReader.Imprecise> imprecise = reader.firstImprecise(f, shape, target.fileTypes, skipped.keySet());
+                if (imprecise.isPresent()) {
+                    exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                    PostgresFileReader.Imprecise im = imprecise.get();
+                    String name = shape.columns().get(im.column()).name();
+                    String lower = name.toLowerCase(Locale.ROOT);
+                    Optional<String> configured = spec.columnTypes().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                            .map(Map.Entry::getValue).findFirst();
+                    if (configured.isEmpty() && (created || tableCreatedInAttempt) && forceNumeric.add(lower)) {
+                        // inferred as a double, but a value has more digits than a double keeps: numeric keeps them all
+                        return FileResult.again();
+                    }
+                    if (!created && spec.onTypeConflict() == TableSpec.OnTypeConflict.WIDEN && widen.add(lower)) {
+                        continue;
+                    }
+                    long line = rowLine(f, shape, im.row());
+                    String type = configured.map(t -> t.strip().toUpperCase(Locale.ROOT)).orElse(target.fileTypes.get(im.column()).toUpperCase(Locale.ROOT));
+                    String reason = key + " line " + line + ": column \"" + name + "\": expected " + type + ", found '" + PostgresErrors.shorten(im.value())
+                            + "', which has more digits than " + type + " keeps (Chute does not round values)";
+                    if (spec.maxBadRows() > 0) {
+                        if (skipped.size() >= spec.maxBadRows()) {
+                            return FileResult.failed(LoadError.of(ErrorCode.TOO_MANY_BAD_ROWS, key + ": expected at most " + spec.maxBadRows()
+                                    + " bad rows (max_bad_rows), found more (first at line " + skipped.firstEntry().getValue().line + ": "
+                                    + skipped.firstEntry().getValue().error + ")"));
+                        }
+                        skipped.put(im.row(), new Reject(line, Optional.of(name), reason));
+                        continue;
+                    }
+                    return FileResult.failed(new LoadError(ErrorCode.TYPE_CONFLICT, reason, OptionalLong.of(line), Optional.of(name),
+                            Optional.of(im.value()), Optional.of(type)));
+                }
                 if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE && !f.continuation()) {
                     // a file that grew keeps the rows of its committed prefix: only what was appended is added
                     replacePreviousVersions(c, f);
@@ -350,7 +391,7 @@ final class PostgresLoad {
                     }
                 }
                 Columns known = columns;
-                LoadError error = PostgresErrors.describe(key, e, record -> sourceLine(f, skipped, record),
+                LoadError error = PostgresErrors.describe(key, e, lines(f, shape, skipped),
                         name -> known == null ? Optional.empty() : Optional.ofNullable(known.types.get(name.toLowerCase(Locale.ROOT))));
                 if (PostgresErrors.isConversion(e) && !created && spec.onTypeConflict() == TableSpec.OnTypeConflict.WIDEN && column.isPresent()
                         && widen.add(column.get().toLowerCase(Locale.ROOT))) {
@@ -370,15 +411,58 @@ final class PostgresLoad {
                 return FileResult.failed(error);
             } catch (PostgresFileReader.Unreadable e) {
                 exec(c, "ROLLBACK TO SAVEPOINT chute_file");
-                String at = e.line().isPresent() ? " line " + e.line().getAsLong() + ":" : "";
-                return FileResult.failed(new LoadError(ErrorCode.MALFORMED, key + at + " " + e.getMessage(), e.line(), Optional.empty(), Optional.empty(),
-                        Optional.empty()));
+                return FileResult.failed(unreadable(f, e));
             } catch (ChuteException e) {
                 exec(c, "ROLLBACK TO SAVEPOINT chute_file");
                 return FileResult.failed(LoadError.of(e.code(), key + ": " + e.getMessage()));
             }
         }
         return FileResult.failed(LoadError.of(ErrorCode.TYPE_CONFLICT, key + ": values still do not fit " + table + " after widening its columns"));
+    }
+
+    /**
+     * A file the DuckDB reader could not read, said without the staging path or DuckDB's advice about
+     * its own options (issue 11 item 10). For JSON the line is the first line that is not a complete
+     * JSON value, found by reading the file again: DuckDB names the line where it gave up, and for a
+     * value cut short that is the line after it.
+     */
+    private LoadError unreadable(LoadFile f, PostgresFileReader.Unreadable e) {
+        String key = f.version().key();
+        String detail = PostgresErrors.withoutInternals(String.valueOf(e.getCause().getMessage()), f.path());
+        if (f.format().kind() == FileFormat.Kind.JSON && detail.contains("JSON")) {
+            OptionalLong line = PostgresFiles.firstMalformedJsonLine(f.path(), f.format().compression());
+            if (line.isPresent()) {
+                return new LoadError(ErrorCode.MALFORMED, key + " line " + line.getAsLong() + ": expected a complete JSON value, found malformed JSON",
+                        line, Optional.empty(), Optional.empty(), Optional.of("JSON"));
+            }
+        }
+        OptionalLong line = f.format().kind() == FileFormat.Kind.PARQUET ? OptionalLong.empty() : e.line();
+        String at = line.isPresent() ? " line " + line.getAsLong() + ":" : ":";
+        return new LoadError(ErrorCode.MALFORMED, key + at + " " + detail, line, Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /** A Parquet column that could only be read rounded: the file fails, naming it (issue 11 item 5). */
+    private static LoadError wideDecimal(String key, PostgresFileReader.WideDecimal wide) {
+        String type = "DECIMAL(" + wide.precision() + "," + wide.scale() + ")";
+        return new LoadError(ErrorCode.UNSUPPORTED_FORMAT, key + ": column \"" + wide.column() + "\" is " + type + " in the Parquet file; expected a"
+                + " decimal of at most 38 digits: the Parquet reader keeps wider decimals only as approximate DOUBLE values, and Chute does not"
+                + " round values (write the column as a string, or with at most 38 digits)", OptionalLong.empty(), Optional.of(wide.column()),
+                Optional.empty(), Optional.of("DECIMAL of at most 38 digits"));
+    }
+
+    /** The physical line where the 1-based data row {@code row} of a file starts (for JSON, its row: one value per line). */
+    private long rowLine(LoadFile f, PostgresFileReader.Shape shape, long row) {
+        if (shape.csv().isEmpty() || DuckDbReading.encoding(spec.encoding()).equals("utf-16")) {
+            return row + (shape.csv().isPresent() && shape.csv().get().header() ? 1 : 0);
+        }
+        PostgresFileReader.CsvDialect d = shape.csv().get();
+        long number = row + (d.header() ? 1 : 0);
+        try (InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
+            return PostgresCsvScan.scan(in, d.delimiter(), d.quote(), d.escape(), r -> r.number() == number).record()
+                    .map(PostgresCsvScan.Record::firstLine).orElse(number);
+        } catch (IOException e) {
+            return number;
+        }
     }
 
     /** The 1-based row of the file for the 1-based record COPY reports, given the rows left out before it. */
@@ -398,6 +482,74 @@ final class PostgresLoad {
             return record;
         }
         return sourceRow(skipped, record) + (isDelimited(f) && spec.header().orElse(true) ? 1 : 0);
+    }
+
+    /**
+     * The file's lines as a user sees them, for an error about it (issue 11 item 10): COPY counts
+     * physical lines but reports the last line of a record that spans several, and the DuckDB reader
+     * reports rows; both become the physical line where the record starts, found by walking the file
+     * with the dialect it was read with. Scans lazily, only when an error needs it.
+     */
+    private PostgresErrors.Lines lines(LoadFile f, PostgresFileReader.Shape shape, TreeMap<Long, Reject> skipped) {
+        int columns = shape == null ? 0 : shape.columns().size();
+        if (shape == null || shape.csv().isEmpty() || DuckDbReading.encoding(spec.encoding()).equals("utf-16")) {
+            return new PostgresErrors.Lines() {
+                @Override
+                public long line(long reported) {
+                    return sourceLine(f, skipped, reported);
+                }
+
+                @Override
+                public java.util.OptionalInt fields(long line) {
+                    return java.util.OptionalInt.empty();
+                }
+
+                @Override
+                public OptionalLong unterminatedQuote() {
+                    return OptionalLong.empty();
+                }
+
+                @Override
+                public int columns() {
+                    return columns;
+                }
+            };
+        }
+        PostgresFileReader.CsvDialect d = shape.csv().get();
+        boolean direct = !usesReader(f);
+        return new PostgresErrors.Lines() {
+            private PostgresCsvScan.Found scan(java.util.function.Predicate<PostgresCsvScan.Record> stop) {
+                try (InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
+                    return PostgresCsvScan.scan(in, d.delimiter(), d.quote(), d.escape(), stop);
+                } catch (IOException e) {
+                    return new PostgresCsvScan.Found(Optional.empty(), OptionalLong.empty());
+                }
+            }
+
+            @Override
+            public long line(long reported) {
+                if (direct) {
+                    return scan(r -> r.holds(reported)).record().map(PostgresCsvScan.Record::firstLine).orElse(reported);
+                }
+                long number = sourceRow(skipped, reported) + (d.header() ? 1 : 0);
+                return scan(r -> r.number() == number).record().map(PostgresCsvScan.Record::firstLine).orElse(sourceLine(f, skipped, reported));
+            }
+
+            @Override
+            public java.util.OptionalInt fields(long line) {
+                return scan(r -> r.firstLine() == line).record().map(r -> java.util.OptionalInt.of(r.fields())).orElse(java.util.OptionalInt.empty());
+            }
+
+            @Override
+            public OptionalLong unterminatedQuote() {
+                return scan(r -> false).unterminatedQuote();
+            }
+
+            @Override
+            public int columns() {
+                return columns;
+            }
+        };
     }
 
     private static boolean isDelimited(LoadFile f) {
@@ -458,7 +610,8 @@ final class PostgresLoad {
             String configured = spec.columnTypes().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(col.name()))
                     .map(Map.Entry::getValue).findFirst().orElse(null);
             String type = configured != null ? PostgresTypes.configured(configured)
-                    : forceText.contains(col.name().toLowerCase(Locale.ROOT)) ? PostgresTypes.TEXT : PostgresTypes.fromDuckDb(col.duckType());
+                    : forceText.contains(col.name().toLowerCase(Locale.ROOT)) ? PostgresTypes.TEXT
+                    : forceNumeric.contains(col.name().toLowerCase(Locale.ROOT)) ? PostgresTypes.NUMERIC : PostgresTypes.fromDuckDb(col.duckType());
             fileNames.add(col.name());
             fileTypes.add(type);
         }

@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 final class PostgresTypes {
     static final String TEXT = "text";
     static final String JSONB = "jsonb";
+    /** Any number of digits: PostgreSQL's NUMERIC without a precision has no limit a file could reach. */
+    static final String NUMERIC = "numeric";
     private static final Pattern DECIMAL = Pattern.compile("(?:DECIMAL|NUMERIC)\\s*\\(\\s*(\\d+)\\s*(?:,\\s*(\\d+)\\s*)?\\)");
 
     private PostgresTypes() {
