@@ -56,7 +56,10 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
         CharsetDecoder decoder = charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
+        // a UTF-8 byte order mark is not part of the first line (PostgreSQL's reader drops it before, DuckDB's does not)
+        int bom = bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB && (bytes[2] & 0xff) == 0xBF
+                && DuckDbReading.encoding(encoding).equals("utf-8") ? 3 : 0;
+        ByteBuffer in = ByteBuffer.wrap(bytes, bom, bytes.length - bom);
         CharBuffer out = CharBuffer.allocate(bytes.length + 1);
         CoderResult result = decoder.decode(in, out, complete);
         if (!result.isError() && complete) {
@@ -71,7 +74,7 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
         }
         if (result.isError() && end == text.length()) {
             // the undecodable bytes are in the first line (no line end was decoded before them)
-            throw InvalidTextException.firstLine(bytes, in.position(), result.length(), DuckDbReading.encoding(encoding));
+            throw InvalidTextException.firstLine(bytes, bom, in.position(), result.length(), DuckDbReading.encoding(encoding));
         }
         // undecodable bytes after the first line are the engine's to report, with their line;
         // the sample is what decoded before them, and it is complete only if nothing was left out
@@ -108,7 +111,7 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
             this.encoding = encoding;
         }
 
-        static InvalidTextException firstLine(byte[] bytes, int offset, int length, String encoding) {
+        static InvalidTextException firstLine(byte[] bytes, int lineStart, int offset, int length, String encoding) {
             int value = bytes[offset] & 0xff;
             StringBuilder found = new StringBuilder();
             for (int i = offset; i < Math.min(bytes.length, offset + Math.max(1, length)); i++) {
@@ -118,16 +121,17 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
             while (lineEnd < bytes.length && bytes[lineEnd] != '\n' && bytes[lineEnd] != '\r') {
                 lineEnd++;
             }
-            String looksLike = EncodingGuess.of(bytes, lineEnd, encoding)
+            byte[] line = java.util.Arrays.copyOfRange(bytes, lineStart, lineEnd);
+            String looksLike = EncodingGuess.of(line, line.length, encoding)
                     .map(e -> "; the line is valid " + e + ": set encoding: " + e + " for the table if the file is " + e)
                     .orElse("; it does not look like the other encodings Chute reads either (utf-8, utf-16, or latin-1, which has no"
                             + " bytes 0x80-0x9F); it may be windows-1252 or Mac Roman: convert the file to utf-8");
             String message = "line 1: expected " + encoding + " text (the table's encoding), found byte " + found
-                    + " at byte " + (offset + 1) + " of the line" + looksLike;
-            return new InvalidTextException(message, offset, value, encoding);
+                    + " at byte " + (offset - lineStart + 1) + " of the line" + looksLike;
+            return new InvalidTextException(message, offset - lineStart, value, encoding);
         }
 
-        /** 0-based offset of the first invalid byte in the file's (decompressed) content. */
+        /** 0-based offset of the first invalid byte in the first line (after a byte order mark). */
         public int offset() {
             return offset;
         }

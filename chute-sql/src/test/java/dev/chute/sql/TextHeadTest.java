@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** Issue 11 item 4: a file's first line is decoded as strictly as the rest. */
@@ -36,10 +34,11 @@ class TextHeadTest {
 
     @Test
     void invalidUtf8InTheHeaderFailsNamingLineByteAndEncoding() {
-        Path fixture = Path.of("/work/shared/fixtures/realworld/duckdb/test__invalid_utf_header.csv");
-        assertThatThrownBy(() -> TextHead.read(Files.newInputStream(fixture), "utf-8"))
+        // the DuckDB project's test/invalid_utf_header.csv: 0xFF 0xFF inside the quoted header
+        byte[] file = concat("valid,\"invalid_", bytes(0xFF, 0xFF), "_part\",valid\nvalid,\"valid\",valid\n");
+        assertThatThrownBy(() -> read(file, "utf-8"))
                 .isInstanceOf(TextHead.InvalidTextException.class)
-                .hasMessageStartingWith("line 1: expected utf-8 text (the table's encoding), found byte 0xFF")
+                .hasMessageStartingWith("line 1: expected utf-8 text (the table's encoding), found byte 0xFF at byte 16 of the line")
                 .hasMessageContaining("valid latin-1");
     }
 
@@ -69,6 +68,12 @@ class TextHeadTest {
         TextHead head = read(concat("id,name\n1,", bytes(0xFF), "\n"), "utf-8");
         assertThat(head.firstLine()).isEqualTo("id,name");
         assertThat(head.hasMoreLines()).isTrue();
+    }
+
+    @Test
+    void theByteIsCountedInTheLineAfterAByteOrderMark() {
+        assertThatThrownBy(() -> read(bytes(0xEF, 0xBB, 0xBF, 'a', 0xFF, '\n'), "utf-8"))
+                .hasMessageContaining("found byte 0xFF at byte 2 of the line");
     }
 
     @Test
