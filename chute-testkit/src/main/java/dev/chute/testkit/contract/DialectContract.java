@@ -64,6 +64,18 @@ public abstract class DialectContract extends WarehouseContract {
                 .containsExactly("two\rlines", "a \"quoted\" word", "tab\there", "plain");
     }
 
+    /**
+     * Classic Mac line ends (a lone CR), as FiveThirtyEight's bachelorette.csv: the first line ends at
+     * the first CR, so the file is not taken for a header-only file of 0 rows (DuckDB did, issue 11).
+     */
+    @Test
+    void crOnlyLineEndsLoadEveryRow() {
+        ChuteHome h = start();
+        h.drop("dialect_cr/rows/a.csv", "id,name\r1,x\r2,y\r3,z");
+        h.awaitArchived("dialect_cr/rows/a.csv");
+        assertThat(h.column("SELECT name FROM dialect_cr.rows ORDER BY id")).containsExactly("x", "y", "z");
+    }
+
     /** Issue 11 item 4: the DuckDB project's test/invalid_utf_header.csv, whose quoted header holds 0xFF 0xFF. */
     @Test
     void invalidUtf8InTheHeaderFailsNamingLineOneTheByteAndTheEncoding() {
