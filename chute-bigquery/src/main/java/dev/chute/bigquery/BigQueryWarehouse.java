@@ -567,7 +567,8 @@ public final class BigQueryWarehouse implements Warehouse {
             case CSV, TSV -> {
                 CsvOptions.Builder csv = CsvOptions.newBuilder().setSkipLeadingRows(skip).setFieldDelimiter(String.valueOf(delimiter(spec, kind)))
                         .setEncoding(spec.encoding().equalsIgnoreCase("iso-8859-1") || spec.encoding().equalsIgnoreCase("latin1") ? "ISO-8859-1" : "UTF-8");
-                spec.quote().filter(q -> !q.isEmpty()).ifPresent(csv::setQuote);
+                // BigQuery's empty quote is "no quoting", as TableSpec.NO_QUOTE (quote: none)
+                spec.quote().ifPresent(csv::setQuote);
                 yield csv.build();
             }
             case JSON -> FormatOptions.json();

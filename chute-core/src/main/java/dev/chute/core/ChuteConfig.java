@@ -75,7 +75,8 @@ public final class ChuteConfig {
     public static final ConfigKey<String> TABLE_DELIMITER = ConfigKey.string("tables.*.delimiter", "auto",
             "CSV field delimiter (one character, \\t for tab); auto detects it.");
     public static final ConfigKey<String> TABLE_QUOTE = ConfigKey.string("tables.*.quote", "auto",
-            "CSV quote character; auto detects it.");
+            "CSV quote character (one character); none: no quoting, every byte between delimiters is the value; auto: \" except for"
+                    + " tab-separated files whose quotes are not CSV quoting, which are read with none.");
     public static final ConfigKey<String> TABLE_HEADER = ConfigKey.oneOf("tables.*.header", "auto",
             List.of("auto", "true", "false"), "Whether CSV files start with a header line; auto detects it.");
     public static final ConfigKey<String> TABLE_ENCODING = ConfigKey.string("tables.*.encoding", "utf-8",
@@ -346,8 +347,9 @@ public final class ChuteConfig {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".delimiter' has value '" + delimiter + "'; expected one character or auto");
         }
         String quote = values.getOrDefault("quote", "auto");
-        if (!quote.equals("auto") && quote.length() != 1) {
-            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".quote' has value '" + quote + "'; expected one character or auto");
+        if (!quote.equals("auto") && !quote.equals("none") && quote.length() != 1) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".quote' has value '" + quote
+                    + "'; expected one character, none or auto");
         }
         String header = TABLE_HEADER.parse(values.getOrDefault("header", "auto"));
         String encoding = switch (values.getOrDefault("encoding", "utf-8").toLowerCase(Locale.ROOT).replace('_', '-')) {
@@ -363,7 +365,7 @@ public final class ChuteConfig {
             return new TableSpec(columns,
                     format.equals("auto") ? Optional.empty() : Optional.of(FileFormat.Kind.valueOf(format.toUpperCase(Locale.ROOT))),
                     delimiter.equals("auto") ? Optional.empty() : Optional.of(delimiter),
-                    quote.equals("auto") ? Optional.empty() : Optional.of(quote),
+                    quote.equals("auto") ? Optional.empty() : Optional.of(quote.equals("none") ? TableSpec.NO_QUOTE : quote),
                     header.equals("auto") ? Optional.empty() : Optional.of(Boolean.parseBoolean(header)),
                     encoding.toLowerCase(Locale.ROOT),
                     TableSpec.OnOverwrite.valueOf(onOverwrite.toUpperCase(Locale.ROOT)),

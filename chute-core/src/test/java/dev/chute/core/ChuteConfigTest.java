@@ -50,6 +50,17 @@ class ChuteConfigTest {
                 .hasMessageContaining("tables.not-a-table");
     }
 
+    /** Issue 11 item 7: quote: none reads files without quoting; a quote of two characters is refused. */
+    @Test
+    void quoteNoneIsAnEmptyQuote() {
+        ChuteConfig config = ChuteConfig.parse("tables:\n  a.b:\n    quote: none\n  a.c:\n    quote: \"'\"\n", "x");
+        assertThat(config.tableSpec(TableId.parse("a.b")).quote()).contains(TableSpec.NO_QUOTE);
+        assertThat(config.tableSpec(TableId.parse("a.c")).quote()).contains("'");
+        assertThat(config.tableSpec(TableId.parse("a.d")).quote()).isEmpty();
+        assertThatThrownBy(() -> ChuteConfig.parse("tables:\n  a.b:\n    quote: nope\n", "x"))
+                .hasMessageContaining("'tables.a.b.quote' has value 'nope'; expected one character, none or auto");
+    }
+
     @Test
     void tableSettingsAreRead() {
         ChuteConfig config = ChuteConfig.parse("""

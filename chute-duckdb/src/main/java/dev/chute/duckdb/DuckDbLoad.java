@@ -15,7 +15,9 @@ import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
 import dev.chute.sql.CsvLine;
+import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.DuckDbReading;
+import dev.chute.sql.TextHead;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -67,7 +69,7 @@ final class DuckDbLoad {
     private final long startedNanos = System.nanoTime();
     /** Sniffing runs outside the load's transaction: a file the sniffer chokes on must not abort it. */
     private DuckDBConnection sniffer;
-    private final Map<LoadFile, FilePeek.Head> heads = new HashMap<>();
+    private final Map<LoadFile, TextHead> heads = new HashMap<>();
 
     DuckDbLoad(DuckDbWarehouse warehouse, LoadBatch batch, Warehouse.FileCheck stillValid) {
         this.warehouse = warehouse;
@@ -137,7 +139,7 @@ final class DuckDbLoad {
         Map<LoadFile, Object> peeked = new java.util.concurrent.ConcurrentHashMap<>();
         batch.files().parallelStream().filter(f -> f.format().kind() != FileFormat.Kind.PARQUET && f.format().kind() != FileFormat.Kind.AVRO).forEach(f -> {
             try {
-                peeked.put(f, FilePeek.head(f.path(), f.format(), charset()));
+                peeked.put(f, FilePeek.head(f.path(), f.format(), spec.encoding()));
             } catch (IOException e) {
                 peeked.put(f, e);
             }
@@ -153,12 +155,17 @@ final class DuckDbLoad {
                 continue;
             }
             Object head = peeked.get(f);
+            if (head instanceof TextHead.InvalidTextException e) {
+                // issue 11 item 4: a header is decoded as strictly as the rows below it
+                decided.put(f, FileOutcome.failed(f, e.loadError(f.version().key())));
+                continue;
+            }
             if (head instanceof IOException e) {
                 decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
                         + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage())));
                 continue;
             }
-            if (head instanceof FilePeek.Head h) {
+            if (head instanceof TextHead h) {
                 heads.put(f, h);
             }
             files.add(f);
@@ -327,7 +334,7 @@ final class DuckDbLoad {
         Map<LoadFile, Long> rows = new LinkedHashMap<>();
         List<LoadFile> withData = new ArrayList<>();
         for (LoadFile f : toLoad) {
-            FilePeek.Head head = heads.get(f);
+            TextHead head = heads.get(f);
             boolean headerOnly = head != null && isDelimited(f) && !head.hasMoreLines() && !spec.header().equals(Optional.of(false));
             if (head != null && (head.empty() || headerOnly)) {
                 rows.put(f, 0L);
@@ -364,7 +371,7 @@ final class DuckDbLoad {
         Map<String, List<LoadFile>> groups = new LinkedHashMap<>();
         for (LoadFile f : files) {
             String shape = switch (f.format().kind()) {
-                case CSV, TSV -> f.format() + "|" + heads.get(f).firstLine();
+                case CSV, TSV -> f.format() + "|" + CsvQuoting.quote(spec, f.format().kind(), heads.get(f)) + "|" + heads.get(f).firstLine();
                 // JSON documents may differ from file to file; each is read on its own
                 case JSON -> "json|" + f.path();
                 case PARQUET -> "parquet|" + f.path();
@@ -409,10 +416,6 @@ final class DuckDbLoad {
         };
     }
 
-    private java.nio.charset.Charset charset() {
-        return DuckDbReading.charset(spec.encoding());
-    }
-
     /**
      * CSV dialect and columns. The delimiter comes from configuration, the format (TSV) or the
      * header line; DuckDB's sniffer then finds the header, escape, date formats and types. When the
@@ -421,13 +424,13 @@ final class DuckDbLoad {
      * (line, expected vs found) instead of a guess.
      */
     private Shape sniffCsv(LoadFile first, String path) throws SQLException {
-        char quoteChar = spec.quote().map(q -> q.charAt(0)).orElse('"');
+        char quoteChar = CsvQuoting.quote(spec, first.format().kind(), heads.get(first));
         String firstLine = heads.get(first).firstLine();
         char delimiter = first.format().kind() == FileFormat.Kind.TSV ? '\t'
                 : spec.delimiter().map(d -> d.charAt(0)).orElseGet(() -> CsvLine.guessDelimiter(firstLine, quoteChar));
         List<String> fields = CsvLine.split(firstLine, delimiter, quoteChar);
         StringBuilder given = new StringBuilder();
-        given.append(", quote = ").append(Sql.literal(String.valueOf(quoteChar)));
+        given.append(", quote = ").append(Sql.literal(CsvQuoting.text(quoteChar)));
         given.append(", delim = ").append(Sql.literal(String.valueOf(delimiter)));
         spec.header().ifPresent(h -> given.append(", header = ").append(h));
         given.append(", encoding = ").append(Sql.literal(DuckDbReading.encoding(spec.encoding())));
@@ -449,7 +452,7 @@ final class DuckDbLoad {
             }
             StringBuilder options = new StringBuilder();
             options.append("delim = ").append(Sql.literal(String.valueOf(delimiter)));
-            options.append(", quote = ").append(Sql.literal(String.valueOf(quoteChar)));
+            options.append(", quote = ").append(Sql.literal(CsvQuoting.text(quoteChar)));
             String escape = rs.getString(3);
             options.append(", escape = ").append(Sql.literal(escape == null || escape.equals("(empty)") ? "" : escape));
             options.append(", header = ").append(rs.getBoolean(4));
@@ -484,8 +487,8 @@ final class DuckDbLoad {
             }
             columns.add(new Column(name, "VARCHAR"));
         }
-        String options = "delim = " + Sql.literal(String.valueOf(delimiter)) + ", quote = " + Sql.literal(String.valueOf(quoteChar))
-                + ", escape = " + Sql.literal(String.valueOf(quoteChar)) + ", header = " + header + ", encoding = "
+        String options = "delim = " + Sql.literal(String.valueOf(delimiter)) + ", quote = " + Sql.literal(CsvQuoting.text(quoteChar))
+                + ", escape = " + Sql.literal(CsvQuoting.text(quoteChar)) + ", header = " + header + ", encoding = "
                 + Sql.literal(DuckDbReading.encoding(spec.encoding())) + ", allow_quoted_nulls = false, auto_detect = false" + compression(first);
         return new Shape(options, columns);
     }

@@ -1,8 +1,8 @@
 package dev.chute.duckdb;
 
 import dev.chute.spi.FileFormat;
+import dev.chute.sql.TextHead;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,49 +10,24 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads the first lines of a (possibly compressed) text file without reading all of it: to tell
- * empty and header-only files (0 rows, nothing to create) and to group files by header line.
+ * Reads the start of a (possibly compressed) text file without reading all of it: to tell empty
+ * and header-only files (0 rows, nothing to create), to group files by header line and to choose
+ * their quoting. The header is decoded strictly ({@link TextHead}).
  */
 final class FilePeek {
-    private static final int LIMIT = 64 * 1024;
-
-    /** The first line (without line end), and whether any non-blank line follows it. */
-    record Head(String firstLine, boolean hasMoreLines, boolean empty) {
-    }
-
     private FilePeek() {
     }
 
-    static Head head(Path file, FileFormat format, java.nio.charset.Charset charset) throws IOException {
+    /**
+     * @throws TextHead.InvalidTextException when the first line is not valid in {@code encoding}
+     */
+    static TextHead head(Path file, FileFormat format, String encoding) throws IOException {
         if (Files.size(file) == 0) {
-            return new Head("", false, true);
+            return new TextHead("", false, true, false);
         }
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file));
              InputStream in = decompress(raw, format.compression())) {
-            ByteArrayOutputStream first = new ByteArrayOutputStream();
-            int b;
-            int read = 0;
-            while ((b = in.read()) >= 0 && b != '\n' && read++ < LIMIT) {
-                first.write(b);
-            }
-            byte[] line = first.toByteArray();
-            int len = line.length;
-            if (len > 0 && line[len - 1] == '\r') {
-                len--;
-            }
-            String text = new String(line, 0, len, charset);
-            if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
-                text = text.substring(1);
-            }
-            boolean more = false;
-            while ((b = in.read()) >= 0 && read++ < LIMIT * 2) {
-                if (b != '\n' && b != '\r' && b != ' ' && b != '\t') {
-                    more = true;
-                    break;
-                }
-            }
-            boolean empty = text.isBlank() && !more;
-            return new Head(text, more, empty);
+            return TextHead.read(in, encoding);
         }
     }
 

@@ -6,7 +6,9 @@ import dev.chute.spi.FileFormat;
 import dev.chute.spi.LoadFile;
 import dev.chute.spi.TableSpec;
 import dev.chute.sql.CsvLine;
+import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.DuckDbReading;
+import dev.chute.sql.TextHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +45,7 @@ final class PostgresFileReader implements AutoCloseable {
     }
 
     /**
-     * How a CSV file is laid out. {@code isoDates} is false when the sniffer found a date or
+     * How a CSV file is laid out; {@code quote} and {@code escape} are {@link CsvQuoting#NONE} for a file without quoting. {@code isoDates} is false when the sniffer found a date or
      * timestamp format PostgreSQL would read differently: such files are read by DuckDB.
      */
     record CsvDialect(char delimiter, char quote, char escape, boolean header, boolean isoDates, String duckOptions) {
@@ -75,7 +77,7 @@ final class PostgresFileReader implements AutoCloseable {
     }
 
     /** The file's columns (and dialect); {@code full} infers types from every row instead of a sample. */
-    Shape shape(LoadFile f, TableSpec spec, boolean full, PostgresFiles.Head head) throws SQLException {
+    Shape shape(LoadFile f, TableSpec spec, boolean full, TextHead head) throws SQLException {
         String path = Pg.literal(f.path().toAbsolutePath().toString());
         return switch (f.format().kind()) {
             case CSV, TSV -> sniffCsv(f, spec, full, head, path);
@@ -137,12 +139,12 @@ final class PostgresFileReader implements AutoCloseable {
      * columns disagree with the first line, the first line's fields become text columns, so that
      * COPY reports the real problem (line, expected vs found) instead of a guess.
      */
-    private Shape sniffCsv(LoadFile f, TableSpec spec, boolean full, PostgresFiles.Head head, String path) throws SQLException {
-        char quote = spec.quote().map(q -> q.charAt(0)).orElse('"');
+    private Shape sniffCsv(LoadFile f, TableSpec spec, boolean full, TextHead head, String path) throws SQLException {
+        char quote = CsvQuoting.quote(spec, f.format().kind(), head);
         Optional<Character> delimiter = f.format().kind() == FileFormat.Kind.TSV ? Optional.of('\t') : spec.delimiter().map(d -> d.charAt(0));
         String encoding = DuckDbReading.encoding(spec.encoding());
         StringBuilder given = new StringBuilder();
-        given.append(", quote = ").append(Pg.literal(String.valueOf(quote)));
+        given.append(", quote = ").append(Pg.literal(CsvQuoting.text(quote)));
         delimiter.ifPresent(d -> given.append(", delim = ").append(Pg.literal(String.valueOf(d))));
         spec.header().ifPresent(h -> given.append(", header = ").append(h));
         given.append(", encoding = ").append(Pg.literal(encoding)).append(compression(f));
@@ -195,15 +197,16 @@ final class PostgresFileReader implements AutoCloseable {
             return textShape(spec, fields, delim, quote, encoding, f);
         }
         String escapeText = rs.getString(3);
-        char escape = escapeText == null || escapeText.isEmpty() || escapeText.equals("(empty)") ? quote : escapeText.charAt(0);
+        char escape = quote == CsvQuoting.NONE || escapeText == null || escapeText.isEmpty() || escapeText.equals("(empty)") ? quote
+                : escapeText.charAt(0);
         boolean header = rs.getBoolean(4);
         String dateFormat = rs.getString(6);
         String timestampFormat = rs.getString(7);
         boolean isoDates = isEmpty(dateFormat) && isEmpty(timestampFormat);
         StringBuilder options = new StringBuilder();
         options.append("delim = ").append(Pg.literal(String.valueOf(delim)));
-        options.append(", quote = ").append(Pg.literal(String.valueOf(quote)));
-        options.append(", escape = ").append(Pg.literal(String.valueOf(escape)));
+        options.append(", quote = ").append(Pg.literal(CsvQuoting.text(quote)));
+        options.append(", escape = ").append(Pg.literal(CsvQuoting.text(escape)));
         options.append(", header = ").append(header);
         if (!isEmpty(dateFormat)) {
             options.append(", dateformat = ").append(Pg.literal(dateFormat));
@@ -231,8 +234,8 @@ final class PostgresFileReader implements AutoCloseable {
             }
             columns.add(new Column(name, "VARCHAR"));
         }
-        String options = "delim = " + Pg.literal(String.valueOf(delimiter)) + ", quote = " + Pg.literal(String.valueOf(quote)) + ", escape = "
-                + Pg.literal(String.valueOf(quote)) + ", header = " + header + ", encoding = " + Pg.literal(encoding)
+        String options = "delim = " + Pg.literal(String.valueOf(delimiter)) + ", quote = " + Pg.literal(CsvQuoting.text(quote)) + ", escape = "
+                + Pg.literal(CsvQuoting.text(quote)) + ", header = " + header + ", encoding = " + Pg.literal(encoding)
                 + ", allow_quoted_nulls = false, auto_detect = false" + compression(f);
         return new Shape(columns, Optional.of(new CsvDialect(delimiter, quote, quote, header, true, options)));
     }

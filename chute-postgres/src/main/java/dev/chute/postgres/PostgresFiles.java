@@ -1,24 +1,18 @@
 package dev.chute.postgres;
 
 import dev.chute.spi.FileFormat;
+import dev.chute.sql.TextHead;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
-import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 
 /** Streams over staged files: decompressed on the fly, the first line peeked without reading the rest. */
 final class PostgresFiles {
-    private static final int PEEK_LIMIT = 64 * 1024;
-
-    /** The first line (without line end), and whether any non-blank content follows it. */
-    record Head(String firstLine, boolean hasMoreLines, boolean empty) {
-    }
-
     private PostgresFiles() {
     }
 
@@ -97,29 +91,48 @@ final class PostgresFiles {
         }
     }
 
-    static Head head(Path file, FileFormat format, Charset charset) throws IOException {
+    /**
+     * The start of the file, its first line decoded strictly in the table's {@code encoding}.
+     *
+     * @throws TextHead.InvalidTextException when the first line is not valid in {@code encoding}
+     */
+    static TextHead head(Path file, FileFormat format, String encoding) throws IOException {
         if (Files.size(file) == 0) {
-            return new Head("", false, true);
+            return new TextHead("", false, true, false);
         }
         try (InputStream in = open(file, format.compression())) {
-            ByteArrayOutputStream first = new ByteArrayOutputStream();
-            int b;
-            int read = 0;
-            // a line ends at \n, \r\n or a lone \r (old Mac files): the rest of a CR-only file is not "no more lines"
-            while ((b = in.read()) >= 0 && b != '\n' && b != '\r' && read++ < PEEK_LIMIT) {
-                first.write(b);
-            }
-            byte[] line = first.toByteArray();
-            int len = line.length;
-            String text = new String(line, 0, len, charset);
-            boolean more = false;
-            while ((b = in.read()) >= 0 && read++ < PEEK_LIMIT * 2) {
-                if (b != '\n' && b != '\r' && b != ' ' && b != '\t') {
-                    more = true;
-                    break;
-                }
-            }
-            return new Head(text, more, text.isBlank() && !more);
+            return TextHead.read(in, encoding);
         }
     }
+
+    /**
+     * A control character that does not occur in the file's (decompressed) content, to give COPY as
+     * the quote character of a file that has none: COPY's CSV format always has one, and one that
+     * never occurs leaves every byte between two delimiters to the value. Empty when each candidate
+     * occurs.
+     */
+    static Optional<Character> absentControlCharacter(Path file, FileFormat.Compression compression) throws IOException {
+        boolean[] seen = new boolean[32];
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = open(file, compression)) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    int b = buffer[i];
+                    if (b >= 0 && b < 32) {
+                        seen[b] = true;
+                    }
+                }
+            }
+        }
+        for (char candidate : CONTROL_CANDIDATES) {
+            if (!seen[candidate]) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Control characters COPY accepts as QUOTE: not NUL, not a line end, not TAB (a delimiter). */
+    private static final char[] CONTROL_CANDIDATES = {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
 }

@@ -10,7 +10,9 @@ import dev.chute.spi.LoadFile;
 import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
+import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.DuckDbReading;
+import dev.chute.sql.TextHead;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -73,7 +75,7 @@ final class PostgresLoad {
     private final TableSpec spec;
     private final Warehouse.FileCheck stillValid;
     private final Map<LoadFile, FileOutcome> decided = new LinkedHashMap<>();
-    private final Map<LoadFile, PostgresFiles.Head> heads = new HashMap<>();
+    private final Map<LoadFile, TextHead> heads = new HashMap<>();
     /** Columns (lower case) a new table makes text because a value did not fit the inferred type. */
     private final Set<String> forceText = new HashSet<>();
     /** Columns (lower case) a new table makes numeric because a value has more digits than the inferred double keeps. */
@@ -127,8 +129,11 @@ final class PostgresLoad {
                 continue;
             }
             try {
-                heads.put(f, PostgresFiles.head(f.path(), f.format(), DuckDbReading.charset(spec.encoding())));
+                heads.put(f, PostgresFiles.head(f.path(), f.format(), spec.encoding()));
                 files.add(f);
+            } catch (TextHead.InvalidTextException e) {
+                // issue 11 item 4: a header is decoded as strictly as the rows below it
+                decided.put(f, FileOutcome.failed(f, e.loadError(f.version().key())));
             } catch (IOException e) {
                 decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
                         + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage())));
@@ -300,7 +305,7 @@ final class PostgresLoad {
     /** One file under its own savepoint, tried again in place after widening a column or rejecting a row. */
     private FileResult loadFile(Connection c, PostgresFileReader reader, LoadFile f) throws SQLException {
         String key = f.version().key();
-        PostgresFiles.Head head = heads.get(f);
+        TextHead head = heads.get(f);
         boolean delimited = isDelimited(f);
         if (head != null && (head.empty() || delimited && !head.hasMoreLines() && !spec.header().equals(Optional.of(false)))) {
             // empty or header only: nothing to create, 0 rows
@@ -313,7 +318,7 @@ final class PostgresLoad {
             Columns columns = null;
             PostgresFileReader.Shape shape = null;
             try {
-                shape = reader.shape(f, spec, fullSniff, head == null ? new PostgresFiles.Head("", true, false) : head);
+                shape = reader.shape(f, spec, fullSniff, head == null ? TextHead.unknown() : head);
                 if (f.format().kind() == FileFormat.Kind.PARQUET) {
                     Optional<PostgresFileReader.WideDecimal> wide = reader.wideDecimal(f);
                     if (wide.isPresent()) {
@@ -735,14 +740,21 @@ final class PostgresLoad {
     private long copy(Connection c, PostgresFileReader reader, LoadFile f, PostgresFileReader.Shape shape, Table target) throws SQLException {
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
         String columns = Pg.identList(target.fileTargets);
-        boolean direct = shape.csv().isPresent() && shape.csv().get().isoDates() && spec.maxBadRows() == 0;
+        String encoding = DuckDbReading.encoding(spec.encoding());
+        Optional<Character> quote = shape.csv().map(d -> d.quote());
+        Optional<Character> escape = shape.csv().map(d -> d.escape());
+        if (quote.isPresent() && quote.get() == CsvQuoting.NONE) {
+            // COPY's CSV format always has a quote: one that never occurs in the file has none (issue 11 item 7)
+            quote = encoding.equals("utf-16") ? Optional.empty() : absentControlCharacter(f);
+            escape = quote;
+        }
+        boolean direct = quote.isPresent() && shape.csv().get().isoDates() && spec.maxBadRows() == 0;
         lastShapeNeedsReader.put(f, !direct);
         if (direct) {
             PostgresFileReader.CsvDialect d = shape.csv().get();
-            String encoding = DuckDbReading.encoding(spec.encoding());
             String sql = "COPY " + qualified() + " (" + columns + ") FROM STDIN WITH (FORMAT csv, HEADER " + d.header() + ", DELIMITER "
-                    + Pg.literal(String.valueOf(d.delimiter())) + ", QUOTE " + Pg.literal(String.valueOf(d.quote())) + ", ESCAPE "
-                    + Pg.literal(String.valueOf(d.escape())) + (encoding.equals("latin-1") ? ", ENCODING 'LATIN1'" : "") + ")";
+                    + Pg.literal(String.valueOf(d.delimiter())) + ", QUOTE " + Pg.literal(String.valueOf(quote.get())) + ", ESCAPE "
+                    + Pg.literal(String.valueOf(escape.get())) + (encoding.equals("latin-1") ? ", ENCODING 'LATIN1'" : "") + ")";
             try (InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
                 if (encoding.equals("utf-16")) {
                     return copy.copyIn(sql, new InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_16), 1 << 16);
@@ -774,6 +786,19 @@ final class PostgresLoad {
     }
 
     private final Map<LoadFile, Map<Long, String>> skippedText = new HashMap<>();
+
+    /**
+     * A quote for COPY that does not occur in a file read without quoting; empty (the file goes through
+     * DuckDB's reader, with {@code quote = ''}) when every candidate occurs.
+     */
+    private static Optional<Character> absentControlCharacter(LoadFile f) {
+        try {
+            return PostgresFiles.absentControlCharacter(f.path(), f.format().compression());
+        } catch (IOException e) {
+            throw new ChuteException(ErrorCode.MALFORMED, "cannot read the " + f.format().compression().name().toLowerCase(Locale.ROOT)
+                    + " content: " + e.getMessage(), e);
+        }
+    }
 
     private void writeRejects(Connection c, LoadFile f, TreeMap<Long, Reject> skipped) throws SQLException {
         if (skipped.isEmpty()) {

@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param columnTypes explicit SQL types by column name (others are inferred), in declaration order
  * @param format the format to assume, overriding the file name's extension
  * @param delimiter CSV field delimiter; detected when empty
- * @param quote CSV quote character; detected when empty
+ * @param quote CSV quote character; detected when empty; {@link #NO_QUOTE} for none ({@code quote: none}:
+ *     every byte between two delimiters is the value)
  * @param header whether CSV files have a header line; detected when empty
  * @param encoding character encoding of text files
  * @param onOverwrite what a new version of an already loaded key does
@@ -34,6 +35,9 @@ public record TableSpec(
         int maxBadRows,
         boolean lineage) {
 
+    /** The {@link #quote} of a table whose files have no quoting ({@code quote: none}). */
+    public static final String NO_QUOTE = "";
+
     /** Column holding the landing key of the object a row came from. */
     public static final String SOURCE_COLUMN = "_chute_source";
     /** Column holding the id of the load (commit) that wrote the row. */
@@ -47,6 +51,9 @@ public record TableSpec(
         requireNonNull(format, "format is null");
         requireNonNull(delimiter, "delimiter is null");
         requireNonNull(quote, "quote is null");
+        if (quote.isPresent() && quote.get().length() > 1) {
+            throw new IllegalArgumentException("quote must be one character or empty (none), found '" + quote.get() + "'");
+        }
         requireNonNull(header, "header is null");
         requireNonNull(encoding, "encoding is null");
         requireNonNull(onOverwrite, "onOverwrite is null");
