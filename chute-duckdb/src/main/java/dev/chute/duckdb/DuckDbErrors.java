@@ -106,7 +106,7 @@ final class DuckDbErrors {
             String column = guard.group(1);
             String type = guard.group(2);
             String value = guard.group(3);
-            String expected = type.equals("DOUBLE") ? "DOUBLE (at most 15 significant digits)" : type;
+            String expected = type.equals("DOUBLE") ? "DOUBLE (a number a DOUBLE gives back digit for digit)" : type;
             return new LoadError(ErrorCode.TYPE_CONFLICT,
                     key + at + " column \"" + column + "\": expected " + expected + ", found '" + shorten(value) + "'",
                     line, Optional.of(column), Optional.of(shorten(value)), Optional.of(type));

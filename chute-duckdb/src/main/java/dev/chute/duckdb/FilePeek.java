@@ -56,6 +56,17 @@ final class FilePeek {
         }
     }
 
+    /** The file's content, decompressed and buffered. */
+    static InputStream open(Path file, FileFormat.Compression compression) throws IOException {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        try {
+            return decompress(raw, compression);
+        } catch (IOException e) {
+            raw.close();
+            throw e;
+        }
+    }
+
     private static InputStream decompress(InputStream raw, FileFormat.Compression compression) throws IOException {
         return switch (compression) {
             case GZIP -> new GZIPInputStream(raw);
