@@ -733,7 +733,8 @@ final class DuckDbLoad {
      * {@link CsvRecords} with the dialect the reader was given. Counts are kept across attempts
      * (per file and dialect), as a file does not change while it is loaded.
      */
-    private final Map<LoadFile, Long> expectedRows = new HashMap<>();
+    private final Map<LoadFile, Long> expectedRows = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<LoadFile, CsvRecords.Dialect> dialects = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, CsvRecords.Count> recordCounts = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
@@ -767,6 +768,7 @@ final class DuckDbLoad {
                         Optional.empty(), Optional.empty(), Optional.of("closing quote")));
             } else {
                 expectedRows.put(f, count.records());
+                dialects.put(f, dialect);
             }
         });
         if (!failures.isEmpty()) {
@@ -781,9 +783,16 @@ final class DuckDbLoad {
             long loaded = rows.getOrDefault(e.getKey(), 0L) + rejected.getOrDefault(e.getKey(), 0L);
             if (loaded < e.getValue()) {
                 LoadFile f = e.getKey();
-                failures.put(f, new LoadError(ErrorCode.MALFORMED, f.version().key() + ": expected " + e.getValue() + " rows (the records of the file),"
-                        + " the reader found " + loaded + "; nothing of it is loaded", OptionalLong.empty(), Optional.empty(), Optional.empty(),
-                        Optional.of(e.getValue() + " rows")));
+                OptionalLong line = OptionalLong.empty();
+                try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+                    line = CsvRecords.lineOfRecord(in, charset(), dialects.get(f), loaded + 1);
+                } catch (IOException ex) {
+                    // the count above read it; without the line the failure still says why
+                }
+                String at = line.isPresent() ? " line " + line.getAsLong() + ":" : ":";
+                failures.put(f, new LoadError(ErrorCode.MALFORMED, f.version().key() + at + " expected " + e.getValue() + " rows (the records of the file),"
+                        + " the reader found " + loaded + (line.isPresent() ? ", none from this line on" : "") + "; nothing of the file is loaded",
+                        line, Optional.empty(), Optional.empty(), Optional.of(e.getValue() + " rows")));
             }
         }
         if (!failures.isEmpty()) {

@@ -458,10 +458,16 @@ final class PostgresLoad {
             return Optional.empty();
         }
         PostgresFileReader.CsvDialect d = shape.csv().get();
+        CsvRecords.Dialect dialect = new CsvRecords.Dialect(d.delimiter(), d.quote(), d.escape(), d.header(), shape.columns().size());
         CsvRecords.Count count;
+        OptionalLong missingFrom = OptionalLong.empty();
         try (java.io.InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
-            count = CsvRecords.count(in, DuckDbReading.charset(spec.encoding()), new CsvRecords.Dialect(d.delimiter(), d.quote(), d.escape(), d.header(),
-                    shape.columns().size()));
+            count = CsvRecords.count(in, DuckDbReading.charset(spec.encoding()), dialect);
+            if (count.unterminatedQuoteLine().isEmpty() && read < count.records()) {
+                try (java.io.InputStream again = PostgresFiles.open(f.path(), f.format().compression())) {
+                    missingFrom = CsvRecords.lineOfRecord(again, DuckDbReading.charset(spec.encoding()), dialect, read + 1);
+                }
+            }
         } catch (java.io.IOException e) {
             return Optional.of(LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the file: " + e.getMessage()));
         }
@@ -473,8 +479,10 @@ final class PostgresLoad {
                     Optional.of("closing quote")));
         }
         if (read < count.records()) {
-            return Optional.of(new LoadError(ErrorCode.MALFORMED, key + ": expected " + count.records() + " rows (the records of the file), the reader found "
-                    + read + "; nothing of it is loaded", OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.of(count.records() + " rows")));
+            String at = missingFrom.isPresent() ? " line " + missingFrom.getAsLong() + ":" : ":";
+            return Optional.of(new LoadError(ErrorCode.MALFORMED, key + at + " expected " + count.records() + " rows (the records of the file), the reader found "
+                    + read + (missingFrom.isPresent() ? ", none from this line on" : "") + "; nothing of the file is loaded", missingFrom, Optional.empty(),
+                    Optional.empty(), Optional.of(count.records() + " rows")));
         }
         return Optional.empty();
     }

@@ -34,10 +34,21 @@ public final class CsvRecords {
     public record Count(long records, OptionalLong unterminatedQuoteLine) {
     }
 
+    /** The physical line (1-based) where data record {@code record} (1-based, header excluded) starts, if the file has that many. */
+    public static OptionalLong lineOfRecord(InputStream in, Charset charset, Dialect d, long record) throws IOException {
+        long[] found = {-1};
+        scan(in, charset, d, record + (d.header ? 1 : 0), found);
+        return found[0] < 0 ? OptionalLong.empty() : OptionalLong.of(found[0]);
+    }
+
     private CsvRecords() {
     }
 
     public static Count count(InputStream in, Charset charset, Dialect d) throws IOException {
+        return scan(in, charset, d, -1, new long[1]);
+    }
+
+    private static Count scan(InputStream in, Charset charset, Dialect d, long find, long[] found) throws IOException {
         Reader r = new BufferedReader(new InputStreamReader(in, charset), 1 << 16);
         char[] buf = new char[1 << 16];
         long records = 0;
@@ -91,6 +102,10 @@ public final class CsvRecords {
                 if (ch == '\n' || ch == '\r') {
                     if (!recordEmpty || d.columns == 1) {
                         records++;
+                        if (records == find) {
+                            found[0] = recordLine;
+                            return new Count(records, OptionalLong.empty());
+                        }
                     }
                     line++;
                     recordLine = line;
@@ -115,6 +130,9 @@ public final class CsvRecords {
         }
         if (!recordEmpty) {
             records++;
+            if (records == find) {
+                found[0] = recordLine;
+            }
         }
         return new Count(Math.max(0, records - (d.header ? 1 : 0)), OptionalLong.empty());
     }

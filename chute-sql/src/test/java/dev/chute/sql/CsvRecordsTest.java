@@ -29,6 +29,15 @@ class CsvRecordsTest {
     }
 
     @Test
+    void findsTheLineWhereARecordStarts() throws IOException {
+        String text = "id,v\n1,\"a\nb\"\n\n2,c\n";
+        CsvRecords.Dialect d = new CsvRecords.Dialect(',', '"', '"', true, 2);
+        assertThat(CsvRecords.lineOfRecord(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8, d, 2))
+                .isEqualTo(OptionalLong.of(5));
+        assertThat(CsvRecords.lineOfRecord(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8, d, 3)).isEmpty();
+    }
+
+    @Test
     void quoteStillOpenAtTheEndNamesTheLineOfItsRecord() throws IOException {
         assertThat(count("id,v\n1,a\n2,b\n3,\"c\n4,d\n5,e\n", '"', 2).unterminatedQuoteLine()).isEqualTo(OptionalLong.of(4));
         assertThat(count("id,name,\"note\n1,a,b\n", '"', 3).unterminatedQuoteLine()).isEqualTo(OptionalLong.of(1));
