@@ -155,6 +155,13 @@ final class DuckDbLoad {
                 continue;
             }
             if (head instanceof FilePeek.Head h) {
+                if (h.utf16().isPresent() && !charset().equals(java.nio.charset.StandardCharsets.UTF_16)) {
+                    decided.put(f, FileOutcome.failed(f, new LoadError(ErrorCode.ENCODING, f.version().key() + " line 1: expected "
+                            + DuckDbReading.encoding(spec.encoding()) + " text (the table's encoding), found UTF-16 (" + h.utf16().get()
+                            + "); set the table's encoding to utf-16 for such files", OptionalLong.of(1), Optional.empty(), Optional.empty(),
+                            Optional.of(DuckDbReading.encoding(spec.encoding())))));
+                    continue;
+                }
                 heads.put(f, h);
             }
             files.add(f);
@@ -273,8 +280,7 @@ final class DuckDbLoad {
             }
             if (file.isPresent()) {
                 LoadFile f = file.get();
-                OptionalLong line = DuckDbErrors.isConversion(e) ? diagnoseLine(f, e) : OptionalLong.empty();
-                decided.put(f, FileOutcome.failed(f, DuckDbErrors.describe(f.version().key(), e, line)));
+                decided.put(f, FileOutcome.failed(f, DuckDbErrors.describe(f.version().key(), e, locate(f, e))));
                 return Attempt.AGAIN;
             }
             if (files.size() > 1) {
@@ -840,6 +846,75 @@ final class DuckDbLoad {
         return Sql.ident("chute_staging");
     }
 
+    /**
+     * Where in the file an error is, as an editor counts lines: DuckDB's CSV reader counts rows (a
+     * value over two lines is one) and its JSON reader records of an array, so the file is read
+     * again to find the physical line (issue 11 item 10).
+     */
+    private DuckDbErrors.Location locate(LoadFile f, SQLException e) {
+        try {
+            if (isDelimited(f)) {
+                OptionalLong row = DuckDbErrors.readerRow(e);
+                CsvRecords.Dialect d = dialects.get(f);
+                if (row.isPresent() && d != null) {
+                    try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+                        Optional<CsvRecords.Located> at = CsvRecords.locateReaderRow(in, charset(), d, row.getAsLong());
+                        if (at.isPresent()) {
+                            return new DuckDbErrors.Location(OptionalLong.of(at.get().line()), java.util.OptionalInt.of(at.get().fields()));
+                        }
+                    }
+                }
+                if (DuckDbErrors.isConversion(e)) {
+                    return new DuckDbErrors.Location(diagnoseLine(f, e), java.util.OptionalInt.empty());
+                }
+            } else if (f.format().kind() == FileFormat.Kind.JSON) {
+                OptionalLong record = DuckDbErrors.jsonRecord(e);
+                if (record.isPresent() || DuckDbErrors.isJsonSyntax(e)) {
+                    return new DuckDbErrors.Location(jsonLine(f, record), java.util.OptionalInt.empty());
+                }
+            }
+        } catch (IOException ex) {
+            // best effort: the reason keeps DuckDB's own numbering
+        }
+        return DuckDbErrors.Location.UNKNOWN;
+    }
+
+    /**
+     * The line where JSON record {@code record} (1-based: a top-level value, or an element of a
+     * top-level array) starts or, with no record, where the file stops being valid JSON: for an
+     * unfinished value, the line where that value starts.
+     */
+    private static OptionalLong jsonLine(LoadFile f, OptionalLong record) throws IOException {
+        try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression());
+             com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(in)) {
+            long index = 0;
+            long start = 1;
+            try {
+                com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+                boolean array = t == com.fasterxml.jackson.core.JsonToken.START_ARRAY;
+                if (array) {
+                    t = p.nextToken();
+                }
+                while (t != null && !(array && t == com.fasterxml.jackson.core.JsonToken.END_ARRAY)) {
+                    index++;
+                    start = p.currentTokenLocation().getLineNr();
+                    if (record.isPresent() && index == record.getAsLong()) {
+                        return OptionalLong.of(start);
+                    }
+                    p.skipChildren();
+                    t = p.nextToken();
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                if (record.isPresent()) {
+                    return OptionalLong.empty();
+                }
+                boolean unfinished = String.valueOf(ex.getOriginalMessage()).contains("end-of-input");
+                return OptionalLong.of(unfinished || ex.getLocation() == null ? start : ex.getLocation().getLineNr());
+            }
+        }
+        return OptionalLong.empty();
+    }
+
     /** For a conversion error without a line number (a guarded DOUBLE), finds the line by reading the file as text. */
     private OptionalLong diagnoseLine(LoadFile f, SQLException e) {
         Optional<String> column = DuckDbErrors.column(e);
@@ -856,9 +931,17 @@ final class DuckDbLoad {
                     : "TRY_CAST(v AS DOUBLE) IS NULL OR " + tooPreciseForDouble("v");
             String sql = "SELECT n FROM (SELECT row_number() OVER () AS n, " + ref + " AS v FROM " + reader(List.of(f), shape, textColumns)
                     + ") WHERE v IS NOT NULL AND (" + bad + ") LIMIT 1";
+            long record = -1;
             try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {
                 if (rs.next()) {
-                    return OptionalLong.of(rs.getLong(1) + (header ? 1 : 0));
+                    record = rs.getLong(1);
+                }
+            }
+            if (record > 0 && shape.dialect.isPresent()) {
+                try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+                    return CsvRecords.lineOfRecord(in, charset(), shape.dialect.get(), record);
+                } catch (IOException ex) {
+                    return OptionalLong.of(record + (header ? 1 : 0));
                 }
             }
         } catch (SQLException ignored) {

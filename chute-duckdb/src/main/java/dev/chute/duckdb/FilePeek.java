@@ -16,8 +16,15 @@ import java.util.zip.GZIPInputStream;
 final class FilePeek {
     private static final int LIMIT = 64 * 1024;
 
-    /** The first line (without line end), and whether any non-blank line follows it. */
-    record Head(String firstLine, boolean hasMoreLines, boolean empty) {
+    /**
+     * The first line (without line end), whether any non-blank line follows it, and the UTF-16
+     * byte order its first bytes show (a byte-order mark, or ASCII text with every other byte 0),
+     * if they show one.
+     */
+    record Head(String firstLine, boolean hasMoreLines, boolean empty, java.util.Optional<String> utf16) {
+        Head(String firstLine, boolean hasMoreLines, boolean empty) {
+            this(firstLine, hasMoreLines, empty, java.util.Optional.empty());
+        }
     }
 
     private FilePeek() {
@@ -52,8 +59,25 @@ final class FilePeek {
                 }
             }
             boolean empty = text.isBlank() && !more;
-            return new Head(text, more, empty);
+            return new Head(text, more, empty, utf16(line));
         }
+    }
+
+    /** "little-endian" or "big-endian" when the first bytes are UTF-16 text (issue 11 item 10). */
+    static java.util.Optional<String> utf16(byte[] start) {
+        if (start.length >= 2 && (start[0] & 0xFF) == 0xFF && (start[1] & 0xFF) == 0xFE) {
+            return java.util.Optional.of("little-endian, with byte-order mark FF FE");
+        }
+        if (start.length >= 2 && (start[0] & 0xFF) == 0xFE && (start[1] & 0xFF) == 0xFF) {
+            return java.util.Optional.of("big-endian, with byte-order mark FE FF");
+        }
+        if (start.length >= 4 && start[0] != 0 && start[1] == 0 && start[2] != 0 && start[3] == 0) {
+            return java.util.Optional.of("little-endian");
+        }
+        if (start.length >= 4 && start[0] == 0 && start[1] != 0 && start[2] == 0 && start[3] != 0) {
+            return java.util.Optional.of("big-endian");
+        }
+        return java.util.Optional.empty();
     }
 
     /** The file's content, decompressed and buffered. */

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.Charset;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -34,24 +35,42 @@ public final class CsvRecords {
     public record Count(long records, OptionalLong unterminatedQuoteLine) {
     }
 
-    /** The physical line (1-based) where data record {@code record} (1-based, header excluded) starts, if the file has that many. */
+    /** Where a record starts (physical line, 1-based, counting the header and quoted line ends) and how many fields it has. */
+    public record Located(long line, int fields) {
+    }
+
+    /** The physical line (1-based) where data record {@code record} (1-based, header and empty lines excluded) starts, if the file has that many. */
     public static OptionalLong lineOfRecord(InputStream in, Charset charset, Dialect d, long record) throws IOException {
-        long[] found = {-1};
-        scan(in, charset, d, record + (d.header ? 1 : 0), found);
+        long[] found = {-1, 0};
+        scan(in, charset, d, record + (d.header ? 1 : 0), false, found);
         return found[0] < 0 ? OptionalLong.empty() : OptionalLong.of(found[0]);
+    }
+
+    /**
+     * The record DuckDB's CSV reader calls "Line" {@code row} in its errors: it counts the header
+     * and empty lines but not the line ends inside quoted values, so it is not the line an editor
+     * shows when values span lines.
+     */
+    public static Optional<Located> locateReaderRow(InputStream in, Charset charset, Dialect d, long row) throws IOException {
+        long[] found = {-1, 0};
+        scan(in, charset, d, row, true, found);
+        return found[0] < 0 ? Optional.empty() : Optional.of(new Located(found[0], (int) found[1]));
     }
 
     private CsvRecords() {
     }
 
     public static Count count(InputStream in, Charset charset, Dialect d) throws IOException {
-        return scan(in, charset, d, -1, new long[1]);
+        return scan(in, charset, d, -1, false, new long[2]);
     }
 
-    private static Count scan(InputStream in, Charset charset, Dialect d, long find, long[] found) throws IOException {
+    /** Reads to the end, or until record {@code find} (1-based, counting empty lines when {@code countEmpty}) ends: then {@code found} holds its line and fields. */
+    private static Count scan(InputStream in, Charset charset, Dialect d, long find, boolean countEmpty, long[] found) throws IOException {
         Reader r = new BufferedReader(new InputStreamReader(in, charset), 1 << 16);
         char[] buf = new char[1 << 16];
         long records = 0;
+        long rows = 0;
+        int fields = 1;
         long line = 1;
         long recordLine = 1;
         boolean inQuotes = false;
@@ -100,13 +119,16 @@ public final class CsvRecords {
                     }
                 }
                 if (ch == '\n' || ch == '\r') {
+                    rows++;
                     if (!recordEmpty || d.columns == 1) {
                         records++;
-                        if (records == find) {
-                            found[0] = recordLine;
-                            return new Count(records, OptionalLong.empty());
-                        }
                     }
+                    if ((countEmpty ? rows : records) == find && (countEmpty || !recordEmpty || d.columns == 1)) {
+                        found[0] = recordLine;
+                        found[1] = fields;
+                        return new Count(records, OptionalLong.empty());
+                    }
+                    fields = 1;
                     line++;
                     recordLine = line;
                     pendingCr = ch == '\r';
@@ -117,6 +139,7 @@ public final class CsvRecords {
                 recordEmpty = false;
                 if (ch == d.delimiter) {
                     fieldStart = true;
+                    fields++;
                 } else if (fieldStart && d.quote != 0 && ch == d.quote) {
                     inQuotes = true;
                     fieldStart = false;
@@ -130,8 +153,10 @@ public final class CsvRecords {
         }
         if (!recordEmpty) {
             records++;
-            if (records == find) {
+            rows++;
+            if ((countEmpty ? rows : records) == find) {
                 found[0] = recordLine;
+                found[1] = fields;
             }
         }
         return new Count(Math.max(0, records - (d.header ? 1 : 0)), OptionalLong.empty());

@@ -38,6 +38,14 @@ class CsvRecordsTest {
     }
 
     @Test
+    void readerRowsCountEmptyLinesButNotQuotedLineEnds() throws IOException {
+        String text = "id,v\n1,\"a\nb\"\n\n2,c,d,e\n";
+        CsvRecords.Dialect d = new CsvRecords.Dialect(',', '"', '"', true, 2);
+        assertThat(CsvRecords.locateReaderRow(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8, d, 4))
+                .contains(new CsvRecords.Located(5, 4));
+    }
+
+    @Test
     void quoteStillOpenAtTheEndNamesTheLineOfItsRecord() throws IOException {
         assertThat(count("id,v\n1,a\n2,b\n3,\"c\n4,d\n5,e\n", '"', 2).unterminatedQuoteLine()).isEqualTo(OptionalLong.of(4));
         assertThat(count("id,name,\"note\n1,a,b\n", '"', 3).unterminatedQuoteLine()).isEqualTo(OptionalLong.of(1));

@@ -123,6 +123,19 @@ public abstract class BatchAtomicityContract extends WarehouseContract {
         }
     }
 
+    /** Waits for the file to be archived with at least {@code minRows} rows (all in the table), or failed with a reason containing {@code word}. */
+    static void assertAllRowsOrFailureSaying(ChuteHome h, String key, String table, long minRows, String word) {
+        await().atMost(ChuteHome.WAIT).until(() -> Files.exists(h.archive(key)) || Files.exists(h.failed(key + ".error.json")));
+        if (Files.exists(h.archive(key))) {
+            assertThat(h.ledgerRows(key)).as("rows committed for " + key).isGreaterThanOrEqualTo(minRows);
+            assertThat(h.count(table)).isEqualTo(h.ledgerRows(key));
+        } else {
+            JsonNode error = h.awaitFailed(key);
+            assertThat(error.get("reason").asText()).contains(word);
+            assertThat(h.ledgerRows(key)).isEqualTo(-1);
+        }
+    }
+
     static byte[] gzip(String text) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
