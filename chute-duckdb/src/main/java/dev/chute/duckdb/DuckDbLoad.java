@@ -770,7 +770,7 @@ final class DuckDbLoad {
             if (count.unterminatedQuoteLine().isPresent()) {
                 long line = count.unterminatedQuoteLine().getAsLong();
                 failures.put(f, new LoadError(ErrorCode.MALFORMED, f.version().key() + " line " + line + ": expected a closing quote ("
-                        + dialect.quote() + "), found a value whose quote is still open at the end of the file", OptionalLong.of(line),
+                        + dialect.quote() + "), found an unterminated quote: the value is still open at the end of the file", OptionalLong.of(line),
                         Optional.empty(), Optional.empty(), Optional.of("closing quote")));
             } else {
                 expectedRows.put(f, count.records());

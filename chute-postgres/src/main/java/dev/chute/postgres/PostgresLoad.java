@@ -475,7 +475,7 @@ final class PostgresLoad {
         if (count.unterminatedQuoteLine().isPresent()) {
             long line = count.unterminatedQuoteLine().getAsLong();
             return Optional.of(new LoadError(ErrorCode.MALFORMED, key + " line " + line + ": expected a closing quote (" + d.quote()
-                    + "), found a value whose quote is still open at the end of the file", OptionalLong.of(line), Optional.empty(), Optional.empty(),
+                    + "), found an unterminated quote: the value is still open at the end of the file", OptionalLong.of(line), Optional.empty(), Optional.empty(),
                     Optional.of("closing quote")));
         }
         if (read < count.records()) {
