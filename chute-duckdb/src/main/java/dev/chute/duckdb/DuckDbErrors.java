@@ -19,6 +19,11 @@ final class DuckDbErrors {
     private static final Pattern CONVERT = Pattern.compile("Error when converting column \"((?:[^\"]|\"\")*)\"\\. Could not convert string \"((?:[^\"]|\"\")*)\" to '([^']+)'");
     private static final Pattern CAST = Pattern.compile("Could not convert string '((?:[^']|'')*)' to ([A-Z0-9_()]+)");
     private static final Pattern COLUMNS = Pattern.compile("Expected Number of Columns: (\\d+) Found: (\\d+)");
+    private static final Pattern JSON_TRANSFORM = Pattern.compile("JSON transform error in file \"(?:[^\"]|\"\")*\", in (line|record/value) (\\d+): ([^\n]*)");
+    private static final Pattern JSON_MALFORMED = Pattern.compile("Malformed JSON in file \"(?:[^\"]|\"\")*\", at byte \\d+ in line (\\d+): ([^\n]*)");
+    private static final Pattern QUOTED_VALUE = Pattern.compile(": \"(.*)\"\\s*$");
+    private static final Pattern IN_FILE = Pattern.compile(" ?in file \"(?:[^\"]|\"\")*\",?");
+    private static final Pattern ERROR_KIND = Pattern.compile("^(?:Invalid Input|Conversion|Binder|Parser|IO) Error: ");
     /** Guard errors raised by Chute's own casts: prefix, column, separator, type, separator, value. */
     static final String GUARD_PREFIX = "chute-guard\u001f";
     static final String GUARD_SEPARATOR = "\u001f";
@@ -83,13 +88,62 @@ final class DuckDbErrors {
         return g.find() ? Optional.of(g.group(2)) : Optional.empty();
     }
 
+    /** The row DuckDB's CSV reader names in an error ("CSV Error on Line: N"): counted without the line ends inside quoted values. */
+    static OptionalLong readerRow(SQLException e) {
+        Matcher l = LINE.matcher(String.valueOf(e.getMessage()));
+        return l.find() ? OptionalLong.of(Long.parseLong(l.group(1))) : OptionalLong.empty();
+    }
+
+    /** For a JSON error: the record DuckDB names ("record/value N"), to be turned into a line by reading the file. */
+    static OptionalLong jsonRecord(SQLException e) {
+        Matcher m = JSON_TRANSFORM.matcher(String.valueOf(e.getMessage()));
+        return m.find() && m.group(1).equals("record/value") ? OptionalLong.of(Long.parseLong(m.group(2))) : OptionalLong.empty();
+    }
+
+    static boolean isJsonSyntax(SQLException e) {
+        return JSON_MALFORMED.matcher(String.valueOf(e.getMessage())).find();
+    }
+
+    /**
+     * What Chute found in the file about an error: the physical line (an editor's line, counting
+     * the header and line ends inside quoted values) and, for a CSV record, its number of fields.
+     */
+    record Location(OptionalLong line, java.util.OptionalInt fields) {
+        static final Location UNKNOWN = new Location(OptionalLong.empty(), java.util.OptionalInt.empty());
+    }
+
     /** A load error for one object, from a DuckDB error that happened while reading it. */
     static LoadError describe(String key, SQLException e, OptionalLong diagnosedLine) {
+        return describe(key, e, diagnosedLine.isPresent() ? new Location(diagnosedLine, java.util.OptionalInt.empty()) : Location.UNKNOWN);
+    }
+
+    /**
+     * A load error for one object, from a DuckDB error that happened while reading it, with the
+     * location Chute found in the file; the reason never shows the staged file's path or DuckDB's
+     * advice about its own options.
+     */
+    static LoadError describe(String key, SQLException e, Location found) {
         String message = String.valueOf(e.getMessage());
-        OptionalLong line = diagnosedLine;
-        Matcher l = LINE.matcher(message);
-        if (l.find()) {
-            line = OptionalLong.of(Long.parseLong(l.group(1)));
+        OptionalLong line = found.line();
+        if (line.isEmpty()) {
+            line = readerRow(e);
+        }
+        Matcher transform = JSON_TRANSFORM.matcher(message);
+        if (transform.find()) {
+            if (line.isEmpty() && transform.group(1).equals("line")) {
+                line = OptionalLong.of(Long.parseLong(transform.group(2)));
+            }
+            String detail = transform.group(3).strip();
+            Matcher v = QUOTED_VALUE.matcher(detail);
+            Optional<String> value = v.find() ? Optional.of(shorten(v.group(1))) : Optional.empty();
+            String at = line.isPresent() ? " line " + line.getAsLong() + ":" : ":";
+            return new LoadError(ErrorCode.TYPE_CONFLICT, key + at + " " + shorten(detail), line, Optional.empty(), value, Optional.empty());
+        }
+        Matcher malformed = JSON_MALFORMED.matcher(message);
+        if (malformed.find()) {
+            String at = line.isPresent() ? " line " + line.getAsLong() + ":" : ":";
+            return new LoadError(ErrorCode.MALFORMED, key + at + " expected valid JSON, found " + shorten(malformed.group(2).strip()), line,
+                    Optional.empty(), Optional.empty(), Optional.of("JSON"));
         }
         String at = line.isPresent() ? " line " + line.getAsLong() + ":" : "";
         Matcher convert = CONVERT.matcher(message);
@@ -106,7 +160,7 @@ final class DuckDbErrors {
             String column = guard.group(1);
             String type = guard.group(2);
             String value = guard.group(3);
-            String expected = type.equals("DOUBLE") ? "DOUBLE (at most 15 significant digits)" : type;
+            String expected = type.equals("DOUBLE") ? "DOUBLE (a number a DOUBLE gives back digit for digit)" : type;
             return new LoadError(ErrorCode.TYPE_CONFLICT,
                     key + at + " column \"" + column + "\": expected " + expected + ", found '" + shorten(value) + "'",
                     line, Optional.of(column), Optional.of(shorten(value)), Optional.of(type));
@@ -119,8 +173,10 @@ final class DuckDbErrors {
         }
         Matcher columns = COLUMNS.matcher(message);
         if (columns.find()) {
+            // DuckDB stops counting one field past the expected number: the file's own count is the real one
+            String foundFields = found.fields().isPresent() ? Integer.toString(found.fields().getAsInt()) : columns.group(2);
             return new LoadError(ErrorCode.MALFORMED,
-                    key + at + " expected " + columns.group(1) + " columns, found " + columns.group(2),
+                    key + at + " expected " + columns.group(1) + " columns, found " + foundFields,
                     line, Optional.empty(), Optional.empty(), Optional.of(columns.group(1) + " columns"));
         }
         if (message.contains("Invalid unicode") || message.contains("not utf-8 encoded")) {
@@ -142,7 +198,15 @@ final class DuckDbErrors {
         if (message.contains("does not support the encoding")) {
             return LoadError.of(ErrorCode.ENCODING, key + ": the table's encoding is not supported; expected utf-8, utf-16 or latin-1");
         }
-        return new LoadError(ErrorCode.MALFORMED, key + at + " " + firstLine(message), line, Optional.empty(), Optional.empty(), Optional.empty());
+        return new LoadError(ErrorCode.MALFORMED, key + at + " " + clean(message), line, Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /** DuckDB's first line without the kind prefix and the staged file's name (which is Chute's, not the user's). */
+    static String clean(String message) {
+        String first = firstLine(message);
+        first = IN_FILE.matcher(first).replaceAll("");
+        first = ERROR_KIND.matcher(first).replaceFirst("");
+        return first.replaceAll("\"?/[^\"\\s]*/\\.chute/[^\"\\s]*\"?", "the file");
     }
 
     static String firstLine(String message) {

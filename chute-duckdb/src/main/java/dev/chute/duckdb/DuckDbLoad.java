@@ -16,6 +16,7 @@ import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
 import dev.chute.sql.CsvLine;
 import dev.chute.sql.CsvQuoting;
+import dev.chute.sql.CsvRecords;
 import dev.chute.sql.DuckDbReading;
 import dev.chute.sql.TextHead;
 import java.io.IOException;
@@ -137,8 +138,10 @@ final class DuckDbLoad {
         List<LoadFile> files = new ArrayList<>();
         // first lines of every file, read in parallel: opening a thousand small files is I/O-bound
         Map<LoadFile, Object> peeked = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<LoadFile, String> utf16s = new java.util.concurrent.ConcurrentHashMap<>();
         batch.files().parallelStream().filter(f -> f.format().kind() != FileFormat.Kind.PARQUET && f.format().kind() != FileFormat.Kind.AVRO).forEach(f -> {
             try {
+                FilePeek.utf16(f.path(), f.format().compression()).ifPresent(order -> utf16s.put(f, order));
                 peeked.put(f, FilePeek.head(f.path(), f.format(), spec.encoding()));
             } catch (IOException e) {
                 peeked.put(f, e);
@@ -155,6 +158,15 @@ final class DuckDbLoad {
                 continue;
             }
             Object head = peeked.get(f);
+            Optional<String> utf16 = Optional.ofNullable(utf16s.get(f));
+            if (utf16.isPresent() && !charset().equals(java.nio.charset.StandardCharsets.UTF_16)) {
+                // issue 11 item 10: UTF-16 is named as such, not reported as the bytes it makes invalid
+                decided.put(f, FileOutcome.failed(f, new LoadError(ErrorCode.ENCODING, f.version().key() + " line 1: expected "
+                        + DuckDbReading.encoding(spec.encoding()) + " text (the table's encoding), found UTF-16 (" + utf16.get()
+                        + "); set the table's encoding to utf-16 for such files", OptionalLong.of(1), Optional.empty(), Optional.empty(),
+                        Optional.of(DuckDbReading.encoding(spec.encoding())))));
+                continue;
+            }
             if (head instanceof TextHead.InvalidTextException e) {
                 // issue 11 item 4: a header is decoded as strictly as the rows below it
                 decided.put(f, FileOutcome.failed(f, e.loadError(f.version().key())));
@@ -171,30 +183,52 @@ final class DuckDbLoad {
             files.add(f);
         }
         registerFiles(files);
-        int budget = files.size() * 2 + 8;
-        while (budget-- > 0) {
-            List<LoadFile> remaining = files.stream().filter(f -> !decided.containsKey(f)).toList();
-            if (remaining.isEmpty()) {
-                break;
-            }
-            Attempt attempt = attempt(remaining);
-            if (attempt.done) {
-                break;
-            }
-        }
-        List<LoadFile> undecided = files.stream().filter(f -> !decided.containsKey(f)).toList();
-        if (!undecided.isEmpty()) {
-            // could not separate the good from the bad in the budget: load them one by one
-            for (LoadFile f : undecided) {
-                LoadBatch single = new LoadBatch(batch.loadId() + "-" + batch.files().indexOf(f), table, spec, List.of(f));
-                decided.put(f, new DuckDbLoad(warehouse, single, stillValid).run().get(0));
-            }
-        }
+        settle(files);
         return batch.files().stream().map(decided::get).toList();
     }
 
-    private record Attempt(boolean done) {
+    /**
+     * Tries parts of the batch until every file is decided, without recursion and with a bounded
+     * number of attempts: each attempt commits its part, decides at least one file, learns one more
+     * thing about the types (full inference once, one more column as text or widened), or splits
+     * its part in two. The first three are bounded by the files and the columns, and splitting by
+     * the files, so the loop ends; the cap is a second line of defence that fails what is left with
+     * the last error rather than trying forever (issue 11 item 8).
+     */
+    private void settle(List<LoadFile> files) {
+        java.util.Deque<List<LoadFile>> work = new java.util.ArrayDeque<>();
+        work.push(files);
+        int attempts = 0;
+        while (!work.isEmpty()) {
+            List<LoadFile> part = work.peek().stream().filter(f -> !decided.containsKey(f)).toList();
+            if (part.isEmpty()) {
+                work.pop();
+                continue;
+            }
+            if (attempts++ >= 3 * files.size() + 16 + forceText.size() + widen.size()) {
+                for (LoadFile f : part) {
+                    decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": gave up after " + (attempts - 1)
+                            + " attempts to load it with the other files of its batch; last error: " + lastError)));
+                }
+                work.pop();
+                continue;
+            }
+            Attempt attempt = attempt(part, part.size() == files.size() ? batch.loadId() : batch.loadId() + "-" + batch.files().indexOf(part.get(0)));
+            if (attempt == Attempt.DONE) {
+                work.pop();
+            } else if (attempt == Attempt.SPLIT) {
+                work.pop();
+                int half = part.size() / 2;
+                work.push(part.subList(half, part.size()));
+                work.push(part.subList(0, half));
+            }
+        }
     }
+
+    private String lastError = "";
+
+    /** What an attempt leaves to do with its part: nothing, the undecided rest again, or each half on its own. */
+    private enum Attempt { DONE, AGAIN, SPLIT }
 
     /**
      * A Parquet decimal column wider than DuckDB's DECIMAL (38 digits) is read by DuckDB only as an
@@ -230,11 +264,11 @@ final class DuckDbLoad {
                 + " for duckdb, convert the file to Parquet");
     }
 
-    private Attempt attempt(List<LoadFile> files) {
+    private Attempt attempt(List<LoadFile> files, String loadId) {
         List<Path> paths = files.stream().map(LoadFile::path).toList();
         try {
             c.setAutoCommit(false);
-            Map<LoadFile, Long> rows = loadInTransaction(files);
+            Map<LoadFile, Long> rows = loadInTransaction(files, loadId);
             List<LoadFile> changed = files.stream().filter(f -> rows.containsKey(f) && !stillValid.unchanged(f)).toList();
             if (!changed.isEmpty()) {
                 c.rollback();
@@ -242,7 +276,7 @@ final class DuckDbLoad {
                     decided.put(f, FileOutcome.failed(f, LoadError.of(ErrorCode.CHANGED_WHILE_LOADING,
                             f.version().key() + " changed while it was being loaded; it is loaded again once it is quiet")));
                 }
-                return new Attempt(false);
+                return Attempt.AGAIN;
             }
             c.commit();
             for (LoadFile f : files) {
@@ -251,11 +285,12 @@ final class DuckDbLoad {
                     decided.put(f, n == null ? FileOutcome.duplicate(f) : FileOutcome.committed(f, n, rejected.getOrDefault(f, 0L)));
                 }
             }
-            return new Attempt(true);
+            return Attempt.DONE;
         } catch (SQLException e) {
             rollbackQuietly();
-            if (e instanceof TooManyBadRows) {
-                return new Attempt(false);
+            lastError = DuckDbErrors.firstLine(String.valueOf(e.getMessage()));
+            if (e instanceof FilesFailed) {
+                return Attempt.AGAIN;
             }
             if (DuckDbErrors.warehouseTrouble(e)) {
                 throw DuckDbWarehouse.unavailable("loading into " + table + " failed", e);
@@ -270,41 +305,27 @@ final class DuckDbLoad {
                 if (!fullSniff) {
                     fullSniff = true;
                     DuckDbErrors.column(e).filter(col -> e.getMessage().contains(DuckDbErrors.GUARD_PREFIX)).ifPresent(forceText::add);
-                    return new Attempt(false);
+                    return Attempt.AGAIN;
                 }
                 Optional<String> column = DuckDbErrors.column(e);
                 if (column.isPresent() && forceText.add(column.get())) {
-                    return new Attempt(false);
+                    return Attempt.AGAIN;
                 }
             }
             if (DuckDbErrors.isConversion(e) && !tableCreatedByThisLoad && spec.onTypeConflict() == TableSpec.OnTypeConflict.WIDEN) {
                 Optional<String> column = DuckDbErrors.column(e);
                 if (column.isPresent() && widen.add(column.get().toLowerCase(Locale.ROOT))) {
-                    return new Attempt(false);
+                    return Attempt.AGAIN;
                 }
             }
             if (file.isPresent()) {
                 LoadFile f = file.get();
-                OptionalLong line = DuckDbErrors.isConversion(e) ? diagnoseLine(f, e) : OptionalLong.empty();
-                decided.put(f, FileOutcome.failed(f, DuckDbErrors.describe(f.version().key(), e, line)));
-                return new Attempt(false);
+                decided.put(f, FileOutcome.failed(f, DuckDbErrors.describe(f.version().key(), e, locate(f, e))));
+                return Attempt.AGAIN;
             }
             if (files.size() > 1) {
-                // the error names no file: split the batch and try the halves on their own
-                try {
-                    c.setAutoCommit(true);
-                } catch (SQLException ignored) {
-                    // the halves report the connection's trouble
-                }
-                int half = files.size() / 2;
-                for (List<LoadFile> part : List.of(files.subList(0, half), files.subList(half, files.size()))) {
-                    LoadBatch sub = new LoadBatch(batch.loadId() + "-" + batch.files().indexOf(part.get(0)), table, spec, part);
-                    List<FileOutcome> outcomes = new DuckDbLoad(warehouse, sub, stillValid).run();
-                    for (int i = 0; i < part.size(); i++) {
-                        decided.put(part.get(i), outcomes.get(i));
-                    }
-                }
-                return new Attempt(true);
+                // the error names no file: the halves are tried on their own
+                return Attempt.SPLIT;
             }
             throw new ChuteException(ErrorCode.INTERNAL, "loading into " + table + " failed: " + DuckDbErrors.firstLine(String.valueOf(e.getMessage())), e);
         } finally {
@@ -320,9 +341,10 @@ final class DuckDbLoad {
     private final Map<LoadFile, Long> rejected = new HashMap<>();
 
     /** Everything of one attempt, inside the open transaction. Returns rows per loaded file. */
-    private Map<LoadFile, Long> loadInTransaction(List<LoadFile> files) throws SQLException {
+    private Map<LoadFile, Long> loadInTransaction(List<LoadFile> files, String loadId) throws SQLException {
         tableCreatedByThisLoad = false;
         rejected.clear();
+        expectedRows.clear();
         Set<String> alreadyPaths = new HashSet<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT m.path FROM " + stagedFiles()
                 + " m JOIN _chute.ledger l ON l.object_key = m.object_key AND l.checksum = m.checksum")) {
@@ -342,7 +364,6 @@ final class DuckDbLoad {
                 withData.add(f);
             }
         }
-        String loadId = batch.loadId();
         if (!withData.isEmpty()) {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(table.dataset()));
@@ -357,6 +378,7 @@ final class DuckDbLoad {
                 loadGroup(group, loadId);
             }
             countRows(withData, rows, loadId);
+            checkEveryRecordLoaded(rows);
         }
         writeLedger(rows, loadId);
         return rows;
@@ -399,7 +421,10 @@ final class DuckDbLoad {
     }
 
     /** The reader's view of a group: dialect options and columns with sniffed types. */
-    private record Shape(String options, List<Column> columns) {
+    private record Shape(String options, List<Column> columns, Optional<CsvRecords.Dialect> dialect) {
+        Shape(String options, List<Column> columns) {
+            this(options, columns, Optional.empty());
+        }
     }
 
     private Shape sniff(LoadFile first) throws SQLException {
@@ -466,7 +491,8 @@ final class DuckDbLoad {
             }
             options.append(", encoding = ").append(Sql.literal(DuckDbReading.encoding(spec.encoding())));
             options.append(", allow_quoted_nulls = false, auto_detect = false").append(compression(first));
-            return new Shape(options.toString(), columns);
+            char escapeChar = escape == null || escape.equals("(empty)") || escape.isEmpty() ? 0 : escape.charAt(0);
+            return new Shape(options.toString(), columns, Optional.of(new CsvRecords.Dialect(delimiter, quoteChar, escapeChar, rs.getBoolean(4), columns.size())));
         } catch (SQLException e) {
             if (DuckDbErrors.warehouseTrouble(e)) {
                 throw e;
@@ -490,9 +516,13 @@ final class DuckDbLoad {
         String options = "delim = " + Sql.literal(String.valueOf(delimiter)) + ", quote = " + Sql.literal(CsvQuoting.text(quoteChar))
                 + ", escape = " + Sql.literal(CsvQuoting.text(quoteChar)) + ", header = " + header + ", encoding = "
                 + Sql.literal(DuckDbReading.encoding(spec.encoding())) + ", allow_quoted_nulls = false, auto_detect = false" + compression(first);
-        return new Shape(options, columns);
+        return new Shape(options, columns, Optional.of(new CsvRecords.Dialect(delimiter, quoteChar, quoteChar, header, columns.size())));
     }
 
+
+    private java.nio.charset.Charset charset() {
+        return DuckDbReading.charset(spec.encoding());
+    }
 
     private static String compression(LoadFile f) {
         return DuckDbReading.compressionOption(f.format().compression());
@@ -552,6 +582,7 @@ final class DuckDbLoad {
             selects.add(guarded ? guard(ref, col.name, target.type) : ref);
         }
         String reader = reader(group, shape, readColumns);
+        countRecords(group, shape);
         if (spec.lineage()) {
             targets.add(Sql.ident(TableSpec.SOURCE_COLUMN));
             targets.add(Sql.ident(TableSpec.LOAD_ID_COLUMN));
@@ -587,7 +618,7 @@ final class DuckDbLoad {
         }
         List<Column> merged = new ArrayList<>();
         types.forEach((name, type) -> merged.add(new Column(name, type)));
-        return new Shape(first.options, merged);
+        return new Shape(first.options, merged, first.dialect);
     }
 
     private String reader(List<LoadFile> group, Shape shape, List<String> readColumns) {
@@ -630,9 +661,23 @@ final class DuckDbLoad {
         return "CASE WHEN " + tooPreciseForDouble(ref) + " THEN " + raise + " ELSE CAST(" + ref + " AS DOUBLE) END";
     }
 
-    /** SQL that is true when a numeric text has more than 15 significant digits (length first: cheap for short values). */
+    /**
+     * SQL that is true when a numeric text would not read back digit for digit from a DOUBLE: it has
+     * more than 15 significant digits (any 15 round-trip) and they differ from those of the
+     * shortest text that reads back as the same DOUBLE, which is what DuckDB prints. Python, pandas
+     * and R print doubles that way, with 16 or 17 digits, so their output is DOUBLE; a value with
+     * more digits than its double keeps, such as a 19-digit id, is not. Comparing the significant
+     * digits is enough: two texts of one double differ by less than one part in 10^15, so with
+     * equal digits they have equal exponents (issue 11 item 8).
+     */
     private static String tooPreciseForDouble(String ref) {
-        return "(length(" + ref + ") > 16 AND length(ltrim(regexp_replace(regexp_replace(" + ref + ", '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > 15)";
+        return "(length(" + ref + ") > 15 AND length(" + significantDigits(ref) + ") > 15 AND " + significantDigits(ref)
+                + " <> " + significantDigits("CAST(TRY_CAST(" + ref + " AS DOUBLE) AS VARCHAR)") + ")";
+    }
+
+    /** The digits of a number's text without sign, point, exponent, leading and trailing zeros: "-0.012300e5" gives "123". */
+    private static String significantDigits(String ref) {
+        return "rtrim(ltrim(regexp_replace(regexp_replace(" + ref + ", '[eE].*$', ''), '[^0-9]', '', 'g'), '0'), '0')";
     }
 
     private void createTable(List<Column> columns) throws SQLException {
@@ -715,12 +760,91 @@ final class DuckDbLoad {
         exec("DROP TABLE IF EXISTS chute_reject_scans");
     }
 
-    /** Too many rejected rows in one file: an SQLException that names the file, so it is split out. */
-    private final class TooManyBadRows extends SQLException {
+    /** Files that Chute itself found bad during an attempt: they are decided, and the attempt is rolled back and tried without them. */
+    private class FilesFailed extends SQLException {
+        FilesFailed(Map<LoadFile, LoadError> failures) {
+            super("files failed: " + failures.keySet().stream().map(f -> f.version().key()).collect(Collectors.joining(", ")));
+            failures.forEach((f, error) -> decided.put(f, FileOutcome.failed(f, error)));
+        }
+    }
+
+    /** Too many rejected rows in one file. */
+    private final class TooManyBadRows extends FilesFailed {
         TooManyBadRows(LoadFile file, long count, String first) {
-            super("Too many bad rows in " + file.path() + ": " + count);
-            decided.put(file, FileOutcome.failed(file, LoadError.of(ErrorCode.TOO_MANY_BAD_ROWS,
+            super(Map.of(file, LoadError.of(ErrorCode.TOO_MANY_BAD_ROWS,
                     file.version().key() + ": expected at most " + spec.maxBadRows() + " bad rows (max_bad_rows), found " + count + first)));
+        }
+    }
+
+    /**
+     * Rows a correct read of each delimited file of this attempt must give, counted by
+     * {@link CsvRecords} with the dialect the reader was given. Counts are kept across attempts
+     * (per file and dialect), as a file does not change while it is loaded.
+     */
+    private final Map<LoadFile, Long> expectedRows = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<LoadFile, CsvRecords.Dialect> dialects = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, CsvRecords.Count> recordCounts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Counts the records of a group's files by the dialect of {@code shape}, and fails at once the
+     * files whose quote never closes: DuckDB's multi-file reader may return their rows up to the
+     * quote without an error (issue 11 item 2).
+     */
+    private void countRecords(List<LoadFile> group, Shape shape) throws SQLException {
+        if (shape.dialect.isEmpty()) {
+            return;
+        }
+        CsvRecords.Dialect dialect = shape.dialect.get();
+        Map<LoadFile, LoadError> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        group.parallelStream().forEach(f -> {
+            String cacheKey = f.path() + "|" + dialect;
+            CsvRecords.Count count = recordCounts.get(cacheKey);
+            if (count == null) {
+                try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+                    count = CsvRecords.count(in, charset(), dialect);
+                } catch (IOException e) {
+                    failures.put(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
+                            + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage()));
+                    return;
+                }
+                recordCounts.put(cacheKey, count);
+            }
+            if (count.unterminatedQuoteLine().isPresent()) {
+                long line = count.unterminatedQuoteLine().getAsLong();
+                failures.put(f, new LoadError(ErrorCode.MALFORMED, f.version().key() + " line " + line + ": expected a closing quote ("
+                        + dialect.quote() + "), found an unterminated quote: the value is still open at the end of the file", OptionalLong.of(line),
+                        Optional.empty(), Optional.empty(), Optional.of("closing quote")));
+            } else {
+                expectedRows.put(f, count.records());
+                dialects.put(f, dialect);
+            }
+        });
+        if (!failures.isEmpty()) {
+            throw new FilesFailed(failures);
+        }
+    }
+
+    /** Every record of every delimited file was inserted (or rejected under max_bad_rows), or the file fails saying how many are missing. */
+    private void checkEveryRecordLoaded(Map<LoadFile, Long> rows) throws SQLException {
+        Map<LoadFile, LoadError> failures = new LinkedHashMap<>();
+        for (Map.Entry<LoadFile, Long> e : expectedRows.entrySet()) {
+            long loaded = rows.getOrDefault(e.getKey(), 0L) + rejected.getOrDefault(e.getKey(), 0L);
+            if (loaded < e.getValue()) {
+                LoadFile f = e.getKey();
+                OptionalLong line = OptionalLong.empty();
+                try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+                    line = CsvRecords.lineOfRecord(in, charset(), dialects.get(f), loaded + 1);
+                } catch (IOException ex) {
+                    // the count above read it; without the line the failure still says why
+                }
+                String at = line.isPresent() ? " line " + line.getAsLong() + ":" : ":";
+                failures.put(f, new LoadError(ErrorCode.MALFORMED, f.version().key() + at + " expected " + e.getValue() + " rows (the records of the file),"
+                        + " the reader found " + loaded + (line.isPresent() ? ", none from this line on" : "") + "; nothing of the file is loaded",
+                        line, Optional.empty(), Optional.empty(), Optional.of(e.getValue() + " rows")));
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new FilesFailed(failures);
         }
     }
 
@@ -764,6 +888,75 @@ final class DuckDbLoad {
         return Sql.ident("chute_staging");
     }
 
+    /**
+     * Where in the file an error is, as an editor counts lines: DuckDB's CSV reader counts rows (a
+     * value over two lines is one) and its JSON reader records of an array, so the file is read
+     * again to find the physical line (issue 11 item 10).
+     */
+    private DuckDbErrors.Location locate(LoadFile f, SQLException e) {
+        try {
+            if (isDelimited(f)) {
+                OptionalLong row = DuckDbErrors.readerRow(e);
+                CsvRecords.Dialect d = dialects.get(f);
+                if (row.isPresent() && d != null) {
+                    try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+                        Optional<CsvRecords.Located> at = CsvRecords.locateReaderRow(in, charset(), d, row.getAsLong());
+                        if (at.isPresent()) {
+                            return new DuckDbErrors.Location(OptionalLong.of(at.get().line()), java.util.OptionalInt.of(at.get().fields()));
+                        }
+                    }
+                }
+                if (DuckDbErrors.isConversion(e)) {
+                    return new DuckDbErrors.Location(diagnoseLine(f, e), java.util.OptionalInt.empty());
+                }
+            } else if (f.format().kind() == FileFormat.Kind.JSON) {
+                OptionalLong record = DuckDbErrors.jsonRecord(e);
+                if (record.isPresent() || DuckDbErrors.isJsonSyntax(e)) {
+                    return new DuckDbErrors.Location(jsonLine(f, record), java.util.OptionalInt.empty());
+                }
+            }
+        } catch (IOException ex) {
+            // best effort: the reason keeps DuckDB's own numbering
+        }
+        return DuckDbErrors.Location.UNKNOWN;
+    }
+
+    /**
+     * The line where JSON record {@code record} (1-based: a top-level value, or an element of a
+     * top-level array) starts or, with no record, where the file stops being valid JSON: for an
+     * unfinished value, the line where that value starts.
+     */
+    private static OptionalLong jsonLine(LoadFile f, OptionalLong record) throws IOException {
+        try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression());
+             com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(in)) {
+            long index = 0;
+            long start = 1;
+            try {
+                com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+                boolean array = t == com.fasterxml.jackson.core.JsonToken.START_ARRAY;
+                if (array) {
+                    t = p.nextToken();
+                }
+                while (t != null && !(array && t == com.fasterxml.jackson.core.JsonToken.END_ARRAY)) {
+                    index++;
+                    start = p.currentTokenLocation().getLineNr();
+                    if (record.isPresent() && index == record.getAsLong()) {
+                        return OptionalLong.of(start);
+                    }
+                    p.skipChildren();
+                    t = p.nextToken();
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                if (record.isPresent()) {
+                    return OptionalLong.empty();
+                }
+                boolean unfinished = String.valueOf(ex.getOriginalMessage()).contains("end-of-input");
+                return OptionalLong.of(unfinished || ex.getLocation() == null ? start : ex.getLocation().getLineNr());
+            }
+        }
+        return OptionalLong.empty();
+    }
+
     /** For a conversion error without a line number (a guarded DOUBLE), finds the line by reading the file as text. */
     private OptionalLong diagnoseLine(LoadFile f, SQLException e) {
         Optional<String> column = DuckDbErrors.column(e);
@@ -780,9 +973,17 @@ final class DuckDbLoad {
                     : "TRY_CAST(v AS DOUBLE) IS NULL OR " + tooPreciseForDouble("v");
             String sql = "SELECT n FROM (SELECT row_number() OVER () AS n, " + ref + " AS v FROM " + reader(List.of(f), shape, textColumns)
                     + ") WHERE v IS NOT NULL AND (" + bad + ") LIMIT 1";
+            long record = -1;
             try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {
                 if (rs.next()) {
-                    return OptionalLong.of(rs.getLong(1) + (header ? 1 : 0));
+                    record = rs.getLong(1);
+                }
+            }
+            if (record > 0 && shape.dialect.isPresent()) {
+                try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+                    return CsvRecords.lineOfRecord(in, charset(), shape.dialect.get(), record);
+                } catch (IOException ex) {
+                    return OptionalLong.of(record + (header ? 1 : 0));
                 }
             }
         } catch (SQLException ignored) {

@@ -11,6 +11,7 @@ import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
 import dev.chute.sql.CsvQuoting;
+import dev.chute.sql.CsvRecords;
 import dev.chute.sql.DuckDbReading;
 import dev.chute.sql.TextHead;
 import java.io.IOException;
@@ -369,6 +370,11 @@ final class PostgresLoad {
                     setLocal(c, LOAD_ID_SETTING, batch.loadId());
                 }
                 long rows = copy(c, reader, f, shape, target);
+                Optional<LoadError> missing = missingRecords(f, shape, rows + skipped.size());
+                if (missing.isPresent()) {
+                    exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                    return FileResult.failed(missing.get());
+                }
                 writeRejects(c, f, skipped);
                 try (PreparedStatement ps = c.prepareStatement("UPDATE _chute.ledger SET rows = ? WHERE object_key = ? AND checksum = ?")) {
                     ps.setLong(1, rows);
@@ -600,6 +606,45 @@ final class PostgresLoad {
      * start on a brand-new table at the same moment take turns, and each one looks again after
      * getting the lock.
      */
+    /**
+     * Whether a delimited file gave fewer rows than it holds records, by a count that does not trust
+     * DuckDB's reader: a quote that opens in the header and never closes made it read 0 rows
+     * without an error (issue 11 item 3).
+     */
+    private Optional<LoadError> missingRecords(LoadFile f, PostgresFileReader.Shape shape, long read) {
+        if (shape.csv().isEmpty()) {
+            return Optional.empty();
+        }
+        PostgresFileReader.CsvDialect d = shape.csv().get();
+        CsvRecords.Dialect dialect = new CsvRecords.Dialect(d.delimiter(), d.quote(), d.escape(), d.header(), shape.columns().size());
+        CsvRecords.Count count;
+        OptionalLong missingFrom = OptionalLong.empty();
+        try (java.io.InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
+            count = CsvRecords.count(in, DuckDbReading.charset(spec.encoding()), dialect);
+            if (count.unterminatedQuoteLine().isEmpty() && read < count.records()) {
+                try (java.io.InputStream again = PostgresFiles.open(f.path(), f.format().compression())) {
+                    missingFrom = CsvRecords.lineOfRecord(again, DuckDbReading.charset(spec.encoding()), dialect, read + 1);
+                }
+            }
+        } catch (java.io.IOException e) {
+            return Optional.of(LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the file: " + e.getMessage()));
+        }
+        String key = f.version().key();
+        if (count.unterminatedQuoteLine().isPresent()) {
+            long line = count.unterminatedQuoteLine().getAsLong();
+            return Optional.of(new LoadError(ErrorCode.MALFORMED, key + " line " + line + ": expected a closing quote (" + d.quote()
+                    + "), found an unterminated quote: the value is still open at the end of the file", OptionalLong.of(line), Optional.empty(), Optional.empty(),
+                    Optional.of("closing quote")));
+        }
+        if (read < count.records()) {
+            String at = missingFrom.isPresent() ? " line " + missingFrom.getAsLong() + ":" : ":";
+            return Optional.of(new LoadError(ErrorCode.MALFORMED, key + at + " expected " + count.records() + " rows (the records of the file), the reader found "
+                    + read + (missingFrom.isPresent() ? ", none from this line on" : "") + "; nothing of the file is loaded", missingFrom, Optional.empty(),
+                    Optional.empty(), Optional.of(count.records() + " rows")));
+        }
+        return Optional.empty();
+    }
+
     private Table ensureTable(Connection c, PostgresFileReader.Shape shape) throws SQLException {
         List<String> fileNames = new ArrayList<>();
         List<String> fileTypes = new ArrayList<>();
