@@ -137,6 +137,41 @@ class CrashSafetyProcessTest {
         assertThat(last.terminate()).isIn(0, 143);
     }
 
+    /**
+     * Issue 11 item 1: a file written in place grows after its first part was committed, and the
+     * process is SIGKILLed between the two loads. The next process loads only what was appended:
+     * every row once, two ledger entries (the committed prefix and the rest).
+     */
+    @Test
+    void fileThatGrewAcrossAKillLoadsOnlyWhatWasAppended() throws Exception {
+        Path dir = Files.createDirectories(home.resolve("landing").resolve("grow/log"));
+        String key = "grow/log/app.csv";
+        StringBuilder first = new StringBuilder("id,note\n");
+        for (int i = 1; i <= 100; i++) {
+            first.append(i).append(",first ").append(i).append('\n');
+        }
+        ChuteProcess up = chute.up(home);
+        Files.writeString(dir.resolve("app.csv"), first);
+        await("first part committed").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+                .until(() -> up.count("select count(*) from _chute.ledger where object_key = '" + key + "' and rows = 100") == 1);
+        up.kill();
+        // killed before the file settled: it is still in landing, its writer goes on
+        assertThat(dir.resolve("app.csv")).exists();
+        StringBuilder more = new StringBuilder();
+        for (int i = 101; i <= 250; i++) {
+            more.append(i).append(",then ").append(i).append('\n');
+        }
+        Files.writeString(dir.resolve("app.csv"), more, java.nio.file.StandardOpenOption.APPEND);
+        ChuteProcess last = chute.up(home);
+        await("grown file archived").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Files.exists(home.resolve("archive").resolve(key)) && !Files.exists(dir.resolve("app.csv")));
+        assertThat(last.count("select count(*) from grow.log")).isEqualTo(250);
+        assertThat(last.count("select count(distinct id) from grow.log")).isEqualTo(250);
+        assertThat(last.rows("select rows from _chute.ledger where object_key = '" + key + "' order by bytes").toString()).isEqualTo("[[100],[150]]");
+        assertThat(Files.readAllLines(home.resolve("archive").resolve(key))).hasSize(251);
+        assertThat(last.terminate()).isIn(0, 143);
+    }
+
     private static Map<String, Integer> rowsByKey(ChuteProcess up, String sql) {
         Map<String, Integer> result = new TreeMap<>();
         for (JsonNode row : up.rows(sql)) {
