@@ -123,7 +123,8 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
             }
             byte[] line = java.util.Arrays.copyOfRange(bytes, lineStart, lineEnd);
             String looksLike = EncodingGuess.of(line, line.length, encoding)
-                    .map(e -> "; the line is valid " + e + ": set encoding: " + e + " for the table if the file is " + e)
+                    .map(e -> "; the line is valid " + e.toUpperCase(Locale.ROOT) + " text: set encoding: " + e + " for the table if the file is "
+                            + e.toUpperCase(Locale.ROOT))
                     .orElse("; it does not look like the other encodings Chute reads either (utf-8, utf-16, or latin-1, which has no"
                             + " bytes 0x80-0x9F); it may be windows-1252 or Mac Roman: convert the file to utf-8");
             String message = "line 1: expected " + encoding + " text (the table's encoding), found byte " + found

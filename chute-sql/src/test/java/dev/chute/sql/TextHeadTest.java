@@ -39,7 +39,7 @@ class TextHeadTest {
         assertThatThrownBy(() -> read(file, "utf-8"))
                 .isInstanceOf(TextHead.InvalidTextException.class)
                 .hasMessageStartingWith("line 1: expected utf-8 text (the table's encoding), found byte 0xFF at byte 16 of the line")
-                .hasMessageContaining("valid latin-1");
+                .hasMessageContaining("valid LATIN-1 text");
     }
 
     @Test
@@ -79,7 +79,7 @@ class TextHeadTest {
     @Test
     void utf16HeaderBytesSayUtf16() {
         assertThatThrownBy(() -> read(bytes(0xFF, 0xFE, 'i', 0, 'd', 0, '\n', 0), "utf-8"))
-                .hasMessageContaining("valid utf-16");
+                .hasMessageContaining("valid UTF-16 text");
     }
 
     @Test

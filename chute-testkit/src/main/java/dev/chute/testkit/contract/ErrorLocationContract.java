@@ -93,4 +93,45 @@ public abstract class ErrorLocationContract extends WarehouseContract {
             }
         }
     }
+
+    @Test
+    void tooManyColumnsGivesTheRealCount() {
+        ChuteHome h = start();
+        h.drop("elmany/t/a.csv", "a,b,c\n1,2,3\n4,5,6,7,8\n");
+        JsonNode error = h.awaitFailed("elmany/t/a.csv");
+        assertThat(error.get("line").asLong()).as(error.toString()).isEqualTo(3);
+        assertThat(error.get("reason").asText()).contains("expected 3 columns, found 5");
+        assertClean(error.get("reason").asText());
+    }
+
+    @Test
+    void tooFewColumnsGivesTheRealCount() {
+        ChuteHome h = start();
+        h.drop("elfew/t/a.csv", "a,b,c\n1,2,3\n4,5\n");
+        JsonNode error = h.awaitFailed("elfew/t/a.csv");
+        assertThat(error.get("line").asLong()).as(error.toString()).isEqualTo(3);
+        assertThat(error.get("reason").asText()).contains("expected 3 columns, found 2");
+        assertClean(error.get("reason").asText());
+    }
+
+    @Test
+    void truncatedJsonNamesTheLineOfTheUnfinishedRecord() {
+        ChuteHome h = start();
+        h.drop("eltrunc/t/a.ndjson", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3\n");
+        JsonNode error = h.awaitFailed("eltrunc/t/a.ndjson");
+        assertThat(error.get("line").asLong()).as(error.toString()).isEqualTo(3);
+        assertClean(error.get("reason").asText());
+    }
+
+    /** A UTF-16 file (here with a byte-order mark, from DuckDB's test data) loads, or fails saying it is UTF-16. */
+    @Test
+    void utf16FileIsReadOrFailsSayingUtf16() throws IOException {
+        byte[] content;
+        try (var in = ErrorLocationContract.class.getResourceAsStream("/contract/encodings__only_utf16.csv")) {
+            content = in.readAllBytes();
+        }
+        ChuteHome h = start();
+        h.drop("elutf16/t/a.csv", content);
+        BatchAtomicityContract.assertAllRowsOrFailureSaying(h, "elutf16/t/a.csv", "elutf16.t", 5, "UTF-16");
+    }
 }
