@@ -69,15 +69,15 @@ class PostgresLongNamesTest extends WarehouseContract {
     @Test
     void aLaterFileWithTheSameLongHeaderAppendsToTheSameColumnsWhateverTheCase() {
         ChuteHome h = start();
-        h.drop("long_again/t/a.csv", csv("id", Q1, Q2) + "\n1,yes,no\n");
+        h.drop("long_again/t/a.csv", csv("id", Q1, Q2) + "\n1,yes a,no a\n");
         h.awaitArchived("long_again/t/a.csv");
-        h.drop("long_again/t/b.csv", csv("id", Q2.toUpperCase(java.util.Locale.ROOT), Q1) + "\n2,never,maybe\n");
+        h.drop("long_again/t/b.csv", csv("id", Q2.toUpperCase(java.util.Locale.ROOT), Q1) + "\n2,no b,yes b\n");
         h.awaitArchived("long_again/t/b.csv");
         Map<String, String> cols = columns(h, "long_again", "t");
         assertThat(cols).hasSize(3);
         List<String> names = List.copyOf(cols.keySet());
-        assertThat(h.column("SELECT \"" + names.get(1) + "\" FROM long_again.t ORDER BY id")).containsExactly("yes", "maybe");
-        assertThat(h.column("SELECT \"" + names.get(2) + "\" FROM long_again.t ORDER BY id")).containsExactly("no", "never");
+        assertThat(h.column("SELECT \"" + names.get(1) + "\" FROM long_again.t ORDER BY id")).containsExactly("yes a", "yes b");
+        assertThat(h.column("SELECT \"" + names.get(2) + "\" FROM long_again.t ORDER BY id")).containsExactly("no a", "no b");
     }
 
     @Test
@@ -104,6 +104,17 @@ class PostgresLongNamesTest extends WarehouseContract {
         h.awaitArchived("long_widen/t/b.csv");
         String name = List.copyOf(columns(h, "long_widen", "t").keySet()).get(1);
         assertThat(h.column("SELECT \"" + name + "\" FROM long_widen.t ORDER BY id")).containsExactly("10", "20", "lots");
+    }
+
+    @Test
+    void aTypeConflictInALongNamedColumnNamesTheColumnByItsHeader() {
+        ChuteHome h = start();
+        h.drop("long_conflict/t/a.csv", csv("id", Q1) + "\n1,10\n");
+        h.awaitArchived("long_conflict/t/a.csv");
+        h.drop("long_conflict/t/b.csv", csv("id", Q1) + "\n2,lots\n");
+        com.fasterxml.jackson.databind.JsonNode error = h.awaitFailed("long_conflict/t/b.csv");
+        assertThat(error.get("reason").asText()).contains(Q1).contains("'lots'");
+        assertThat(error.get("column").asText()).isEqualTo(Q1);
     }
 
     @Test
