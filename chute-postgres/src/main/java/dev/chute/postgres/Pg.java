@@ -1,5 +1,7 @@
 package dev.chute.postgres;
 
+import dev.chute.spi.ChuteException;
+import dev.chute.spi.ErrorCode;
 import java.util.Collection;
 import java.util.stream.Collectors;
 
@@ -9,15 +11,26 @@ final class Pg {
     }
 
     static String ident(String name) {
+        refuseNul(name, "an identifier");
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
     /** A string literal; PostgreSQL runs with {@code standard_conforming_strings} on (the default since 9.1). */
     static String literal(String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("a NUL character cannot be part of a PostgreSQL literal");
-        }
+        refuseNul(value, "a literal");
         return "'" + value.replace("'", "''") + "'";
+    }
+
+    /**
+     * A NUL byte ends a statement's text in PostgreSQL's protocol: sent, it breaks the connection,
+     * which would pass for the warehouse being down and have the file retried for ever. Refused here
+     * as bad input instead (issue 11 item 2).
+     */
+    private static void refuseNul(String text, String what) {
+        if (text.indexOf('\0') >= 0) {
+            throw new ChuteException(ErrorCode.MALFORMED, "'" + PostgresErrors.shorten(text.replace("\0", "\\0")) + "' holds the byte 0x00 (NUL),"
+                    + " which PostgreSQL cannot take in " + what + "; expected text without NUL bytes");
+        }
     }
 
     static String qualified(String schema, String table) {

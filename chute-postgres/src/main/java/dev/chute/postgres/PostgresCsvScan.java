@@ -26,7 +26,85 @@ final class PostgresCsvScan {
     record Found(Optional<Record> record, OptionalLong unterminatedQuote) {
     }
 
+    /** The first NUL byte of a file: the physical line where its record starts, its 1-based field, and that field's text (raw, cut at 200 bytes). */
+    record Nul(long line, int field, String value) {
+    }
+
     private PostgresCsvScan() {
+    }
+
+    /**
+     * The first NUL byte of a delimited file (decompressed), if any, with its record's first line
+     * and its field, walking quotes as COPY (FORMAT csv) splits lines.
+     */
+    static Optional<Nul> firstNul(InputStream raw, char delimiter, char quote, char escape) throws IOException {
+        InputStream in = raw instanceof java.io.BufferedInputStream || raw instanceof PushbackInputStream ? raw : new java.io.BufferedInputStream(raw);
+        int escapeByte = escape == quote ? -1 : escape;
+        long line = 1;
+        long first = 1;
+        int field = 1;
+        boolean inQuote = false;
+        boolean lastWasEscape = false;
+        boolean pendingCr = false;
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        int found = -1;
+        int b;
+        while ((b = in.read()) >= 0) {
+            if (pendingCr) {
+                pendingCr = false;
+                if (b == '\n') {
+                    continue;
+                }
+            }
+            boolean recordEnd = !inQuote && (b == '\n' || b == '\r');
+            if (found < 0 && (recordEnd || !inQuote && b == delimiter)) {
+                text.reset();
+            }
+            if (recordEnd || !inQuote && b == delimiter) {
+                if (found >= 0) {
+                    break;
+                }
+                if (recordEnd) {
+                    line++;
+                    first = line;
+                    field = 1;
+                    pendingCr = b == '\r';
+                } else {
+                    field++;
+                }
+                continue;
+            }
+            if (b == '\n' || b == '\r') {
+                // a line break inside quotes: the next physical line of the same record
+                if (b == '\r') {
+                    pendingCr = true;
+                }
+                line++;
+            }
+            if (inQuote && b == escapeByte) {
+                lastWasEscape = !lastWasEscape;
+            }
+            if (b == quote && !lastWasEscape) {
+                inQuote = !inQuote;
+            }
+            if (b != escapeByte) {
+                lastWasEscape = false;
+            }
+            if (text.size() < 200) {
+                text.write(b);
+            }
+            if (b == 0 && found < 0) {
+                found = field;
+            }
+        }
+        if (found < 0) {
+            return Optional.empty();
+        }
+        String value = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        if (value.length() >= 2 && value.charAt(0) == quote && value.charAt(value.length() - 1) == quote) {
+            value = value.substring(1, value.length() - 1);
+        }
+        return Optional.of(new Nul(first, found, value));
     }
 
     /** Reads {@code in} (decompressed) until {@code stop} accepts a record, or to the end. */

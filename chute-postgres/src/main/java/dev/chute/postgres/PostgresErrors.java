@@ -69,6 +69,22 @@ final class PostgresErrors {
         return s.startsWith("22") && !s.equals("22P04") && !s.equals("22021") && !s.equals("22P05") || s.equals("23502");
     }
 
+    /**
+     * COPY stopped at a record end it does not take: a line ending other than the first line's
+     * ({@code unquoted newline/carriage return found in data}), or an empty line read as a record
+     * without its columns ({@code missing data for column}).
+     */
+    static boolean recordEndTrouble(SQLException e) {
+        String m = text(e);
+        return state(e).equals("22P04") && (m.contains("unquoted newline found in data") || m.contains("unquoted carriage return found in data")
+                || MISSING.matcher(m).find());
+    }
+
+    /** A value with a NUL byte, which PostgreSQL text cannot hold in any encoding. */
+    static boolean nulByte(SQLException e) {
+        return state(e).equals("22021") && text(e).contains(": 0x00");
+    }
+
     static ChuteException unavailable(String what, SQLException e) {
         return new ChuteException(ErrorCode.WAREHOUSE_UNAVAILABLE, what + ": " + firstLine(String.valueOf(e.getMessage())), e);
     }
@@ -177,6 +193,8 @@ final class PostgresErrors {
     }
 
     private static final Pattern STAGE_PATH = Pattern.compile("\"?[^\\s\"]*/\\.chute/stage/[^\\s\"]*\"?");
+    /** DuckDB's error class and its "Failed to read file" preamble, which say nothing a user acts on. */
+    private static final Pattern ENGINE_PREFIX = Pattern.compile("^(?:[A-Z][A-Za-z]* Error: )?(?:Failed to read file the file: )?");
     private static final Pattern ADVICE = Pattern.compile("(?i)(?<=[.:])\\s+(try|consider|possible solutions|you can|to ignore|set|use|if you)\\b.*$");
 
     /**
@@ -190,6 +208,7 @@ final class PostgresErrors {
         m = m.replace(" in file \"" + path + "\"", "").replace("\"" + path + "\"", "the file").replace(path, "the file");
         m = STAGE_PATH.matcher(m).replaceAll("the file");
         m = ADVICE.matcher(m).replaceAll("");
+        m = ENGINE_PREFIX.matcher(m).replaceAll("");
         return m.strip();
     }
 

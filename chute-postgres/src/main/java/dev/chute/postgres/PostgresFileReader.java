@@ -101,6 +101,35 @@ final class PostgresFileReader implements AutoCloseable {
         }
     }
 
+    /**
+     * A value holding a NUL byte, which PostgreSQL text cannot store (issue 11 item 3): the 1-based
+     * row in file order, the 0-based column of the shape, and the value.
+     */
+    static final class NulValue extends RuntimeException {
+        private final long row;
+        private final int column;
+        private final String value;
+
+        NulValue(long row, int column, String value) {
+            super("row " + row + ", column " + (column + 1) + ": a value holds the byte 0x00", null, false, false);
+            this.row = row;
+            this.column = column;
+            this.value = value;
+        }
+
+        long row() {
+            return row;
+        }
+
+        int column() {
+            return column;
+        }
+
+        String value() {
+            return value;
+        }
+    }
+
     private interface DuckCall<T> {
         T call() throws SQLException;
     }
@@ -295,6 +324,9 @@ final class PostgresFileReader implements AutoCloseable {
                     }
                     int column = i;
                     String v = unreadable(() -> rs.getString(column));
+                    if (v != null && v.indexOf('\0') >= 0) {
+                        throw new NulValue(index, column - 1, v);
+                    }
                     if (v != null) {
                         row.append('"').append(v.replace("\"", "\"\"")).append('"');
                     }

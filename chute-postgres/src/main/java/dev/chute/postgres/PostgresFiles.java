@@ -33,6 +33,23 @@ final class PostgresFiles {
         return p;
     }
 
+    /** Up to {@code limit} first bytes of the file's content (decompressed), as they are: a byte order mark included. */
+    static byte[] peek(Path file, FileFormat.Compression compression, int limit) throws IOException {
+        if (Files.size(file) == 0) {
+            return new byte[0];
+        }
+        InputStream raw = Files.newInputStream(file);
+        try (InputStream in = switch (compression) {
+            case GZIP -> new GZIPInputStream(raw);
+            case ZSTD -> new com.github.luben.zstd.ZstdInputStream(raw);
+            case NONE -> raw;
+        }) {
+            return in.readNBytes(limit);
+        } finally {
+            raw.close();
+        }
+    }
+
     /**
      * The first line of a JSON file that does not hold whole JSON values, for newline-delimited JSON
      * (one value per line); when the first line is not a whole value (a document spread over lines),

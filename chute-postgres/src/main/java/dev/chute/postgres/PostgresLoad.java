@@ -11,9 +11,11 @@ import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
 import dev.chute.sql.CsvQuoting;
+import dev.chute.sql.CsvRecordEnds;
 import dev.chute.sql.CsvRecords;
 import dev.chute.sql.DuckDbReading;
 import dev.chute.sql.TextHead;
+import dev.chute.sql.Utf16Detector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -130,6 +132,11 @@ final class PostgresLoad {
                 continue;
             }
             try {
+                Optional<LoadError> utf16 = utf16(f);
+                if (utf16.isPresent()) {
+                    decided.put(f, FileOutcome.failed(f, utf16.get()));
+                    continue;
+                }
                 heads.put(f, PostgresFiles.head(f.path(), f.format(), spec.encoding()));
                 files.add(f);
             } catch (TextHead.InvalidTextException e) {
@@ -165,6 +172,23 @@ final class PostgresLoad {
                     x.version().key() + ": could not be loaded into " + table + " within the attempts of its batch; it is tried again")));
         }
         return batch.files().stream().map(decided::get).toList();
+    }
+
+    /**
+     * A UTF-16 file in a table that reads UTF-8 or Latin-1: failed before any of it reaches an
+     * engine, saying what it is (issue 11 item 10). Its NUL bytes would otherwise end up in column
+     * names, which PostgreSQL's protocol cannot carry.
+     */
+    private Optional<LoadError> utf16(LoadFile f) throws IOException {
+        boolean readsUtf16 = isDelimited(f) && DuckDbReading.encoding(spec.encoding()).equals("utf-16");
+        if (readsUtf16) {
+            return Optional.empty();
+        }
+        return Utf16Detector.detect(PostgresFiles.peek(f.path(), f.format().compression(), Utf16Detector.SAMPLE)).map(u -> new LoadError(
+                ErrorCode.ENCODING, f.version().key() + " line 1: expected text in " + DuckDbReading.encoding(spec.encoding()).toUpperCase(Locale.ROOT)
+                        + " (the table's encoding), found UTF-16 text (" + u.name() + ", " + u.evidence() + ")"
+                        + (isDelimited(f) ? "; set encoding: utf-16 for the table, or write the file as UTF-8" : "; write the file as UTF-8"),
+                OptionalLong.of(1), Optional.empty(), Optional.empty(), Optional.of(DuckDbReading.encoding(spec.encoding()))));
     }
 
     /** One transaction over {@code files}; true when it committed, false to go again with what it learned. */
@@ -319,7 +343,13 @@ final class PostgresLoad {
             Columns columns = null;
             PostgresFileReader.Shape shape = null;
             try {
-                shape = reader.shape(f, spec, fullSniff, head == null ? TextHead.unknown() : head);
+                shape = reader.shape(source(f), spec, fullSniff, head == null ? TextHead.unknown() : head);
+                Optional<LoadError> nulName = nulInNames(key, shape, head);
+                if (nulName.isPresent()) {
+                    // never sent: a NUL in a statement's text breaks the server connection (issue 11 item 2)
+                    exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                    return FileResult.failed(nulName.get());
+                }
                 if (f.format().kind() == FileFormat.Kind.PARQUET) {
                     Optional<PostgresFileReader.WideDecimal> wide = reader.wideDecimal(f);
                     if (wide.isPresent()) {
@@ -330,13 +360,14 @@ final class PostgresLoad {
                 Table target = ensureTable(c, shape);
                 created = target.created;
                 columns = target.columns;
-                Optional<PostgresFileReader.Imprecise> imprecise = reader.firstImprecise(f, shape, target.fileTypes, skipped.keySet());
+                Optional<PostgresFileReader.Imprecise> imprecise = reader.firstImprecise(source(f), shape, target.fileTypes, skipped.keySet());
                 if (imprecise.isPresent()) {
                     exec(c, "ROLLBACK TO SAVEPOINT chute_file");
                     PostgresFileReader.Imprecise im = imprecise.get();
                     String name = shape.columns().get(im.column()).name();
-                    String lower = name.toLowerCase(Locale.ROOT);
-                    Optional<String> configured = spec.columnTypes().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    String lower = PostgresNames.column(name).toLowerCase(Locale.ROOT);
+                    Optional<String> configured = spec.columnTypes().entrySet().stream()
+                            .filter(e -> e.getKey().equalsIgnoreCase(name) || e.getKey().equalsIgnoreCase(PostgresNames.column(name)))
                             .map(Map.Entry::getValue).findFirst();
                     if (configured.isEmpty() && (created || tableCreatedInAttempt) && forceNumeric.add(lower)) {
                         // inferred as a double, but a value has more digits than a double keeps: numeric keeps them all
@@ -390,6 +421,13 @@ final class PostgresLoad {
                 if (PostgresErrors.warehouseTrouble(e)) {
                     throw e;
                 }
+                if (PostgresErrors.recordEndTrouble(e) && rewriteRecordEnds(f, shape)) {
+                    // mixed line endings or empty lines: read again from a copy that ends every record with \n
+                    continue;
+                }
+                if (PostgresErrors.nulByte(e)) {
+                    return FileResult.failed(nulInValue(f, shape));
+                }
                 Optional<String> column = PostgresErrors.column(e);
                 if (PostgresErrors.isConversion(e) && (created || tableCreatedInAttempt)) {
                     // the sample misled the type inference: infer from every value, then make the column text
@@ -402,8 +440,8 @@ final class PostgresLoad {
                     }
                 }
                 Columns known = columns;
-                LoadError error = PostgresErrors.describe(key, e, lines(f, shape, skipped),
-                        name -> known == null ? Optional.empty() : Optional.ofNullable(known.types.get(name.toLowerCase(Locale.ROOT))));
+                LoadError error = headerNames(PostgresErrors.describe(key, e, lines(f, shape, skipped),
+                        name -> known == null ? Optional.empty() : Optional.ofNullable(known.types.get(name.toLowerCase(Locale.ROOT)))), shape);
                 if (PostgresErrors.isConversion(e) && !created && spec.onTypeConflict() == TableSpec.OnTypeConflict.WIDEN && column.isPresent()
                         && widen.add(column.get().toLowerCase(Locale.ROOT))) {
                     continue;
@@ -422,7 +460,16 @@ final class PostgresLoad {
                 return FileResult.failed(error);
             } catch (PostgresFileReader.Unreadable e) {
                 exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                if (isDelimited(f) && rewriteRecordEnds(f, shape)) {
+                    continue;
+                }
                 return FileResult.failed(unreadable(f, e));
+            } catch (PostgresFileReader.NulValue e) {
+                exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                String column = shape.columns().get(e.column()).name();
+                boolean rows = f.format().kind() == FileFormat.Kind.PARQUET;
+                long line = rows ? e.row() : rowLine(f, shape, e.row());
+                return FileResult.failed(nulValueError(key, OptionalLong.of(line), (rows ? "row " : "line ") + line, Optional.of(column), e.value()));
             } catch (ChuteException e) {
                 exec(c, "ROLLBACK TO SAVEPOINT chute_file");
                 return FileResult.failed(LoadError.of(e.code(), key + ": " + e.getMessage()));
@@ -439,7 +486,17 @@ final class PostgresLoad {
      */
     private LoadError unreadable(LoadFile f, PostgresFileReader.Unreadable e) {
         String key = f.version().key();
-        String detail = PostgresErrors.withoutInternals(String.valueOf(e.getCause().getMessage()), f.path());
+        String engine = String.valueOf(e.getCause().getMessage());
+        java.util.regex.Matcher codec = PARQUET_CODEC.matcher(engine);
+        if (f.format().kind() == FileFormat.Kind.PARQUET && codec.find()) {
+            // DuckDB's own words name its path to the file and its options; the user needs the codec
+            String name = codec.group(1);
+            return new LoadError(ErrorCode.UNSUPPORTED_FORMAT, key + ": cannot read the Parquet file: its data is compressed with the codec " + name
+                    + (name.equalsIgnoreCase("LZ4") ? " (the Hadoop-framed LZ4 of older writers, not LZ4_RAW)" : "") + ", which the Parquet reader"
+                    + " does not support; expected UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD or LZ4_RAW (write the file again with one of them)",
+                    OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.of("a supported Parquet codec"));
+        }
+        String detail = PostgresErrors.withoutInternals(engine, source(f).path());
         if (f.format().kind() == FileFormat.Kind.JSON && detail.contains("JSON")) {
             OptionalLong line = PostgresFiles.firstMalformedJsonLine(f.path(), f.format().compression());
             if (line.isPresent()) {
@@ -447,10 +504,169 @@ final class PostgresLoad {
                         line, Optional.empty(), Optional.empty(), Optional.of("JSON"));
             }
         }
-        OptionalLong line = f.format().kind() == FileFormat.Kind.PARQUET ? OptionalLong.empty() : e.line();
+        OptionalLong line = f.format().kind() == FileFormat.Kind.PARQUET || e.line().isEmpty() ? OptionalLong.empty()
+                : OptionalLong.of(inputLine(f, e.line().getAsLong()));
         String at = line.isPresent() ? " line " + line.getAsLong() + ":" : ":";
         return new LoadError(ErrorCode.MALFORMED, key + at + " " + detail, line, Optional.empty(), Optional.empty(), Optional.empty());
     }
+
+    /** An error about a shortened column, said with the column's name in the file's header (the table's comment on it). */
+    private static LoadError headerNames(LoadError error, PostgresFileReader.Shape shape) {
+        if (shape == null || error.column().isEmpty()) {
+            return error;
+        }
+        String pgName = error.column().get();
+        return shape.columns().stream().map(PostgresFileReader.Column::name)
+                .filter(full -> !full.equals(pgName) && PostgresNames.column(full).equalsIgnoreCase(pgName)).findFirst()
+                .map(full -> new LoadError(error.code(), error.reason().replace("\"" + pgName + "\"", "\"" + full + "\""), error.line(),
+                        Optional.of(full), error.value(), error.expected()))
+                .orElse(error);
+    }
+
+    /** The file to read for {@code f}: its staged bytes, or the copy whose record ends were rewritten. */
+    private LoadFile source(LoadFile f) {
+        Rewritten r = rewritten.get(f);
+        return r == null ? f : r.file();
+    }
+
+    /** The physical line of {@code f} for a line of the file read for it ({@link #source}). */
+    private long inputLine(LoadFile f, long line) {
+        Rewritten r = rewritten.get(f);
+        return r == null ? line : r.result().inputLine(line);
+    }
+
+    /** The line of the file read for {@code f} for a physical line of {@code f} that holds a record (the inverse of {@link #inputLine}). */
+    private long readLine(LoadFile f, long line) {
+        Rewritten r = rewritten.get(f);
+        if (r == null) {
+            return line;
+        }
+        long before = 0;
+        for (long dropped : r.result().droppedLines()) {
+            if (dropped < line) {
+                before++;
+            }
+        }
+        return line - before;
+    }
+
+    private record Rewritten(LoadFile file, CsvRecordEnds.Result result) {
+    }
+
+    private final Map<LoadFile, Rewritten> rewritten = new HashMap<>();
+    private final Set<LoadFile> rewriteTried = new HashSet<>();
+
+    /**
+     * COPY takes the line ending of a file's first line for all of it and reads an empty line as a
+     * record of empty fields: a valid file mixing {@code \n}, {@code \r\n} and {@code \r} (old Mac
+     * exports, files appended to by different tools), or with empty lines, fails. Only then, so files
+     * of one line ending cost nothing more, the file is copied beside its staged bytes with every
+     * record ended by {@code \n} and (with more than one column) without its empty lines, values
+     * untouched; true when the copy reads differently and the file is to be loaded again from it.
+     */
+    private boolean rewriteRecordEnds(LoadFile f, PostgresFileReader.Shape shape) {
+        if (shape == null || shape.csv().isEmpty() || !isDelimited(f) || DuckDbReading.encoding(spec.encoding()).equals("utf-16")
+                || !rewriteTried.add(f)) {
+            return false;
+        }
+        PostgresFileReader.CsvDialect d = shape.csv().get();
+        java.nio.file.Path copy = f.path().resolveSibling(f.path().getFileName() + ".records.csv");
+        CsvRecordEnds.Result result;
+        try (InputStream in = PostgresFiles.open(f.path(), f.format().compression());
+             java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(copy), 1 << 16)) {
+            result = CsvRecordEnds.rewrite(in, out, d.quote(), d.escape(), shape.columns().size() > 1);
+        } catch (IOException e) {
+            deleteQuietly(copy);
+            return false;
+        }
+        if (!result.changed()) {
+            deleteQuietly(copy);
+            return false;
+        }
+        FileFormat plain = new FileFormat(f.format().kind(), FileFormat.Compression.NONE);
+        rewritten.put(f, new Rewritten(new LoadFile(f.version(), Optional.of(copy), Optional.empty(), plain, f.continuation()), result));
+        return true;
+    }
+
+    private static void deleteQuietly(java.nio.file.Path p) {
+        try {
+            java.nio.file.Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // in the batch's stage folder, which goes with the batch
+        }
+    }
+
+    /**
+     * A column name with a NUL byte: PostgreSQL cannot hold it, and a statement carrying it breaks
+     * the connection, which would be taken for the warehouse being down (issue 11 item 2). Named by
+     * its position in the header, the byte shown as 0x00.
+     */
+    private static Optional<LoadError> nulInNames(String key, PostgresFileReader.Shape shape, TextHead head) {
+        List<String> names = shape.columns().stream().map(PostgresFileReader.Column::name).toList();
+        boolean header = shape.csv().isPresent() && shape.csv().get().header();
+        if (header && head != null) {
+            List<String> fields = dev.chute.sql.CsvLine.split(head.firstLine(), shape.csv().get().delimiter(), shape.csv().get().quote());
+            for (int i = 0; i < fields.size(); i++) {
+                if (fields.get(i).indexOf('\0') >= 0) {
+                    return Optional.of(nulInName(key, true, i, fields.get(i)));
+                }
+            }
+        }
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).indexOf('\0') >= 0) {
+                return Optional.of(nulInName(key, header, i, names.get(i)));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static LoadError nulInName(String key, boolean header, int index, String name) {
+        String shown = visible(name);
+        return new LoadError(ErrorCode.MALFORMED, key + (header ? " line 1" : "") + ": column " + (index + 1) + " ('" + shown + "') of the "
+                + (header ? "header" : "file") + " holds the byte 0x00 (NUL), which a PostgreSQL column name cannot hold; expected names without"
+                + " NUL bytes", header ? OptionalLong.of(1) : OptionalLong.empty(), Optional.of(shown), Optional.empty(), Optional.of("a name without 0x00"));
+    }
+
+    /** Text for a message: NUL shown as {@code \0}, cut at 200 characters. */
+    private static String visible(String text) {
+        return PostgresErrors.shorten(text.replace("\0", "\\0"));
+    }
+
+    /**
+     * COPY refused a NUL byte in a value: PostgreSQL text cannot hold U+0000, whatever the encoding
+     * (issue 11 item 3). Named with its line and column, found by walking the file; Chute does not
+     * drop or replace it.
+     */
+    private LoadError nulInValue(LoadFile f, PostgresFileReader.Shape shape) {
+        String key = f.version().key();
+        Optional<PostgresCsvScan.Nul> nul = Optional.empty();
+        if (shape != null && shape.csv().isPresent()) {
+            PostgresFileReader.CsvDialect d = shape.csv().get();
+            LoadFile s = source(f);
+            try (InputStream in = PostgresFiles.open(s.path(), s.format().compression())) {
+                nul = PostgresCsvScan.firstNul(in, d.delimiter(), d.quote(), d.escape());
+            } catch (IOException e) {
+                nul = Optional.empty();
+            }
+        }
+        if (nul.isEmpty()) {
+            return nulValueError(key, OptionalLong.empty(), "", Optional.empty(), "");
+        }
+        long line = inputLine(f, nul.get().line());
+        int field = nul.get().field();
+        Optional<String> column = field >= 1 && field <= shape.columns().size() ? Optional.of(shape.columns().get(field - 1).name()) : Optional.empty();
+        return nulValueError(key, OptionalLong.of(line), "line " + line, column, nul.get().value());
+    }
+
+    private static LoadError nulValueError(String key, OptionalLong line, String where, Optional<String> column, String value) {
+        String shown = visible(value);
+        return new LoadError(ErrorCode.ENCODING, key + (where.isEmpty() ? "" : " " + where) + ":" + column.map(c -> " column \"" + c + "\":").orElse("")
+                + (value.isEmpty() ? " a value" : " the value '" + shown + "'") + " holds the byte 0x00 (NUL), which PostgreSQL text cannot store;"
+                + " expected values without NUL bytes (Chute does not drop or replace bytes of a value)", line, column,
+                value.isEmpty() ? Optional.empty() : Optional.of(shown), Optional.of("text without 0x00"));
+    }
+
+    private static final java.util.regex.Pattern PARQUET_CODEC = java.util.regex.Pattern.compile("[Uu]nsupported compression codec \"?([A-Za-z0-9_]+)");
 
     /** A Parquet column that could only be read rounded: the file fails, naming it (issue 11 item 5). */
     private static LoadError wideDecimal(String key, PostgresFileReader.WideDecimal wide) {
@@ -468,9 +684,10 @@ final class PostgresLoad {
         }
         PostgresFileReader.CsvDialect d = shape.csv().get();
         long number = row + (d.header() ? 1 : 0);
-        try (InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
+        LoadFile s = source(f);
+        try (InputStream in = PostgresFiles.open(s.path(), s.format().compression())) {
             return PostgresCsvScan.scan(in, d.delimiter(), d.quote(), d.escape(), r -> r.number() == number).record()
-                    .map(PostgresCsvScan.Record::firstLine).orElse(number);
+                    .map(r -> inputLine(f, r.firstLine())).orElse(number);
         } catch (IOException e) {
             return number;
         }
@@ -490,7 +707,7 @@ final class PostgresLoad {
     private long sourceLine(LoadFile f, TreeMap<Long, Reject> skipped, long record) {
         if (!usesReader(f)) {
             // COPY read the file itself and counts its lines, the header included
-            return record;
+            return inputLine(f, record);
         }
         return sourceRow(skipped, record) + (isDelimited(f) && spec.header().orElse(true) ? 1 : 0);
     }
@@ -530,7 +747,8 @@ final class PostgresLoad {
         boolean direct = !usesReader(f);
         return new PostgresErrors.Lines() {
             private PostgresCsvScan.Found scan(java.util.function.Predicate<PostgresCsvScan.Record> stop) {
-                try (InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
+                LoadFile s = source(f);
+                try (InputStream in = PostgresFiles.open(s.path(), s.format().compression())) {
                     return PostgresCsvScan.scan(in, d.delimiter(), d.quote(), d.escape(), stop);
                 } catch (IOException e) {
                     return new PostgresCsvScan.Found(Optional.empty(), OptionalLong.empty());
@@ -540,20 +758,22 @@ final class PostgresLoad {
             @Override
             public long line(long reported) {
                 if (direct) {
-                    return scan(r -> r.holds(reported)).record().map(PostgresCsvScan.Record::firstLine).orElse(reported);
+                    return scan(r -> r.holds(reported)).record().map(r -> inputLine(f, r.firstLine())).orElse(inputLine(f, reported));
                 }
                 long number = sourceRow(skipped, reported) + (d.header() ? 1 : 0);
-                return scan(r -> r.number() == number).record().map(PostgresCsvScan.Record::firstLine).orElse(sourceLine(f, skipped, reported));
+                return scan(r -> r.number() == number).record().map(r -> inputLine(f, r.firstLine())).orElse(sourceLine(f, skipped, reported));
             }
 
             @Override
             public java.util.OptionalInt fields(long line) {
-                return scan(r -> r.firstLine() == line).record().map(r -> java.util.OptionalInt.of(r.fields())).orElse(java.util.OptionalInt.empty());
+                long read = readLine(f, line);
+                return scan(r -> r.firstLine() == read).record().map(r -> java.util.OptionalInt.of(r.fields())).orElse(java.util.OptionalInt.empty());
             }
 
             @Override
             public OptionalLong unterminatedQuote() {
-                return scan(r -> false).unterminatedQuote();
+                OptionalLong at = scan(r -> false).unterminatedQuote();
+                return at.isPresent() ? OptionalLong.of(inputLine(f, at.getAsLong())) : at;
             }
 
             @Override
@@ -574,7 +794,8 @@ final class PostgresLoad {
 
     private final Map<LoadFile, Boolean> lastShapeNeedsReader = new HashMap<>();
 
-    private record Columns(List<String> names, Map<String, String> types) {
+    /** A table's columns: names in table order, type and comment by lower-case name. */
+    private record Columns(List<String> names, Map<String, String> types, Map<String, String> comments) {
     }
 
     private record Table(Columns columns, boolean created, List<String> fileTargets, List<String> fileTypes) {
@@ -584,8 +805,9 @@ final class PostgresLoad {
     private Columns tableColumns(Connection c) throws SQLException {
         List<String> names = new ArrayList<>();
         Map<String, String> types = new LinkedHashMap<>();
+        Map<String, String> comments = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                SELECT a.attname, format_type(a.atttypid, a.atttypmod), col_description(a.attrelid, a.attnum) FROM pg_attribute a
                 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""")) {
             ps.setString(1, table.dataset());
@@ -594,10 +816,13 @@ final class PostgresLoad {
                 while (rs.next()) {
                     names.add(rs.getString(1));
                     types.put(rs.getString(1).toLowerCase(Locale.ROOT), rs.getString(2));
+                    if (rs.getString(3) != null) {
+                        comments.put(rs.getString(1).toLowerCase(Locale.ROOT), rs.getString(3));
+                    }
                 }
             }
         }
-        return new Columns(names, types);
+        return new Columns(names, types, comments);
     }
 
     /**
@@ -648,21 +873,27 @@ final class PostgresLoad {
     private Table ensureTable(Connection c, PostgresFileReader.Shape shape) throws SQLException {
         List<String> fileNames = new ArrayList<>();
         List<String> fileTypes = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
+        List<String> fullNames = new ArrayList<>();
+        Map<String, String> firstFull = new HashMap<>();
         for (PostgresFileReader.Column col : shape.columns()) {
-            if (col.name().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
-                throw new ChuteException(ErrorCode.SCHEMA_CONFLICT, "column name '" + PostgresErrors.shorten(col.name())
-                        + "' is longer than PostgreSQL's 63 bytes; expected a shorter header");
+            // longer than PostgreSQL keeps: a shortened name of its own, the same for every file with that header
+            String name = PostgresNames.column(col.name());
+            String lower = name.toLowerCase(Locale.ROOT);
+            String before = firstFull.putIfAbsent(lower, col.name());
+            if (before != null) {
+                throw new ChuteException(ErrorCode.SCHEMA_CONFLICT, before.equalsIgnoreCase(col.name())
+                        ? "column '" + col.name() + "' appears twice (names are case-insensitive); expected distinct column names"
+                        : "columns '" + PostgresErrors.shorten(before) + "' and '" + PostgresErrors.shorten(col.name()) + "' both become column '" + name
+                                + "' in PostgreSQL (names longer than 63 bytes are shortened); expected distinct column names");
             }
-            if (!seen.add(col.name().toLowerCase(Locale.ROOT))) {
-                throw new ChuteException(ErrorCode.SCHEMA_CONFLICT, "column '" + col.name() + "' appears twice (names are case-insensitive); expected distinct column names");
-            }
-            String configured = spec.columnTypes().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(col.name()))
+            String configured = spec.columnTypes().entrySet().stream()
+                    .filter(e -> e.getKey().equalsIgnoreCase(col.name()) || e.getKey().equalsIgnoreCase(name))
                     .map(Map.Entry::getValue).findFirst().orElse(null);
             String type = configured != null ? PostgresTypes.configured(configured)
-                    : forceText.contains(col.name().toLowerCase(Locale.ROOT)) ? PostgresTypes.TEXT
-                    : forceNumeric.contains(col.name().toLowerCase(Locale.ROOT)) ? PostgresTypes.NUMERIC : PostgresTypes.fromDuckDb(col.duckType());
-            fileNames.add(col.name());
+                    : forceText.contains(lower) ? PostgresTypes.TEXT
+                    : forceNumeric.contains(lower) ? PostgresTypes.NUMERIC : PostgresTypes.fromDuckDb(col.duckType());
+            fileNames.add(name);
+            fullNames.add(col.name());
             fileTypes.add(type);
         }
         Columns existing = tableColumns(c);
@@ -691,11 +922,15 @@ final class PostgresLoad {
                     defs.addAll(lineageDefinitions());
                 }
                 exec(c, "CREATE TABLE " + qualified() + " (" + String.join(", ", defs) + ")");
+                for (int i = 0; i < fileNames.size(); i++) {
+                    commentIfShortened(c, fileNames.get(i), fullNames.get(i));
+                }
                 created = true;
             } else {
                 for (int i = 0; i < fileNames.size(); i++) {
                     if (!existing.types.containsKey(fileNames.get(i).toLowerCase(Locale.ROOT))) {
                         exec(c, "ALTER TABLE " + qualified() + " ADD COLUMN " + Pg.ident(fileNames.get(i)) + " " + fileTypes.get(i));
+                        commentIfShortened(c, fileNames.get(i), fullNames.get(i));
                     }
                 }
                 if (spec.lineage() && !existing.types.containsKey(TableSpec.LOAD_ID_COLUMN)) {
@@ -716,12 +951,27 @@ final class PostgresLoad {
         }
         List<String> targets = new ArrayList<>();
         List<String> types = new ArrayList<>();
-        for (String name : fileNames) {
+        for (int i = 0; i < fileNames.size(); i++) {
+            String name = fileNames.get(i);
             String lower = name.toLowerCase(Locale.ROOT);
+            String comment = existing.comments.get(lower);
+            if (!name.equals(fullNames.get(i)) && comment != null && !comment.equalsIgnoreCase(fullNames.get(i))) {
+                // a shortened name is taken by another long name (its hash collided): never mix the two columns' values
+                throw new ChuteException(ErrorCode.SCHEMA_CONFLICT, "column '" + PostgresErrors.shorten(fullNames.get(i)) + "' becomes column '" + name
+                        + "' in PostgreSQL (names longer than 63 bytes are shortened), which holds column '" + PostgresErrors.shorten(comment)
+                        + "' already; expected a header whose long names differ within their first 54 bytes");
+            }
             targets.add(existing.names.stream().filter(n -> n.toLowerCase(Locale.ROOT).equals(lower)).findFirst().orElseThrow());
             types.add(existing.types.get(lower));
         }
         return new Table(existing, created, targets, types);
+    }
+
+    /** Keeps a shortened column's whole name where users find it: the column's comment. */
+    private void commentIfShortened(Connection c, String name, String full) throws SQLException {
+        if (!name.equals(full)) {
+            exec(c, "COMMENT ON COLUMN " + qualified() + "." + Pg.ident(name) + " IS " + Pg.literal(full));
+        }
     }
 
     private boolean needsChange(Columns existing, List<String> fileNames) {
@@ -800,7 +1050,8 @@ final class PostgresLoad {
             String sql = "COPY " + qualified() + " (" + columns + ") FROM STDIN WITH (FORMAT csv, HEADER " + d.header() + ", DELIMITER "
                     + Pg.literal(String.valueOf(d.delimiter())) + ", QUOTE " + Pg.literal(String.valueOf(quote.get())) + ", ESCAPE "
                     + Pg.literal(String.valueOf(escape.get())) + (encoding.equals("latin-1") ? ", ENCODING 'LATIN1'" : "") + ")";
-            try (InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
+            LoadFile s = source(f);
+            try (InputStream in = PostgresFiles.open(s.path(), s.format().compression())) {
                 if (encoding.equals("utf-16")) {
                     return copy.copyIn(sql, new InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_16), 1 << 16);
                 }
@@ -816,7 +1067,7 @@ final class PostgresLoad {
             Map<Long, String> text = new HashMap<>();
             TreeMap<Long, Reject> skipped = rejects.computeIfAbsent(f, x -> new TreeMap<>());
             NavigableSet<Long> skip = new TreeSet<>(skipped.keySet());
-            reader.stream(f, shape, target.fileTypes, skip, text, (bytes, length) -> in.writeToCopy(bytes, 0, length));
+            reader.stream(source(f), shape, target.fileTypes, skip, text, (bytes, length) -> in.writeToCopy(bytes, 0, length));
             skippedText.put(f, text);
             return in.endCopy();
         } finally {
