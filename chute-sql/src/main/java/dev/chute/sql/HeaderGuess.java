@@ -21,10 +21,13 @@ import java.util.regex.Pattern;
  *   <li>the table's {@code header} setting, when it has one;</li>
  *   <li>a file of one line is a header (and has no rows) only if each of its fields looks like a
  *   name: not empty, not a number, not a date, no two alike; otherwise it is one row of data;</li>
- *   <li>two equal non-empty fields in the first line: data;</li>
- *   <li>the first line has, in every column, the value shape of every following line (digits
- *   become {@code 9}, letters {@code a}, runs of either one, punctuation kept: {@code [9.9.9.9]}),
- *   and in at least one column that shape holds more than letters and spaces: data;</li>
+ *   <li>two of the first line's non-empty fields are equal ({@code ab|ab|ab}), and in every
+ *   column some following line has the first line's value shape (digits become {@code 9},
+ *   letters {@code a}, runs of either one, punctuation kept: {@code [9.9.9.9]}): data (a header
+ *   may repeat a name, over rows of another shape);</li>
+ *   <li>the first line has, in every column, the value shape of every following line, and in at
+ *   least one column that shape holds more than letters and spaces: data (words over words alone
+ *   are no evidence);</li>
  *   <li>the first line ends in empty fields and its other fields look like names (distinct, not
  *   numbers, not dates): a header, as it would be without the empty names;</li>
  *   <li>otherwise the sniffer decides.</li>
@@ -64,15 +67,8 @@ public final class HeaderGuess {
         if (!head.hasMoreLines()) {
             return Optional.of(allNames(first));
         }
-        Set<String> seen = new HashSet<>();
-        for (String field : first) {
-            String name = field.strip();
-            if (!name.isEmpty() && !seen.add(name)) {
-                return Optional.of(false);
-            }
-        }
         List<List<String>> following = records(head.following(), delimiter, quote, first.size());
-        if (sameShapes(first, following)) {
+        if (repeats(first) ? shapesRecur(first, following) : sameShapes(first, following)) {
             return Optional.of(false);
         }
         int named = first.size();
@@ -132,6 +128,31 @@ public final class HeaderGuess {
         return true;
     }
 
+    /** Whether two non-empty fields are equal. */
+    private static boolean repeats(List<String> fields) {
+        Set<String> seen = new HashSet<>();
+        for (String field : fields) {
+            String name = field.strip();
+            if (!name.isEmpty() && !seen.add(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether, in every column, some following record has the first line's shape. */
+    private static boolean shapesRecur(List<String> first, List<List<String>> following) {
+        for (int c = 0; c < first.size(); c++) {
+            String shape = shape(first.get(c));
+            int column = c;
+            if (following.stream().noneMatch(record -> shape(record.get(column)).equals(shape))) {
+                return false;
+            }
+        }
+        return !following.isEmpty();
+    }
+
+    /** Whether every following record has the first line's shape in every column, and some column's shape holds more than letters and spaces. */
     private static boolean sameShapes(List<String> first, List<List<String>> following) {
         if (following.isEmpty()) {
             return false;

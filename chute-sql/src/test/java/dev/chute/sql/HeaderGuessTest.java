@@ -33,6 +33,14 @@ class HeaderGuessTest {
         // the DuckDB project's test/sql/copy/csv/data/real/nfc_normalization.csv starts with Ḋ|Ḋ|Ḋ
         assertThat(guess("ab|ab|ab\ncd|cd|cd\nef|ef|ef\n")).contains(false);
         assertThat(guess("\u1E0A|\u1E0A|\u1E0A\n\u1E0C|\u1E0C|\u1E0C\n\u1E0C\u0307|\u1E0C\u0307|\u1E0C\u0307\n")).contains(false);
+        // further down, its values are letters and symbols of other shapes
+        assertThat(guess("\u1E0A|\u1E0A|D\u0307\n\u1E0C|\u1E0C|D\u0323\n\u00BD|\u00BD|\u00BD\n\u00B2|\u00B2|\u00B2\n")).contains(false);
+    }
+
+    /** The DuckDB project's invalid_utf_header.csv repeats the name valid over rows of another shape: the sniffer decides. */
+    @Test
+    void repeatedNamesOverRowsOfAnotherShapeAreNoEvidence() throws IOException {
+        assertThat(guess("valid,\"invalid_x_part\",valid\nvalid,\"valid\",valid\nvalid,\"valid\",valid\n")).isEmpty();
     }
 
     @Test
