@@ -31,7 +31,15 @@ final class DuckDbErrors {
     private static final List<String> UNAVAILABLE = List.of("Could not set lock", "Out of Memory", "No space left", "database has been invalidated",
             "Connection Error", "Connection was closed", "FATAL Error");
 
+    private static final Pattern DECIMAL_SCALE = Pattern.compile("(?:DECIMAL|NUMERIC)\\(\\d+,\\s*(\\d+)\\)");
+    private static final Pattern CODEC = Pattern.compile("Unsupported compression codec \"([^\"]+)\"");
+
     private DuckDbErrors() {
+    }
+
+    private static String decimalScale(String type) {
+        Matcher m = DECIMAL_SCALE.matcher(type);
+        return m.matches() ? m.group(1) : "?";
     }
 
     /** Whether the database itself is in trouble, so the whole batch should be retried later. */
@@ -160,7 +168,8 @@ final class DuckDbErrors {
             String column = guard.group(1);
             String type = guard.group(2);
             String value = guard.group(3);
-            String expected = type.equals("DOUBLE") ? "DOUBLE (a number a DOUBLE gives back digit for digit)" : type;
+            String expected = type.equals("DOUBLE") ? "DOUBLE (a number a DOUBLE gives back digit for digit)"
+                    : DECIMAL_SCALE.matcher(type).matches() ? type + " (at most " + decimalScale(type) + " decimals; Chute does not round)" : type;
             return new LoadError(ErrorCode.TYPE_CONFLICT,
                     key + at + " column \"" + column + "\": expected " + expected + ", found '" + shorten(value) + "'",
                     line, Optional.of(column), Optional.of(shorten(value)), Optional.of(type));
@@ -190,6 +199,16 @@ final class DuckDbErrors {
         if (message.contains("not a GZIP stream") || message.contains("GZIP")) {
             return new LoadError(ErrorCode.MALFORMED, key + ": expected gzip-compressed content (the name ends in .gz), found data that is not gzip",
                     line, Optional.empty(), Optional.empty(), Optional.of("gzip"));
+        }
+        Matcher codec = CODEC.matcher(message);
+        if (codec.find()) {
+            // issue 11 item 5: DuckDB lists the codecs it reads, zstd among them; that is no zstd problem of the file
+            String name = codec.group(1);
+            String which = name.equals("LZ4") ? "LZ4 (Parquet's deprecated LZ4 codec, with Hadoop framing)" : name;
+            return new LoadError(ErrorCode.UNSUPPORTED_FORMAT, key + ": the Parquet file's data is compressed with codec " + which
+                    + ", which the embedded DuckDB reader does not support; expected uncompressed, SNAPPY, GZIP, ZSTD, BROTLI or LZ4_RAW"
+                    + " (write the file again with one of them)", line, Optional.empty(), Optional.of(name),
+                    Optional.of("uncompressed, SNAPPY, GZIP, ZSTD, BROTLI or LZ4_RAW"));
         }
         if (message.toLowerCase(java.util.Locale.ROOT).contains("zstd")) {
             return new LoadError(ErrorCode.MALFORMED, key + ": expected zstd-compressed content (the name ends in .zst), found data that is not zstd",

@@ -18,6 +18,7 @@ import dev.chute.sql.CsvLine;
 import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.CsvRecords;
 import dev.chute.sql.DuckDbReading;
+import dev.chute.sql.HeaderGuess;
 import dev.chute.sql.TextHead;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -300,7 +301,7 @@ final class DuckDbLoad {
             if (file.isEmpty() && files.size() == 1) {
                 file = Optional.of(files.get(0));
             }
-            if (DuckDbErrors.isConversion(e) && tableCreatedByThisLoad) {
+            if (DuckDbErrors.isConversion(e) && tableCreatedByThisLoad && !configured(DuckDbErrors.column(e))) {
                 // the sample misled the type inference: infer from every value instead
                 if (!fullSniff) {
                     fullSniff = true;
@@ -338,6 +339,11 @@ final class DuckDbLoad {
     }
 
     private boolean tableCreatedByThisLoad;
+
+    /** Whether the table's configuration gives the column's type: inference cannot change it, so a value that does not fit fails at once. */
+    private boolean configured(Optional<String> column) {
+        return column.isPresent() && spec.columnTypes().keySet().stream().anyMatch(k -> k.equalsIgnoreCase(column.get()));
+    }
     private final Map<LoadFile, Long> rejected = new HashMap<>();
 
     /** Everything of one attempt, inside the open transaction. Returns rows per loaded file. */
@@ -357,7 +363,8 @@ final class DuckDbLoad {
         List<LoadFile> withData = new ArrayList<>();
         for (LoadFile f : toLoad) {
             TextHead head = heads.get(f);
-            boolean headerOnly = head != null && isDelimited(f) && !head.hasMoreLines() && !spec.header().equals(Optional.of(false));
+            // issue 11 item 1: a lone line is a header without rows only if it looks like one, before any sniffing
+            boolean headerOnly = head != null && isDelimited(f) && HeaderGuess.headerOnly(spec, f.format().kind(), head);
             if (head != null && (head.empty() || headerOnly)) {
                 rows.put(f, 0L);
             } else {
@@ -393,7 +400,8 @@ final class DuckDbLoad {
         Map<String, List<LoadFile>> groups = new LinkedHashMap<>();
         for (LoadFile f : files) {
             String shape = switch (f.format().kind()) {
-                case CSV, TSV -> f.format() + "|" + CsvQuoting.quote(spec, f.format().kind(), heads.get(f)) + "|" + heads.get(f).firstLine();
+                case CSV, TSV -> f.format() + "|" + CsvQuoting.quote(spec, f.format().kind(), heads.get(f)) + "|"
+                        + HeaderGuess.header(spec, f.format().kind(), heads.get(f)) + "|" + heads.get(f).firstLine();
                 // JSON documents may differ from file to file; each is read on its own
                 case JSON -> "json|" + f.path();
                 case PARQUET -> "parquet|" + f.path();
@@ -449,20 +457,24 @@ final class DuckDbLoad {
      * (line, expected vs found) instead of a guess.
      */
     private Shape sniffCsv(LoadFile first, String path) throws SQLException {
-        char quoteChar = CsvQuoting.quote(spec, first.format().kind(), heads.get(first));
-        String firstLine = heads.get(first).firstLine();
+        TextHead head = heads.get(first);
+        char defaultQuote = CsvQuoting.quote(spec, first.format().kind(), head);
+        String firstLine = head.firstLine();
         char delimiter = first.format().kind() == FileFormat.Kind.TSV ? '\t'
-                : spec.delimiter().map(d -> d.charAt(0)).orElseGet(() -> CsvLine.guessDelimiter(firstLine, quoteChar));
+                : spec.delimiter().map(d -> d.charAt(0)).orElseGet(() -> CsvLine.guessDelimiter(firstLine, defaultQuote));
+        char quoteChar = CsvQuoting.askSnifferForQuote(spec, first.format().kind(), head, delimiter) ? sniffedQuote(first, path, delimiter) : defaultQuote;
         List<String> fields = CsvLine.split(firstLine, delimiter, quoteChar);
+        // issue 11 item 1: where the file shows which its first line is, the sniffer is told instead of asked
+        Optional<Boolean> header = HeaderGuess.header(spec, head, delimiter, quoteChar);
         StringBuilder given = new StringBuilder();
         given.append(", quote = ").append(Sql.literal(CsvQuoting.text(quoteChar)));
         given.append(", delim = ").append(Sql.literal(String.valueOf(delimiter)));
-        spec.header().ifPresent(h -> given.append(", header = ").append(h));
+        header.ifPresent(h -> given.append(", header = ").append(h));
         given.append(", encoding = ").append(Sql.literal(DuckDbReading.encoding(spec.encoding())));
         given.append(compression(first));
         String sql = "SELECT Delimiter, Quote, Escape, HasHeader, to_json(Columns), DateFormat, TimestampFormat FROM sniff_csv(" + path
                 + given + ", allow_quoted_nulls = false" + (fullSniff ? ", sample_size = -1" : "") + ")";
-        try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = sniffer().createStatement(); ResultSet rs = sniffLeniently(s, sql, first, delimiter, quoteChar, header, fields.size())) {
             rs.next();
             List<Column> columns = new ArrayList<>();
             try {
@@ -473,7 +485,7 @@ final class DuckDbLoad {
                 throw new SQLException("cannot read the sniffed columns: " + e.getMessage(), e);
             }
             if (columns.size() != fields.size()) {
-                return textShape(first, fields, delimiter, quoteChar);
+                return textShape(first, fields, delimiter, quoteChar, header);
             }
             StringBuilder options = new StringBuilder();
             options.append("delim = ").append(Sql.literal(String.valueOf(delimiter)));
@@ -497,12 +509,50 @@ final class DuckDbLoad {
             if (DuckDbErrors.warehouseTrouble(e)) {
                 throw e;
             }
-            return textShape(first, fields, delimiter, quoteChar);
+            return textShape(first, fields, delimiter, quoteChar, header);
         }
     }
 
-    private Shape textShape(LoadFile first, List<String> fields, char delimiter, char quoteChar) {
-        boolean header = spec.header().orElse(true);
+    /**
+     * The sniffer's result for {@code sql}; when the sniffer fails on a file whose lines end in a
+     * mix of CR LF, LF and CR (which DuckDB's strict reader refuses), its result without
+     * {@code strict_mode}, for the columns and types only: the file is then read leniently and
+     * checked against its own record count ({@link #readLeniently}).
+     */
+    private ResultSet sniffLeniently(Statement s, String sql, LoadFile f, char delimiter, char quote, Optional<Boolean> header, int columns)
+            throws SQLException {
+        try {
+            return s.executeQuery(sql);
+        } catch (SQLException e) {
+            if (DuckDbErrors.warehouseTrouble(e) || !mixedLineEnds(f, new CsvRecords.Dialect(delimiter, quote, quote, header.orElse(true), columns))) {
+                throw e;
+            }
+            return s.executeQuery(sql.substring(0, sql.length() - 1) + ", strict_mode = false)");
+        }
+    }
+
+    /** Whether the records of {@code f} end in more than one way; false when that cannot be read. */
+    private boolean mixedLineEnds(LoadFile f, CsvRecords.Dialect d) {
+        try {
+            return recordCount(f, d).mixedLineEnds();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The quote the sniffer finds for a file whose fields start with single quotes: {@code '} if it finds that, else {@code "}. */
+    private char sniffedQuote(LoadFile f, String path, char delimiter) {
+        String sql = "SELECT Quote FROM sniff_csv(" + path + ", delim = " + Sql.literal(String.valueOf(delimiter)) + ", encoding = "
+                + Sql.literal(DuckDbReading.encoding(spec.encoding())) + compression(f) + ", allow_quoted_nulls = false)";
+        try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() && "'".equals(rs.getString(1)) ? '\'' : '"';
+        } catch (SQLException e) {
+            return '"';
+        }
+    }
+
+    private Shape textShape(LoadFile first, List<String> fields, char delimiter, char quoteChar, Optional<Boolean> guessed) {
+        boolean header = guessed.orElse(true);
         List<Column> columns = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < fields.size(); i++) {
@@ -581,7 +631,6 @@ final class DuckDbLoad {
             String ref = "r." + Sql.ident(col.name);
             selects.add(guarded ? guard(ref, col.name, target.type) : ref);
         }
-        String reader = reader(group, shape, readColumns);
         countRecords(group, shape);
         if (spec.lineage()) {
             targets.add(Sql.ident(TableSpec.SOURCE_COLUMN));
@@ -599,10 +648,19 @@ final class DuckDbLoad {
             exec("CREATE TEMP TABLE IF NOT EXISTS " + stagingTable() + " AS SELECT * FROM " + qualified() + " LIMIT 0");
             exec("ALTER TABLE " + stagingTable() + " ADD COLUMN IF NOT EXISTS " + Sql.ident(FILE_COLUMN) + " VARCHAR");
         }
-        exec("INSERT INTO " + into + " (" + String.join(", ", targets) + ") SELECT " + String.join(", ", selects)
-                + " FROM " + reader + " r JOIN " + stagedFiles() + " m ON r." + Sql.ident(FILE_COLUMN) + " = m.path");
-        if (spec.maxBadRows() > 0 && isDelimited(group.get(0))) {
-            collectRejects(group, loadId);
+        // files whose lines end in a mix of CR LF, LF and CR are read without strict_mode, apart from the others
+        List<LoadFile> strict = group.stream().filter(f -> !readLeniently.contains(f)).toList();
+        List<LoadFile> lenient = group.stream().filter(readLeniently::contains).toList();
+        for (List<LoadFile> part : List.of(strict, lenient)) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            Shape read = part == lenient ? new Shape(shape.options + ", strict_mode = false", shape.columns, shape.dialect) : shape;
+            exec("INSERT INTO " + into + " (" + String.join(", ", targets) + ") SELECT " + String.join(", ", selects)
+                    + " FROM " + reader(part, read, readColumns) + " r JOIN " + stagedFiles() + " m ON r." + Sql.ident(FILE_COLUMN) + " = m.path");
+            if (spec.maxBadRows() > 0 && isDelimited(part.get(0))) {
+                collectRejects(part, loadId);
+            }
         }
     }
 
@@ -645,7 +703,31 @@ final class DuckDbLoad {
      * the column, the type and the value.
      */
     private static boolean guarded(String type) {
-        return type.equals(DOUBLE) || isTimestampTz(type);
+        return type.equals(DOUBLE) || isTimestampTz(type) || isDecimal(type);
+    }
+
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("(?:DECIMAL|NUMERIC)\\((\\d+),\\s*(\\d+)\\)");
+
+    /** A decimal type with its precision and scale, as information_schema names it: {@code DECIMAL(10,2)}. */
+    private static boolean isDecimal(String type) {
+        return DECIMAL.matcher(type).matches();
+    }
+
+    /**
+     * SQL that is true when a numeric text has more decimals than the scale of decimal {@code type}
+     * (trailing zeros aside), so that casting it would round: DuckDB's cast rounds {@code 1.234} to
+     * {@code 1.23} in a {@code DECIMAL(10,2)} (issue 11 item 3). A value in exponent notation is
+     * compared with its double.
+     */
+    private static String tooManyDecimals(String ref, String type) {
+        java.util.regex.Matcher m = DECIMAL.matcher(type);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a decimal type: " + type);
+        }
+        int scale = Integer.parseInt(m.group(2));
+        return "(length(rtrim(regexp_extract(trim(" + ref + "), '^[-+]?[0-9]*\\.([0-9]+)$', 1), '0')) > " + scale
+                + " OR (regexp_matches(" + ref + ", '[eE]') AND TRY_CAST(TRY_CAST(" + ref + " AS " + type + ") AS DOUBLE)"
+                + " IS DISTINCT FROM TRY_CAST(" + ref + " AS DOUBLE)))";
     }
 
     private static boolean isTimestampTz(String type) {
@@ -657,6 +739,9 @@ final class DuckDbLoad {
                 + " || " + ref + ")";
         if (isTimestampTz(type)) {
             return "coalesce(TRY_CAST(" + ref + " AS TIMESTAMPTZ), CASE WHEN " + ref + " IS NULL THEN NULL ELSE " + raise + " END)";
+        }
+        if (isDecimal(type)) {
+            return "CASE WHEN " + tooManyDecimals(ref, type) + " THEN " + raise + " ELSE CAST(" + ref + " AS " + type + ") END";
         }
         return "CASE WHEN " + tooPreciseForDouble(ref) + " THEN " + raise + " ELSE CAST(" + ref + " AS DOUBLE) END";
     }
@@ -797,17 +882,26 @@ final class DuckDbLoad {
         CsvRecords.Dialect dialect = shape.dialect.get();
         Map<LoadFile, LoadError> failures = new java.util.concurrent.ConcurrentHashMap<>();
         group.parallelStream().forEach(f -> {
-            String cacheKey = f.path() + "|" + dialect;
-            CsvRecords.Count count = recordCounts.get(cacheKey);
-            if (count == null) {
-                try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
-                    count = CsvRecords.count(in, charset(), dialect);
-                } catch (IOException e) {
-                    failures.put(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
-                            + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage()));
-                    return;
-                }
-                recordCounts.put(cacheKey, count);
+            CsvRecords.Count count;
+            try {
+                count = recordCount(f, dialect);
+            } catch (IOException e) {
+                failures.put(f, LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
+                        + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage()));
+                return;
+            }
+            if (count.mixedLineEnds() && count.unterminatedQuoteLine().isEmpty() && count.otherFieldCount().isPresent()) {
+                // read leniently, the reader would not stop at a ragged row: the count finds it (issue 11 item 2)
+                CsvRecords.Located at = count.otherFieldCount().get();
+                failures.put(f, new LoadError(ErrorCode.MALFORMED, f.version().key() + " line " + at.line() + ": expected " + dialect.columns()
+                        + " columns, found " + at.fields(), OptionalLong.of(at.line()), Optional.empty(), Optional.empty(),
+                        Optional.of(dialect.columns() + " columns")));
+                return;
+            }
+            if (count.mixedLineEnds()) {
+                readLeniently.add(f);
+            } else {
+                readLeniently.remove(f);
             }
             if (count.unterminatedQuoteLine().isPresent()) {
                 long line = count.unterminatedQuoteLine().getAsLong();
@@ -824,12 +918,36 @@ final class DuckDbLoad {
         }
     }
 
+    /** The record count of {@code f} read by {@code dialect}, kept for the load. */
+    private CsvRecords.Count recordCount(LoadFile f, CsvRecords.Dialect dialect) throws IOException {
+        String cacheKey = f.path() + "|" + dialect;
+        CsvRecords.Count count = recordCounts.get(cacheKey);
+        if (count == null) {
+            try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+                count = CsvRecords.count(in, charset(), dialect);
+            }
+            recordCounts.put(cacheKey, count);
+        }
+        return count;
+    }
+
+    /**
+     * Files whose lines end in a mix of CR LF, LF and CR, which DuckDB's CSV reader reads only
+     * without {@code strict_mode}: they must give exactly their record count, and their field
+     * counts are checked by {@link CsvRecords} instead of the reader.
+     */
+    private final Set<LoadFile> readLeniently = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** Every record of every delimited file was inserted (or rejected under max_bad_rows), or the file fails saying how many are missing. */
     private void checkEveryRecordLoaded(Map<LoadFile, Long> rows) throws SQLException {
         Map<LoadFile, LoadError> failures = new LinkedHashMap<>();
         for (Map.Entry<LoadFile, Long> e : expectedRows.entrySet()) {
             long loaded = rows.getOrDefault(e.getKey(), 0L) + rejected.getOrDefault(e.getKey(), 0L);
-            if (loaded < e.getValue()) {
+            if (loaded > e.getValue() && readLeniently.contains(e.getKey())) {
+                failures.put(e.getKey(), new LoadError(ErrorCode.MALFORMED, e.getKey().version().key() + ": expected " + e.getValue()
+                        + " rows (the records of the file), the reader found " + loaded + "; nothing of the file is loaded", OptionalLong.empty(),
+                        Optional.empty(), Optional.empty(), Optional.of(e.getValue() + " rows")));
+            } else if (loaded < e.getValue()) {
                 LoadFile f = e.getKey();
                 OptionalLong line = OptionalLong.empty();
                 try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
@@ -970,8 +1088,10 @@ final class DuckDbLoad {
             String ref = Sql.ident(column.get());
             String type = DuckDbErrors.guardType(e).orElse(DOUBLE);
             String bad = isTimestampTz(type) ? "TRY_CAST(v AS TIMESTAMPTZ) IS NULL"
+                    : isDecimal(type) ? "TRY_CAST(v AS " + type + ") IS NULL OR " + tooManyDecimals("v", type)
                     : "TRY_CAST(v AS DOUBLE) IS NULL OR " + tooPreciseForDouble("v");
-            String sql = "SELECT n FROM (SELECT row_number() OVER () AS n, " + ref + " AS v FROM " + reader(List.of(f), shape, textColumns)
+            Shape read = readLeniently.contains(f) ? new Shape(shape.options + ", strict_mode = false", shape.columns, shape.dialect) : shape;
+            String sql = "SELECT n FROM (SELECT row_number() OVER () AS n, " + ref + " AS v FROM " + reader(List.of(f), read, textColumns)
                     + ") WHERE v IS NOT NULL AND (" + bad + ") LIMIT 1";
             long record = -1;
             try (Statement s = sniffer().createStatement(); ResultSet rs = s.executeQuery(sql)) {

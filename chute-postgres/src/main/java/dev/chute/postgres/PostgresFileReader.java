@@ -175,7 +175,7 @@ final class PostgresFileReader implements AutoCloseable {
         StringBuilder given = new StringBuilder();
         given.append(", quote = ").append(Pg.literal(CsvQuoting.text(quote)));
         delimiter.ifPresent(d -> given.append(", delim = ").append(Pg.literal(String.valueOf(d))));
-        spec.header().ifPresent(h -> given.append(", header = ").append(h));
+        dev.chute.sql.HeaderGuess.header(spec, f.format().kind(), head).ifPresent(h -> given.append(", header = ").append(h));
         given.append(", encoding = ").append(Pg.literal(encoding)).append(compression(f));
         char delim = delimiter.orElseGet(() -> CsvLine.guessDelimiter(head.firstLine(), quote));
         List<String> fields = CsvLine.split(head.firstLine(), delim, quote);

@@ -332,7 +332,7 @@ final class PostgresLoad {
         String key = f.version().key();
         TextHead head = heads.get(f);
         boolean delimited = isDelimited(f);
-        if (head != null && (head.empty() || delimited && !head.hasMoreLines() && !spec.header().equals(Optional.of(false)))) {
+        if (head != null && (head.empty() || delimited && dev.chute.sql.HeaderGuess.headerOnly(spec, f.format().kind(), head))) {
             // empty or header only: nothing to create, 0 rows
             return FileResult.loaded(0);
         }

@@ -30,6 +30,30 @@ public final class CsvQuoting {
     }
 
     /**
+     * Whether the sniffer should be asked for the quote: the table sets none, the file is not read
+     * without quoting, and some field of its head starts with {@code '} while none starts with
+     * {@code "} (single-quoted CSV, as the DuckDB project's {@code single_quote_backslash.csv}:
+     * {@code 345|TEST8|'text\'2\'text'}). Only a sniffed {@code '} replaces the default {@code "}.
+     */
+    public static boolean askSnifferForQuote(TableSpec spec, FileFormat.Kind kind, TextHead head, char delimiter) {
+        if (spec.quote().isPresent() || quote(spec, kind, head) != '"') {
+            return false;
+        }
+        boolean single = false;
+        String text = head.firstLine() + "\n" + head.following();
+        boolean fieldStart = true;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (fieldStart && ch == '"') {
+                return false;
+            }
+            single |= fieldStart && ch == '\'';
+            fieldStart = ch == delimiter || ch == '\n' || ch == '\r';
+        }
+        return single;
+    }
+
+    /**
      * Whether a delimited file is read with TAB as its delimiter: a TSV file, a table whose
      * {@code delimiter} is TAB, or, with no delimiter configured, a first line where TAB is the most
      * frequent delimiter.

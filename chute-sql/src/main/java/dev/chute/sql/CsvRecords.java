@@ -31,8 +31,14 @@ public final class CsvRecords {
     /**
      * @param records data records (header excluded)
      * @param unterminatedQuoteLine the physical line (1-based) of the record whose quote never closes, if one does not
+     * @param mixedLineEnds whether records end in more than one of {@code \n}, {@code \r\n} and {@code \r}
+     * @param otherFieldCount the first record (header included, empty lines not) with a number of fields other than the
+     *     dialect's columns, if one has
      */
-    public record Count(long records, OptionalLong unterminatedQuoteLine) {
+    public record Count(long records, OptionalLong unterminatedQuoteLine, boolean mixedLineEnds, Optional<Located> otherFieldCount) {
+        public Count(long records, OptionalLong unterminatedQuoteLine) {
+            this(records, unterminatedQuoteLine, false, Optional.empty());
+        }
     }
 
     /** Where a record starts (physical line, 1-based, counting the header and quoted line ends) and how many fields it has. */
@@ -80,6 +86,8 @@ public final class CsvRecords {
         boolean escaped = false;
         boolean first = true;
         boolean justClosed = false;
+        int endKinds = 0;
+        Located other = null;
         int n;
         while ((n = r.read(buf)) > 0) {
             for (int i = 0; i < n; i++) {
@@ -123,6 +131,16 @@ public final class CsvRecords {
                     if (!recordEmpty || d.columns == 1) {
                         records++;
                     }
+                    if (ch == '\n') {
+                        endKinds |= 1;
+                    } else if (i + 1 < n ? buf[i + 1] == '\n' : peekLf(r)) {
+                        endKinds |= 2;
+                    } else {
+                        endKinds |= 4;
+                    }
+                    if (other == null && !recordEmpty && fields != d.columns) {
+                        other = new Located(recordLine, fields);
+                    }
                     if ((countEmpty ? rows : records) == find && (countEmpty || !recordEmpty || d.columns == 1)) {
                         found[0] = recordLine;
                         found[1] = fields;
@@ -152,6 +170,9 @@ public final class CsvRecords {
             return new Count(0, OptionalLong.of(recordLine));
         }
         if (!recordEmpty) {
+            if (other == null && fields != d.columns) {
+                other = new Located(recordLine, fields);
+            }
             records++;
             rows++;
             if ((countEmpty ? rows : records) == find) {
@@ -159,6 +180,15 @@ public final class CsvRecords {
                 found[1] = fields;
             }
         }
-        return new Count(Math.max(0, records - (d.header ? 1 : 0)), OptionalLong.empty());
+        return new Count(Math.max(0, records - (d.header ? 1 : 0)), OptionalLong.empty(), Integer.bitCount(endKinds) > 1,
+                Optional.ofNullable(other));
+    }
+
+    /** Whether the next character of {@code r} is a line feed, without consuming it. */
+    private static boolean peekLf(Reader r) throws IOException {
+        r.mark(1);
+        int next = r.read();
+        r.reset();
+        return next == '\n';
     }
 }

@@ -30,10 +30,24 @@ import java.util.OptionalLong;
  * @param empty whether the file holds nothing but blanks
  * @param quotesAreText whether, read with TAB as the delimiter, the sample's quote characters are not
  *     CSV quoting (see {@link CsvQuoting#quotesAreText})
+ * @param following the text after the first line's end, whole lines only, at most {@value #FOLLOWING_LIMIT}
+ *     characters: what {@link HeaderGuess} compares the first line with
  */
-public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, boolean quotesAreText) {
+public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, boolean quotesAreText, String following) {
     /** Characters of the first line that are kept. */
     public static final int LINE_LIMIT = 64 * 1024;
+    /** Characters after the first line that are kept. */
+    public static final int FOLLOWING_LIMIT = 16 * 1024;
+
+    public TextHead {
+        java.util.Objects.requireNonNull(firstLine, "firstLine is null");
+        java.util.Objects.requireNonNull(following, "following is null");
+    }
+
+    /** A head without the lines that follow the first one. */
+    public TextHead(String firstLine, boolean hasMoreLines, boolean empty, boolean quotesAreText) {
+        this(firstLine, hasMoreLines, empty, quotesAreText, "");
+    }
     /** Bytes read from the start of a file: the first line and the sample for the quote check. */
     static final int SAMPLE_BYTES = 256 * 1024;
 
@@ -92,7 +106,27 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
             more = true;
         }
         boolean quotesAreText = CsvQuoting.quotesAreText(text.substring(start), '\t', sampleComplete);
-        return new TextHead(firstLine, more, firstLine.isBlank() && !more, quotesAreText);
+        return new TextHead(firstLine, more, firstLine.isBlank() && !more, quotesAreText, following(text, end, sampleComplete));
+    }
+
+    /** The text after the first line's end, cut after the last line end it keeps unless it is the whole rest of the file. */
+    private static String following(String text, int firstLineEnd, boolean complete) {
+        int from = firstLineEnd;
+        if (from < text.length() && text.charAt(from) == '\r') {
+            from++;
+        }
+        if (from < text.length() && text.charAt(from) == '\n') {
+            from++;
+        }
+        int to = Math.min(text.length(), from + FOLLOWING_LIMIT);
+        if (to < text.length() || !complete) {
+            int cut = to;
+            while (cut > from && text.charAt(cut - 1) != '\n' && text.charAt(cut - 1) != '\r') {
+                cut--;
+            }
+            to = cut;
+        }
+        return text.substring(from, to);
     }
 
     /**

@@ -70,6 +70,19 @@ class CsvQuotingTest {
         assertThat(CsvQuoting.quote(defaults, FileFormat.Kind.CSV, plain)).isEqualTo('"');
     }
 
+    /** Issue 11 item 1: single-quoted files are left to the sniffer's quote detection, files with double quotes are not. */
+    @Test
+    void onlyFieldsStartingWithASingleQuoteAskTheSnifferForTheQuote() throws IOException {
+        TableSpec defaults = TableSpec.defaults();
+        TextHead single = TextHead.read(new ByteArrayInputStream("123|TEST8|text1\n345|TEST8|'text\\'2\\'text'\n".getBytes(StandardCharsets.UTF_8)), "utf-8");
+        assertThat(CsvQuoting.askSnifferForQuote(defaults, FileFormat.Kind.CSV, single, '|')).isTrue();
+        TextHead both = TextHead.read(new ByteArrayInputStream("a|b\n'x'|\"y\"\n".getBytes(StandardCharsets.UTF_8)), "utf-8");
+        assertThat(CsvQuoting.askSnifferForQuote(defaults, FileFormat.Kind.CSV, both, '|')).isFalse();
+        TextHead apostrophe = TextHead.read(new ByteArrayInputStream("a,b\n1,it's\n".getBytes(StandardCharsets.UTF_8)), "utf-8");
+        assertThat(CsvQuoting.askSnifferForQuote(defaults, FileFormat.Kind.CSV, apostrophe, ',')).isFalse();
+        assertThat(CsvQuoting.askSnifferForQuote(withQuoteAndDelimiter(Optional.of("\""), Optional.empty()), FileFormat.Kind.CSV, single, '|')).isFalse();
+    }
+
     private static TableSpec withQuoteAndDelimiter(Optional<String> quote, Optional<String> delimiter) {
         TableSpec d = TableSpec.defaults();
         return new TableSpec(d.columnTypes(), d.format(), delimiter, quote, d.header(), d.encoding(), d.onOverwrite(), d.onTypeConflict(),

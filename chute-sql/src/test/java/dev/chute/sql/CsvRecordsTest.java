@@ -51,4 +51,18 @@ class CsvRecordsTest {
         assertThat(count("id,name,\"note\n1,a,b\n", '"', 3).unterminatedQuoteLine()).isEqualTo(OptionalLong.of(1));
         assertThat(count("id,v\n1,\"a\"\n", '"', 2).unterminatedQuoteLine()).isEmpty();
     }
+
+    /** Issue 11 item 2: what a lenient read of a file with mixed line ends is checked against. */
+    @Test
+    void tellsMixedLineEndsAndTheFirstRecordWithAnotherFieldCount() throws IOException {
+        CsvRecords.Count mixed = count("a,b\r\n1,2\n3,4\r", '"', 2);
+        assertThat(mixed.records()).isEqualTo(2);
+        assertThat(mixed.mixedLineEnds()).isTrue();
+        assertThat(mixed.otherFieldCount()).isEmpty();
+        assertThat(count("a,b\r\n1,\"x\ny\"\r\n3,4\r\n", '"', 2).mixedLineEnds()).isFalse();
+        CsvRecords.Count ragged = count("a,b\n1,2\n\n3,4,5\n6\n", '"', 2);
+        assertThat(ragged.mixedLineEnds()).isFalse();
+        assertThat(ragged.otherFieldCount()).contains(new CsvRecords.Located(4, 3));
+        assertThat(count("a,b\n1,2\n3", '"', 2).otherFieldCount()).contains(new CsvRecords.Located(3, 1));
+    }
 }
