@@ -332,6 +332,9 @@ public final class Pipeline implements AutoCloseable {
             c.writtenInPlace = true;
         } else if (event.kind() == ObjectEvent.Kind.UPSERTED) {
             c.arrivedWhole = true;
+        } else if (event.kind() == ObjectEvent.Kind.APPEARED) {
+            c.arrivedWhole = true;
+            c.unwatchedArrival = true;
         }
         if (c.waitingToSettle) {
             // more was written (or it was replaced): look at it as soon as it is quiet again
@@ -422,7 +425,7 @@ public final class Pipeline implements AutoCloseable {
             return ready;
         }
         // files that appeared whole by the watch's account, unless a process still holds them open for writing
-        List<String> appeared = ready.stream().filter(c -> appearedWhole(c, wallNow)).map(c -> c.key).toList();
+        List<String> appeared = ready.stream().filter(c -> c.unwatchedArrival && appearedWhole(c, wallNow)).map(c -> c.key).toList();
         Set<String> open = appeared.isEmpty() ? Set.of() : store.beingWritten(ObjectRef.Area.LANDING, appeared);
         List<Candidate> admitted = new ArrayList<>();
         for (Candidate c : ready) {
@@ -440,9 +443,10 @@ public final class Pipeline implements AutoCloseable {
     /**
      * Whether a writer is done with a file (on a local file system; objects of a remote store appear
      * whole, an upload being atomic): it has not been modified for {@code intake.settle_time}, or
-     * the watch saw it appear (as a rename into landing does) and no write into it since, it is not
-     * empty, and no process holds it open for writing. A file written in place is judged by the
-     * settle time alone, since a writer may open it again to append.
+     * the watch saw it appear (as a rename into landing does) and no write into it since and it is not
+     * empty; where the watch could not see it being made (in a directory just created), also no
+     * process may hold it open for writing. A file written in place is judged by the settle time
+     * alone, since a writer may open it again to append.
      */
     private boolean settledByAge(Candidate c, Instant wallNow) {
         return !c.info.lastModified().isAfter(wallNow.minus(settleTime));
@@ -1440,6 +1444,8 @@ public final class Pipeline implements AutoCloseable {
         boolean arrivedWhole;
         /** A watch saw bytes written into it in place. */
         boolean writtenInPlace;
+        /** It appeared where the watch could not see it being made: whole only if no process holds it open for writing. */
+        boolean unwatchedArrival;
         /** Whether its writer was done when it was last found quiet; see {@link Pipeline#settledByAge}. */
         boolean settled = true;
         /** Put aside until its writer is done; an event ends the wait. */

@@ -32,6 +32,13 @@ public final class LocalWatchEventSource implements EventSource {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * Directories created while watching, and when: the watch lists a new directory's files once it
+     * has registered it, so a file found there may have been written in place before the watch saw
+     * any write. Entries older than {@link #NEW_DIRECTORY_NANOS} no longer matter.
+     */
+    private final java.util.Map<Path, Long> newDirectories = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long NEW_DIRECTORY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
     private DirectoryWatcher watcher;
     private CompletableFuture<Void> running;
 
@@ -61,10 +68,13 @@ public final class LocalWatchEventSource implements EventSource {
                             sink.accept(ObjectEvent.eventsLost("watch"));
                             return;
                         }
+                        Path path = event.path();
                         if (event.isDirectory()) {
+                            if (path != null && event.eventType() == DirectoryChangeEvent.EventType.CREATE) {
+                                newDirectories.put(path, System.nanoTime());
+                            }
                             return;
                         }
-                        Path path = event.path();
                         if (path == null || !path.startsWith(root)) {
                             return;
                         }
@@ -74,7 +84,7 @@ public final class LocalWatchEventSource implements EventSource {
                         ObjectEvent.Kind kind = switch (event.eventType()) {
                             case DELETE -> ObjectEvent.Kind.DELETED;
                             case MODIFY -> ObjectEvent.Kind.WRITTEN;
-                            default -> ObjectEvent.Kind.UPSERTED;
+                            default -> inNewDirectory(path) ? ObjectEvent.Kind.APPEARED : ObjectEvent.Kind.UPSERTED;
                         };
                         sink.accept(new ObjectEvent(key, kind, Instant.now(), "watch"));
                     })
@@ -83,6 +93,17 @@ public final class LocalWatchEventSource implements EventSource {
         } catch (IOException e) {
             throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot watch " + root + ": " + e, e);
         }
+    }
+
+    private boolean inNewDirectory(Path file) {
+        long now = System.nanoTime();
+        newDirectories.values().removeIf(created -> now - created > NEW_DIRECTORY_NANOS);
+        for (Path dir = file.getParent(); dir != null && dir.startsWith(root); dir = dir.getParent()) {
+            if (newDirectories.containsKey(dir)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

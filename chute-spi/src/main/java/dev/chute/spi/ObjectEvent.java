@@ -27,6 +27,13 @@ public record ObjectEvent(String key, Kind kind, Instant time, String source) {
          * file system (where {@link ObjectStore#localRoot} is present) send it.
          */
         WRITTEN,
+        /**
+         * The object appeared where the source could not watch it being made (in a directory created
+         * a moment before, which a file system watch lists rather than watches at first): it may
+         * have been renamed in whole or be a file still being written, so the engine asks the store
+         * whether a writer holds it open.
+         */
+        APPEARED,
         /** Deleted or moved away. */
         DELETED,
         /**
