@@ -823,7 +823,14 @@ final class PostgresLoad {
             @Override
             public long line(long reported) {
                 if (direct) {
-                    return scan(r -> r.holds(reported)).record().map(r -> inputLine(f, r.firstLine())).orElse(inputLine(f, reported));
+                    long physical = reported;
+                    if (reported > 1) {
+                        // COPY learns the line end at the first record's end, so line feeds inside that record's quoted
+                        // values are not in its count: MySQL-style files un-escaped start with such records
+                        physical += scan(r -> r.number() == 1).record().map(r -> r.lastLine() - r.firstLine()).orElse(0L);
+                    }
+                    long at = physical;
+                    return scan(r -> r.holds(at)).record().map(r -> inputLine(f, r.firstLine())).orElse(inputLine(f, reported));
                 }
                 long number = sourceRow(skipped, reported) + (d.header() ? 1 : 0);
                 return scan(r -> r.number() == number).record().map(r -> inputLine(f, r.firstLine())).orElse(sourceLine(f, skipped, reported));
