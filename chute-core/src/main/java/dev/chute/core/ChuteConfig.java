@@ -77,6 +77,11 @@ public final class ChuteConfig {
     public static final ConfigKey<String> TABLE_QUOTE = ConfigKey.string("tables.*.quote", "auto",
             "CSV quote character (one character); none: no quoting, every byte between delimiters is the value; auto: \" except for"
                     + " tab-separated files whose quotes are not CSV quoting, which are read with none.");
+    public static final ConfigKey<String> TABLE_ESCAPE = ConfigKey.string("tables.*.escape", "auto",
+            "CSV escape character (one ASCII character): inside quoted values it makes the next character part of the value; in files"
+                    + " read without quoting (quote: none) it does so everywhere, MySQL's way (a backslash before a delimiter or a line"
+                    + " end). none: no escape character; auto: the sniffer's choice for quoted files, \\ for tab-separated files"
+                    + " written the MySQL way (see docs/configuration.md).");
     public static final ConfigKey<String> TABLE_HEADER = ConfigKey.oneOf("tables.*.header", "auto",
             List.of("auto", "true", "false"), "Whether CSV files start with a header line; auto detects it.");
     public static final ConfigKey<String> TABLE_ENCODING = ConfigKey.string("tables.*.encoding", "utf-8",
@@ -95,7 +100,7 @@ public final class ChuteConfig {
     public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, SETTLE_TIME, RECONCILE_INTERVAL, LISTING_GRACE,
             BATCH_MAX_FILES, BATCH_MAX_BYTES, BATCH_MAX_WAIT, RETRY_INITIAL, RETRY_MAX, ARCHIVE_RETENTION, SERVER_BIND,
             SERVER_PORT, SERVER_AUTH, SERVER_MAX_UPLOAD, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT);
-    public static final List<ConfigKey<?>> TABLE_KEYS = List.of(TABLE_FORMAT, TABLE_DELIMITER, TABLE_QUOTE, TABLE_HEADER,
+    public static final List<ConfigKey<?>> TABLE_KEYS = List.of(TABLE_FORMAT, TABLE_DELIMITER, TABLE_QUOTE, TABLE_ESCAPE, TABLE_HEADER,
             TABLE_ENCODING, TABLE_ON_OVERWRITE, TABLE_ON_TYPE_CONFLICT, TABLE_MAX_BAD_ROWS, TABLE_LINEAGE,
             TABLE_FRESHNESS);
 
@@ -351,6 +356,15 @@ public final class ChuteConfig {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".quote' has value '" + quote
                     + "'; expected one character, none or auto");
         }
+        String escape = values.getOrDefault("escape", "auto");
+        if (!escape.equals("auto") && !escape.equals("none") && (escape.length() != 1 || escape.charAt(0) > 0x7F)) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".escape' has value '" + escape
+                    + "'; expected one ASCII character, none or auto");
+        }
+        if (escape.length() == 1 && (escape.equals(delimiter) || escape.charAt(0) == '\n' || escape.charAt(0) == '\r')) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".escape' has value '" + escape
+                    + "'; expected a character other than the delimiter and the line ends");
+        }
         String header = TABLE_HEADER.parse(values.getOrDefault("header", "auto"));
         String encoding = switch (values.getOrDefault("encoding", "utf-8").toLowerCase(Locale.ROOT).replace('_', '-')) {
             case "utf-8", "utf8" -> "utf-8";
@@ -366,6 +380,7 @@ public final class ChuteConfig {
                     format.equals("auto") ? Optional.empty() : Optional.of(FileFormat.Kind.valueOf(format.toUpperCase(Locale.ROOT))),
                     delimiter.equals("auto") ? Optional.empty() : Optional.of(delimiter),
                     quote.equals("auto") ? Optional.empty() : Optional.of(quote.equals("none") ? TableSpec.NO_QUOTE : quote),
+                    escape.equals("auto") ? Optional.empty() : Optional.of(escape.equals("none") ? TableSpec.NO_ESCAPE : escape),
                     header.equals("auto") ? Optional.empty() : Optional.of(Boolean.parseBoolean(header)),
                     encoding.toLowerCase(Locale.ROOT),
                     TableSpec.OnOverwrite.valueOf(onOverwrite.toUpperCase(Locale.ROOT)),

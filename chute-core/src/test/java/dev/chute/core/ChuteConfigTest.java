@@ -130,6 +130,21 @@ class ChuteConfigTest {
         assertThat(Pipeline.versionedKey("a/b/.hidden.csv", "abc")).isEqualTo("a/b/.hidden~abc.csv");
     }
 
+    /** Issue 11 item 7 (corpus human_eval.tsv): escape is one ASCII character, none or auto, and not the delimiter. */
+    @Test
+    void escapeIsOneAsciiCharacterOrNone() {
+        ChuteConfig config = ChuteConfig.parse("tables:\n  a.b:\n    escape: '\\'\n  a.c:\n    escape: none\n", "x");
+        assertThat(config.tableSpec(TableId.parse("a.b")).escape()).contains("\\");
+        assertThat(config.tableSpec(TableId.parse("a.c")).escape()).contains(TableSpec.NO_ESCAPE);
+        assertThat(config.tableSpec(TableId.parse("a.d")).escape()).isEmpty();
+        assertThatThrownBy(() -> ChuteConfig.parse("tables:\n  a.b:\n    escape: ab\n", "x"))
+                .hasMessageContaining("'tables.a.b.escape' has value 'ab'; expected one ASCII character, none or auto");
+        assertThatThrownBy(() -> ChuteConfig.parse("tables:\n  a.b:\n    escape: \"\u00a7\"\n", "x"))
+                .hasMessageContaining("expected one ASCII character, none or auto");
+        assertThatThrownBy(() -> ChuteConfig.parse("tables:\n  a.b:\n    delimiter: '|'\n    escape: '|'\n", "x"))
+                .hasMessageContaining("'tables.a.b.escape' has value '|'; expected a character other than the delimiter and the line ends");
+    }
+
     /** docs/configuration.md lists every key with its default. */
     @Test
     void everyKeyIsDocumentedWithItsDefault() throws Exception {

@@ -14,6 +14,7 @@ import dev.chute.spi.ObjectVersion;
 import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
+import dev.chute.sql.CsvEscapes;
 import dev.chute.sql.CsvLine;
 import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.CsvRecords;
@@ -72,6 +73,17 @@ final class DuckDbLoad {
     /** Sniffing runs outside the load's transaction: a file the sniffer chokes on must not abort it. */
     private DuckDBConnection sniffer;
     private final Map<LoadFile, TextHead> heads = new HashMap<>();
+    /**
+     * The files of the batch as they are read: each file escaped outside quotes is replaced by its
+     * un-escaped copy ({@link #unescapeIfEscaped}); outcomes and change checks go to the original.
+     */
+    private List<LoadFile> loadFiles;
+    private final Map<LoadFile, Unescaped> unescaped = new HashMap<>();
+    private final Map<LoadFile, LoadFile> copies = new HashMap<>();
+
+    /** The un-escaped copy of {@code original} (a delimited file escaped outside quotes), and how the original is split. */
+    private record Unescaped(LoadFile original, char delimiter, char escape, TableSpec readSpec) {
+    }
 
     DuckDbLoad(DuckDbWarehouse warehouse, LoadBatch batch, Warehouse.FileCheck stillValid) {
         this.warehouse = warehouse;
@@ -80,6 +92,7 @@ final class DuckDbLoad {
         this.stillValid = stillValid;
         this.table = batch.table();
         this.spec = batch.spec();
+        this.loadFiles = batch.files();
     }
 
     List<FileOutcome> run() {
@@ -180,12 +193,74 @@ final class DuckDbLoad {
             }
             if (head instanceof TextHead h) {
                 heads.put(f, h);
+                if (isDelimited(f)) {
+                    Object read = unescapeIfEscaped(f, h);
+                    if (read instanceof LoadError error) {
+                        decided.put(f, FileOutcome.failed(f, error));
+                        continue;
+                    }
+                    f = (LoadFile) read;
+                }
             }
             files.add(f);
         }
+        loadFiles = batch.files().stream().map(f -> copies.getOrDefault(f, f)).toList();
         registerFiles(files);
         settle(files);
-        return batch.files().stream().map(decided::get).toList();
+        return batch.files().stream().map(f -> {
+            LoadFile copy = copies.get(f);
+            FileOutcome outcome = decided.get(copy == null ? f : copy);
+            return copy == null ? outcome : new FileOutcome(f, outcome.status(), outcome.rows(), outcome.rejectedRows(), outcome.error());
+        }).toList();
+    }
+
+    /**
+     * A delimited file escaped outside quotes (MySQL's {@code SELECT ... INTO OUTFILE}: no quoting,
+     * a backslash before a line end or a TAB inside a value), which DuckDB's reader cannot read (its
+     * escape works inside quotes only), is read through a copy in standard CSV beside its staged
+     * bytes, on the same lines ({@link CsvEscapes#unescape}); its records are still counted in the
+     * original. Returns the file to load, or a failure.
+     */
+    private Object unescapeIfEscaped(LoadFile f, TextHead head) {
+        char escape = CsvEscapes.unquotedEscape(spec, f.format().kind(), head);
+        if (escape == CsvQuoting.NONE) {
+            return f;
+        }
+        char delimiter = f.format().kind() == FileFormat.Kind.TSV ? '\t'
+                : spec.delimiter().map(d -> d.charAt(0)).orElseGet(() -> CsvLine.guessDelimiter(head.firstLine(), CsvQuoting.NONE));
+        Path copy = f.path().resolveSibling(f.path().getFileName() + ".unescaped.csv");
+        try {
+            try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression());
+                 java.io.OutputStream out = java.nio.file.Files.newOutputStream(copy)) {
+                CsvEscapes.unescape(in, out, charset(), delimiter, escape);
+            }
+            LoadFile read = new LoadFile(f.version(), Optional.of(copy), Optional.empty(), new FileFormat(f.format().kind(), FileFormat.Compression.NONE),
+                    f.continuation());
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(copy)) {
+                heads.put(read, TextHead.read(in, spec.encoding(), '"'));
+            }
+            unescaped.put(read, new Unescaped(f, delimiter, escape, spec.withDialect(String.valueOf(delimiter), "\"", TableSpec.NO_ESCAPE)));
+            copies.put(f, read);
+            return read;
+        } catch (IllegalArgumentException e) {
+            return LoadError.of(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": expected a utf-8 or latin-1 file to read escapes outside quotes"
+                    + " (escape " + escape + " without quoting), found encoding " + DuckDbReading.encoding(spec.encoding()));
+        } catch (IOException e) {
+            return LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
+                    + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage());
+        }
+    }
+
+    /** The table's settings as a file is read with: those of the table, or the standard CSV of an un-escaped copy. */
+    private TableSpec readSpec(LoadFile f) {
+        Unescaped u = unescaped.get(f);
+        return u == null ? spec : u.readSpec;
+    }
+
+    /** The batch's file for a file as it is read: the original of an un-escaped copy. */
+    private LoadFile original(LoadFile f) {
+        Unescaped u = unescaped.get(f);
+        return u == null ? f : u.original;
     }
 
     /**
@@ -214,7 +289,7 @@ final class DuckDbLoad {
                 work.pop();
                 continue;
             }
-            Attempt attempt = attempt(part, part.size() == files.size() ? batch.loadId() : batch.loadId() + "-" + batch.files().indexOf(part.get(0)));
+            Attempt attempt = attempt(part, part.size() == files.size() ? batch.loadId() : batch.loadId() + "-" + loadFiles.indexOf(part.get(0)));
             if (attempt == Attempt.DONE) {
                 work.pop();
             } else if (attempt == Attempt.SPLIT) {
@@ -270,7 +345,7 @@ final class DuckDbLoad {
         try {
             c.setAutoCommit(false);
             Map<LoadFile, Long> rows = loadInTransaction(files, loadId);
-            List<LoadFile> changed = files.stream().filter(f -> rows.containsKey(f) && !stillValid.unchanged(f)).toList();
+            List<LoadFile> changed = files.stream().filter(f -> rows.containsKey(f) && !stillValid.unchanged(original(f))).toList();
             if (!changed.isEmpty()) {
                 c.rollback();
                 for (LoadFile f : changed) {
@@ -364,7 +439,7 @@ final class DuckDbLoad {
         for (LoadFile f : toLoad) {
             TextHead head = heads.get(f);
             // issue 11 item 1: a lone line is a header without rows only if it looks like one, before any sniffing
-            boolean headerOnly = head != null && isDelimited(f) && HeaderGuess.headerOnly(spec, f.format().kind(), head);
+            boolean headerOnly = head != null && isDelimited(f) && HeaderGuess.headerOnly(readSpec(f), f.format().kind(), head);
             if (head != null && (head.empty() || headerOnly)) {
                 rows.put(f, 0L);
             } else {
@@ -400,8 +475,9 @@ final class DuckDbLoad {
         Map<String, List<LoadFile>> groups = new LinkedHashMap<>();
         for (LoadFile f : files) {
             String shape = switch (f.format().kind()) {
-                case CSV, TSV -> f.format() + "|" + CsvQuoting.quote(spec, f.format().kind(), heads.get(f)) + "|"
-                        + HeaderGuess.header(spec, f.format().kind(), heads.get(f)) + "|" + heads.get(f).firstLine();
+                case CSV, TSV -> f.format() + "|" + CsvQuoting.quote(readSpec(f), f.format().kind(), heads.get(f)) + "|"
+                        + HeaderGuess.header(readSpec(f), f.format().kind(), heads.get(f)) + "|" + unescaped.containsKey(f) + "|"
+                        + heads.get(f).firstLine();
                 // JSON documents may differ from file to file; each is read on its own
                 case JSON -> "json|" + f.path();
                 case PARQUET -> "parquet|" + f.path();
@@ -457,6 +533,7 @@ final class DuckDbLoad {
      * (line, expected vs found) instead of a guess.
      */
     private Shape sniffCsv(LoadFile first, String path) throws SQLException {
+        TableSpec spec = readSpec(first);
         TextHead head = heads.get(first);
         char defaultQuote = CsvQuoting.quote(spec, first.format().kind(), head);
         String firstLine = head.firstLine();
@@ -466,8 +543,11 @@ final class DuckDbLoad {
         List<String> fields = CsvLine.split(firstLine, delimiter, quoteChar);
         // issue 11 item 1: where the file shows which its first line is, the sniffer is told instead of asked
         Optional<Boolean> header = HeaderGuess.header(spec, head, delimiter, quoteChar);
+        // a table's escape (or escape: none, the quote doubled) is the reader's inside quoted values; else the sniffer finds it
+        Optional<Character> configuredEscape = CsvEscapes.quotedEscape(spec, quoteChar);
         StringBuilder given = new StringBuilder();
         given.append(", quote = ").append(Sql.literal(CsvQuoting.text(quoteChar)));
+        configuredEscape.ifPresent(e -> given.append(", escape = ").append(Sql.literal(String.valueOf(e))));
         given.append(", delim = ").append(Sql.literal(String.valueOf(delimiter)));
         header.ifPresent(h -> given.append(", header = ").append(h));
         given.append(", encoding = ").append(Sql.literal(DuckDbReading.encoding(spec.encoding())));
@@ -490,7 +570,7 @@ final class DuckDbLoad {
             StringBuilder options = new StringBuilder();
             options.append("delim = ").append(Sql.literal(String.valueOf(delimiter)));
             options.append(", quote = ").append(Sql.literal(CsvQuoting.text(quoteChar)));
-            String escape = rs.getString(3);
+            String escape = configuredEscape.map(String::valueOf).orElse(rs.getString(3));
             options.append(", escape = ").append(Sql.literal(escape == null || escape.equals("(empty)") ? "" : escape));
             options.append(", header = ").append(rs.getBoolean(4));
             String dateFormat = rs.getString(6);
@@ -553,6 +633,7 @@ final class DuckDbLoad {
 
     private Shape textShape(LoadFile first, List<String> fields, char delimiter, char quoteChar, Optional<Boolean> guessed) {
         boolean header = guessed.orElse(true);
+        char escape = CsvEscapes.quotedEscape(readSpec(first), quoteChar).orElse(quoteChar);
         List<Column> columns = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < fields.size(); i++) {
@@ -564,9 +645,9 @@ final class DuckDbLoad {
             columns.add(new Column(name, "VARCHAR"));
         }
         String options = "delim = " + Sql.literal(String.valueOf(delimiter)) + ", quote = " + Sql.literal(CsvQuoting.text(quoteChar))
-                + ", escape = " + Sql.literal(CsvQuoting.text(quoteChar)) + ", header = " + header + ", encoding = "
+                + ", escape = " + Sql.literal(CsvQuoting.text(escape)) + ", header = " + header + ", encoding = "
                 + Sql.literal(DuckDbReading.encoding(spec.encoding())) + ", allow_quoted_nulls = false, auto_detect = false" + compression(first);
-        return new Shape(options, columns, Optional.of(new CsvRecords.Dialect(delimiter, quoteChar, quoteChar, header, columns.size())));
+        return new Shape(options, columns, Optional.of(new CsvRecords.Dialect(delimiter, quoteChar, escape, header, columns.size())));
     }
 
 
@@ -923,8 +1004,19 @@ final class DuckDbLoad {
         String cacheKey = f.path() + "|" + dialect;
         CsvRecords.Count count = recordCounts.get(cacheKey);
         if (count == null) {
-            try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
-                count = CsvRecords.count(in, charset(), dialect);
+            Unescaped u = unescaped.get(f);
+            if (u != null) {
+                // counted in the original, escapes and all, not in the copy written from it; the copy ends every record with \n
+                LoadFile o = u.original;
+                try (java.io.InputStream in = FilePeek.open(o.path(), o.format().compression())) {
+                    CsvRecords.Count c = CsvRecords.count(in, charset(),
+                            new CsvRecords.Dialect(u.delimiter, CsvQuoting.NONE, u.escape, dialect.header(), dialect.columns()));
+                    count = new CsvRecords.Count(c.records(), c.unterminatedQuoteLine(), false, c.otherFieldCount());
+                }
+            } else {
+                try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+                    count = CsvRecords.count(in, charset(), dialect);
+                }
             }
             recordCounts.put(cacheKey, count);
         }
@@ -971,7 +1063,7 @@ final class DuckDbLoad {
             return;
         }
         // the files of this batch that get no ledger entry in this attempt: duplicates, and files already split out
-        String excluded = batch.files().stream().filter(f -> !rows.containsKey(f)).map(f -> Sql.literal(f.path().toString()))
+        String excluded = loadFiles.stream().filter(f -> !rows.containsKey(f)).map(f -> Sql.literal(f.path().toString()))
                 .collect(Collectors.joining(", "));
         String counts = rows.values().stream().allMatch(n -> n == 0) ? "(SELECT NULL::VARCHAR AS k, 0::BIGINT AS n WHERE false)"
                 : spec.lineage()

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chute.spi.FileFormat;
 import dev.chute.spi.LoadFile;
 import dev.chute.spi.TableSpec;
+import dev.chute.sql.CsvEscapes;
 import dev.chute.sql.CsvLine;
 import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.DuckDbReading;
+import dev.chute.sql.HeaderGuess;
 import dev.chute.sql.TextHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -163,19 +165,28 @@ final class PostgresFileReader implements AutoCloseable {
     }
 
     /**
-     * CSV dialect and columns from DuckDB's sniffer; the delimiter, quote and header come from the
-     * table's configuration when it sets them. When the sniffer cannot make sense of the file, or its
-     * columns disagree with the first line, the first line's fields become text columns, so that
-     * COPY reports the real problem (line, expected vs found) instead of a guess.
+     * CSV dialect and columns from DuckDB's sniffer; the delimiter, quote, escape and header come from
+     * the table's configuration when it sets them. The quote and the header are decided as the DuckDB
+     * warehouse decides them: {@link CsvQuoting} (the sniffer is asked only for a single-quoted file,
+     * {@link CsvQuoting#askSnifferForQuote}) and {@link HeaderGuess}, so that a file is split into the
+     * same rows on both. When the sniffer cannot make sense of the file, or its columns disagree with
+     * the first line, the first line's fields become text columns, so that COPY reports the real
+     * problem (line, expected vs found) instead of a guess.
      */
     private Shape sniffCsv(LoadFile f, TableSpec spec, boolean full, TextHead head, String path) throws SQLException {
-        char quote = CsvQuoting.quote(spec, f.format().kind(), head);
+        char defaultQuote = CsvQuoting.quote(spec, f.format().kind(), head);
         Optional<Character> delimiter = f.format().kind() == FileFormat.Kind.TSV ? Optional.of('\t') : spec.delimiter().map(d -> d.charAt(0));
         String encoding = DuckDbReading.encoding(spec.encoding());
+        char guessed = delimiter.orElseGet(() -> CsvLine.guessDelimiter(head.firstLine(), defaultQuote));
+        // issue 11: single-quoted files ('text\'2\'text') lost a row here while DuckDB's warehouse loaded them whole
+        char quote = CsvQuoting.askSnifferForQuote(spec, f.format().kind(), head, guessed) ? sniffedQuote(f, path, guessed, encoding) : defaultQuote;
+        Optional<Boolean> header = HeaderGuess.header(spec, head, guessed, quote);
+        Optional<Character> escape = CsvEscapes.quotedEscape(spec, quote);
         StringBuilder given = new StringBuilder();
         given.append(", quote = ").append(Pg.literal(CsvQuoting.text(quote)));
+        escape.ifPresent(e -> given.append(", escape = ").append(Pg.literal(String.valueOf(e))));
         delimiter.ifPresent(d -> given.append(", delim = ").append(Pg.literal(String.valueOf(d))));
-        dev.chute.sql.HeaderGuess.header(spec, f.format().kind(), head).ifPresent(h -> given.append(", header = ").append(h));
+        header.ifPresent(h -> given.append(", header = ").append(h));
         given.append(", encoding = ").append(Pg.literal(encoding)).append(compression(f));
         char delim = delimiter.orElseGet(() -> CsvLine.guessDelimiter(head.firstLine(), quote));
         List<String> fields = CsvLine.split(head.firstLine(), delim, quote);
@@ -190,12 +201,23 @@ final class PostgresFileReader implements AutoCloseable {
                 given.append(", delim = ").append(Pg.literal(String.valueOf(delim)));
                 try (ResultSet again = sniff(s, path, given, full)) {
                     again.next();
-                    return sniffed(again, spec, head.firstLine(), delim, quote, encoding, f, Optional.of(delim));
+                    return sniffed(again, spec, head.firstLine(), delim, quote, escape, header, encoding, f, Optional.of(delim));
                 }
             }
-            return sniffed(rs, spec, head.firstLine(), delim, quote, encoding, f, delimiter);
+            return sniffed(rs, spec, head.firstLine(), delim, quote, escape, header, encoding, f, delimiter);
         } catch (SQLException e) {
-            return textShape(spec, fields, delim, quote, encoding, f);
+            return textShape(fields, delim, quote, escape.orElse(quote), header, encoding, f);
+        }
+    }
+
+    /** The quote the sniffer finds for a file whose fields start with single quotes: {@code '} if it finds that, else {@code "}. */
+    private char sniffedQuote(LoadFile f, String path, char delimiter, String encoding) {
+        String sql = "SELECT Quote FROM sniff_csv(" + path + ", delim = " + Pg.literal(String.valueOf(delimiter)) + ", encoding = "
+                + Pg.literal(encoding) + compression(f) + ", allow_quoted_nulls = false)";
+        try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() && "'".equals(rs.getString(1)) ? '\'' : '"';
+        } catch (SQLException e) {
+            return '"';
         }
     }
 
@@ -205,8 +227,8 @@ final class PostgresFileReader implements AutoCloseable {
     }
 
     /** The shape from one {@code sniff_csv} row; {@code delimiter} is the delimiter given to the sniffer, if any. */
-    private static Shape sniffed(ResultSet rs, TableSpec spec, String firstLine, char guessed, char quote, String encoding, LoadFile f,
-            Optional<Character> delimiter) throws SQLException {
+    private static Shape sniffed(ResultSet rs, TableSpec spec, String firstLine, char guessed, char quote, Optional<Character> givenEscape,
+            Optional<Boolean> guessedHeader, String encoding, LoadFile f, Optional<Character> delimiter) throws SQLException {
         char delim = guessed;
         List<String> fields = CsvLine.split(firstLine, delim, quote);
         List<Column> columns = new ArrayList<>();
@@ -223,11 +245,11 @@ final class PostgresFileReader implements AutoCloseable {
             fields = CsvLine.split(firstLine, delim, quote);
         }
         if (columns.size() != fields.size()) {
-            return textShape(spec, fields, delim, quote, encoding, f);
+            return textShape(fields, delim, quote, givenEscape.orElse(quote), guessedHeader, encoding, f);
         }
         String escapeText = rs.getString(3);
-        char escape = quote == CsvQuoting.NONE || escapeText == null || escapeText.isEmpty() || escapeText.equals("(empty)") ? quote
-                : escapeText.charAt(0);
+        char escape = givenEscape.orElseGet(() -> quote == CsvQuoting.NONE || escapeText == null || escapeText.isEmpty()
+                || escapeText.equals("(empty)") ? quote : escapeText.charAt(0));
         boolean header = rs.getBoolean(4);
         String dateFormat = rs.getString(6);
         String timestampFormat = rs.getString(7);
@@ -251,8 +273,10 @@ final class PostgresFileReader implements AutoCloseable {
         return format == null || format.isEmpty() || format.equals("(empty)");
     }
 
-    private static Shape textShape(TableSpec spec, List<String> fields, char delimiter, char quote, String encoding, LoadFile f) {
-        boolean header = spec.header().orElse(true);
+    /** Text columns named by the first line (when it is the header, by {@link HeaderGuess} or else taken to be). */
+    private static Shape textShape(List<String> fields, char delimiter, char quote, char escape, Optional<Boolean> guessedHeader, String encoding,
+            LoadFile f) {
+        boolean header = guessedHeader.orElse(true);
         List<Column> columns = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < fields.size(); i++) {
@@ -264,9 +288,9 @@ final class PostgresFileReader implements AutoCloseable {
             columns.add(new Column(name, "VARCHAR"));
         }
         String options = "delim = " + Pg.literal(String.valueOf(delimiter)) + ", quote = " + Pg.literal(CsvQuoting.text(quote)) + ", escape = "
-                + Pg.literal(CsvQuoting.text(quote)) + ", header = " + header + ", encoding = " + Pg.literal(encoding)
+                + Pg.literal(CsvQuoting.text(escape)) + ", header = " + header + ", encoding = " + Pg.literal(encoding)
                 + ", allow_quoted_nulls = false, auto_detect = false" + compression(f);
-        return new Shape(columns, Optional.of(new CsvDialect(delimiter, quote, quote, header, true, options)));
+        return new Shape(columns, Optional.of(new CsvDialect(delimiter, quote, escape, header, true, options)));
     }
 
     /**

@@ -10,6 +10,8 @@ import dev.chute.spi.LoadFile;
 import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.Warehouse;
+import dev.chute.sql.CsvEscapes;
+import dev.chute.sql.CsvLine;
 import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.CsvRecordEnds;
 import dev.chute.sql.CsvRecords;
@@ -137,7 +139,15 @@ final class PostgresLoad {
                     decided.put(f, FileOutcome.failed(f, utf16.get()));
                     continue;
                 }
-                heads.put(f, PostgresFiles.head(f.path(), f.format(), spec.encoding()));
+                TextHead head = PostgresFiles.head(f.path(), f.format(), spec.encoding());
+                heads.put(f, head);
+                if (isDelimited(f)) {
+                    Optional<LoadError> error = unescapeIfEscaped(f, head);
+                    if (error.isPresent()) {
+                        decided.put(f, FileOutcome.failed(f, error.get()));
+                        continue;
+                    }
+                }
                 files.add(f);
             } catch (TextHead.InvalidTextException e) {
                 // issue 11 item 4: a header is decoded as strictly as the rows below it
@@ -172,6 +182,60 @@ final class PostgresLoad {
                     x.version().key() + ": could not be loaded into " + table + " within the attempts of its batch; it is tried again")));
         }
         return batch.files().stream().map(decided::get).toList();
+    }
+
+    /** The un-escaped copy of a delimited file escaped outside quotes, and how the original is split. */
+    private record Unescaped(LoadFile copy, char delimiter, char escape, TableSpec readSpec) {
+    }
+
+    private final Map<LoadFile, Unescaped> unescaped = new HashMap<>();
+
+    /**
+     * A delimited file escaped outside quotes (MySQL's {@code SELECT ... INTO OUTFILE}: no quoting,
+     * a backslash before a line end or a TAB inside a value), which COPY's CSV format cannot read,
+     * is read through a copy in standard CSV beside its staged bytes, on the same lines, as the
+     * DuckDB warehouse reads it ({@link CsvEscapes#unescape}); its records are still counted in the
+     * original. The copy's head replaces the file's. Empty, or the file's failure.
+     */
+    private Optional<LoadError> unescapeIfEscaped(LoadFile f, TextHead head) {
+        char escape = CsvEscapes.unquotedEscape(spec, f.format().kind(), head);
+        if (escape == CsvQuoting.NONE) {
+            return Optional.empty();
+        }
+        char delimiter = f.format().kind() == FileFormat.Kind.TSV ? '\t'
+                : spec.delimiter().map(d -> d.charAt(0)).orElseGet(() -> CsvLine.guessDelimiter(head.firstLine(), CsvQuoting.NONE));
+        java.nio.file.Path copy = f.path().resolveSibling(f.path().getFileName() + ".unescaped.csv");
+        try {
+            try (InputStream in = PostgresFiles.open(f.path(), f.format().compression());
+                 java.io.OutputStream out = java.nio.file.Files.newOutputStream(copy)) {
+                CsvEscapes.unescape(in, out, DuckDbReading.charset(spec.encoding()), delimiter, escape);
+            }
+            try (InputStream in = java.nio.file.Files.newInputStream(copy)) {
+                heads.put(f, TextHead.read(in, spec.encoding(), '"'));
+            }
+            LoadFile read = new LoadFile(f.version(), Optional.of(copy), Optional.empty(), new FileFormat(f.format().kind(), FileFormat.Compression.NONE),
+                    f.continuation());
+            unescaped.put(f, new Unescaped(read, delimiter, escape, spec.withDialect(String.valueOf(delimiter), "\"", TableSpec.NO_ESCAPE)));
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(LoadError.of(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": expected a utf-8 or latin-1 file to read escapes"
+                    + " outside quotes (escape " + escape + " without quoting), found encoding " + DuckDbReading.encoding(spec.encoding())));
+        } catch (IOException e) {
+            return Optional.of(LoadError.of(ErrorCode.MALFORMED, f.version().key() + ": cannot read the "
+                    + f.format().compression().name().toLowerCase(Locale.ROOT) + " content: " + e.getMessage()));
+        }
+    }
+
+    /** The table's settings as {@code f} is read with: those of the table, or the standard CSV of its un-escaped copy. */
+    private TableSpec readSpec(LoadFile f) {
+        Unescaped u = unescaped.get(f);
+        return u == null ? spec : u.readSpec();
+    }
+
+    /** The bytes to read for {@code f} before any rewrite of its record ends: its un-escaped copy, or its staged bytes. */
+    private LoadFile unescapedOrSelf(LoadFile f) {
+        Unescaped u = unescaped.get(f);
+        return u == null ? f : u.copy();
     }
 
     /**
@@ -332,7 +396,7 @@ final class PostgresLoad {
         String key = f.version().key();
         TextHead head = heads.get(f);
         boolean delimited = isDelimited(f);
-        if (head != null && (head.empty() || delimited && dev.chute.sql.HeaderGuess.headerOnly(spec, f.format().kind(), head))) {
+        if (head != null && (head.empty() || delimited && dev.chute.sql.HeaderGuess.headerOnly(readSpec(f), f.format().kind(), head))) {
             // empty or header only: nothing to create, 0 rows
             return FileResult.loaded(0);
         }
@@ -343,7 +407,7 @@ final class PostgresLoad {
             Columns columns = null;
             PostgresFileReader.Shape shape = null;
             try {
-                shape = reader.shape(source(f), spec, fullSniff, head == null ? TextHead.unknown() : head);
+                shape = reader.shape(source(f), readSpec(f), fullSniff, head == null ? TextHead.unknown() : head);
                 Optional<LoadError> nulName = nulInNames(key, shape, head);
                 if (nulName.isPresent()) {
                     // never sent: a NUL in a statement's text breaks the server connection (issue 11 item 2)
@@ -523,10 +587,10 @@ final class PostgresLoad {
                 .orElse(error);
     }
 
-    /** The file to read for {@code f}: its staged bytes, or the copy whose record ends were rewritten. */
+    /** The file to read for {@code f}: its staged bytes, its un-escaped copy, or the copy whose record ends were rewritten. */
     private LoadFile source(LoadFile f) {
         Rewritten r = rewritten.get(f);
-        return r == null ? f : r.file();
+        return r == null ? unescapedOrSelf(f) : r.file();
     }
 
     /** The physical line of {@code f} for a line of the file read for it ({@link #source}). */
@@ -570,9 +634,10 @@ final class PostgresLoad {
             return false;
         }
         PostgresFileReader.CsvDialect d = shape.csv().get();
+        LoadFile from = unescapedOrSelf(f);
         java.nio.file.Path copy = f.path().resolveSibling(f.path().getFileName() + ".records.csv");
         CsvRecordEnds.Result result;
-        try (InputStream in = PostgresFiles.open(f.path(), f.format().compression());
+        try (InputStream in = PostgresFiles.open(from.path(), from.format().compression());
              java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(copy), 1 << 16)) {
             result = CsvRecordEnds.rewrite(in, out, d.quote(), d.escape(), shape.columns().size() > 1);
         } catch (IOException e) {
@@ -758,7 +823,14 @@ final class PostgresLoad {
             @Override
             public long line(long reported) {
                 if (direct) {
-                    return scan(r -> r.holds(reported)).record().map(r -> inputLine(f, r.firstLine())).orElse(inputLine(f, reported));
+                    long physical = reported;
+                    if (reported > 1) {
+                        // COPY learns the line end at the first record's end, so line feeds inside that record's quoted
+                        // values are not in its count: MySQL-style files un-escaped start with such records
+                        physical += scan(r -> r.number() == 1).record().map(r -> r.lastLine() - r.firstLine()).orElse(0L);
+                    }
+                    long at = physical;
+                    return scan(r -> r.holds(at)).record().map(r -> inputLine(f, r.firstLine())).orElse(inputLine(f, reported));
                 }
                 long number = sourceRow(skipped, reported) + (d.header() ? 1 : 0);
                 return scan(r -> r.number() == number).record().map(r -> inputLine(f, r.firstLine())).orElse(sourceLine(f, skipped, reported));
@@ -842,6 +914,11 @@ final class PostgresLoad {
         }
         PostgresFileReader.CsvDialect d = shape.csv().get();
         CsvRecords.Dialect dialect = new CsvRecords.Dialect(d.delimiter(), d.quote(), d.escape(), d.header(), shape.columns().size());
+        Unescaped u = unescaped.get(f);
+        if (u != null) {
+            // counted in the original, escapes and all, not in the copy written from it (on the same lines)
+            dialect = new CsvRecords.Dialect(u.delimiter(), CsvQuoting.NONE, u.escape(), d.header(), shape.columns().size());
+        }
         CsvRecords.Count count;
         OptionalLong missingFrom = OptionalLong.empty();
         try (java.io.InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {

@@ -16,6 +16,9 @@ import java.util.Optional;
  * @param delimiter CSV field delimiter; detected when empty
  * @param quote CSV quote character; detected when empty; {@link #NO_QUOTE} for none ({@code quote: none}:
  *     every byte between two delimiters is the value)
+ * @param escape the character that makes the next one part of a value; detected when empty; {@link #NO_ESCAPE} for
+ *     none ({@code escape: none}). With quoting it works inside quoted values; in a file read without quoting it works
+ *     everywhere, MySQL's way ({@code SELECT ... INTO OUTFILE}: a backslash before a delimiter or a line end)
  * @param header whether CSV files have a header line; detected when empty
  * @param encoding character encoding of text files
  * @param onOverwrite what a new version of an already loaded key does
@@ -28,6 +31,7 @@ public record TableSpec(
         Optional<FileFormat.Kind> format,
         Optional<String> delimiter,
         Optional<String> quote,
+        Optional<String> escape,
         Optional<Boolean> header,
         String encoding,
         OnOverwrite onOverwrite,
@@ -37,6 +41,8 @@ public record TableSpec(
 
     /** The {@link #quote} of a table whose files have no quoting ({@code quote: none}). */
     public static final String NO_QUOTE = "";
+    /** The {@link #escape} of a table whose files have no escape character ({@code escape: none}). */
+    public static final String NO_ESCAPE = "";
 
     /** Column holding the landing key of the object a row came from. */
     public static final String SOURCE_COLUMN = "_chute_source";
@@ -54,6 +60,10 @@ public record TableSpec(
         if (quote.isPresent() && quote.get().length() > 1) {
             throw new IllegalArgumentException("quote must be one character or empty (none), found '" + quote.get() + "'");
         }
+        requireNonNull(escape, "escape is null");
+        if (escape.isPresent() && escape.get().length() > 1) {
+            throw new IllegalArgumentException("escape must be one character or empty (none), found '" + escape.get() + "'");
+        }
         requireNonNull(header, "header is null");
         requireNonNull(encoding, "encoding is null");
         requireNonNull(onOverwrite, "onOverwrite is null");
@@ -67,9 +77,25 @@ public record TableSpec(
         }
     }
 
+    /** A table spec whose escape character is detected ({@code escape: auto}). */
+    public TableSpec(Map<String, String> columnTypes, Optional<FileFormat.Kind> format, Optional<String> delimiter, Optional<String> quote,
+            Optional<Boolean> header, String encoding, OnOverwrite onOverwrite, OnTypeConflict onTypeConflict, int maxBadRows, boolean lineage) {
+        this(columnTypes, format, delimiter, quote, Optional.empty(), header, encoding, onOverwrite, onTypeConflict, maxBadRows, lineage);
+    }
+
     public static TableSpec defaults() {
         return new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 "utf-8", OnOverwrite.APPEND, OnTypeConflict.FAIL, 0, true);
+    }
+
+    /**
+     * This spec with the dialect a file is read with set explicitly: for a copy Chute wrote itself in
+     * standard CSV (such as the un-escaped copy of a MySQL-style file), whose dialect must not be
+     * detected again.
+     */
+    public TableSpec withDialect(String delimiter, String quote, String escape) {
+        return new TableSpec(columnTypes, format, Optional.of(delimiter), Optional.of(quote), Optional.of(escape), header, encoding, onOverwrite,
+                onTypeConflict, maxBadRows, lineage);
     }
 
     public enum OnOverwrite {

@@ -8,7 +8,8 @@ import dev.chute.spi.TableSpec;
  * ({@code quote: none} for no quoting at all), else {@code "} — except for tab-separated files whose
  * quote characters are text rather than CSV quoting, which are read with no quoting so that every
  * byte between two tabs is the value (issue 11 item 7: IMDB titles such as {@code "Swing it" magistern},
- * Wikipedia page titles {@code "} and {@code ""}).
+ * Wikipedia page titles {@code "} and {@code ""}), and tab-separated files escaped the MySQL way
+ * ({@link CsvEscapes}), which have no quoting.
  *
  * <p>Shared by the DuckDB warehouse and the PostgreSQL warehouse, so that a file is split into the
  * same fields on both.
@@ -26,7 +27,7 @@ public final class CsvQuoting {
             String configured = spec.quote().get();
             return configured.isEmpty() ? NONE : configured.charAt(0);
         }
-        return tabSeparated(spec, kind, head.firstLine()) && head.quotesAreText() ? NONE : '"';
+        return tabSeparated(spec, kind, head.firstLine()) && (head.quotesAreText() || head.backslashEscapes()) ? NONE : '"';
     }
 
     /**

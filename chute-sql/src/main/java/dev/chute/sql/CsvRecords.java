@@ -20,8 +20,10 @@ import java.util.OptionalLong;
  * <p>Rules, as DuckDB reads with {@code strict_mode}: a record ends at {@code \n}, {@code \r\n}
  * or {@code \r} outside quotes; a quote opens a quoted value only at the start of a field;
  * inside quotes the escape character (the quote itself when they are equal) makes the next
- * character literal; an empty line is no record unless the file has a single column (then it is
- * a NULL value); the first record is the header when there is one.
+ * character literal; in a file without quoting, the escape character makes the next character
+ * literal everywhere, so that an escaped line end ({@code \} before LF, CR or CR LF) does not end
+ * the record ({@link CsvEscapes}); an empty line is no record unless the file has a single column
+ * (then it is a NULL value); the first record is the header when there is one.
  */
 public final class CsvRecords {
     /** How the reader splits the file; {@code quote} or {@code escape} 0 when there is none. */
@@ -86,6 +88,7 @@ public final class CsvRecords {
         boolean escaped = false;
         boolean first = true;
         boolean justClosed = false;
+        boolean escapedOutside = false;
         int endKinds = 0;
         Located other = null;
         int n;
@@ -116,6 +119,21 @@ public final class CsvRecords {
                         inQuotes = false;
                         justClosed = true;
                     }
+                    continue;
+                }
+                if (escapedOutside) {
+                    // the character after an escape in a file without quoting is part of the value, a line end too
+                    escapedOutside = false;
+                    if (ch == '\n' || ch == '\r') {
+                        line++;
+                        pendingCr = ch == '\r';
+                    }
+                    continue;
+                }
+                if (d.quote == 0 && d.escape != 0 && ch == d.escape) {
+                    escapedOutside = true;
+                    recordEmpty = false;
+                    fieldStart = false;
                     continue;
                 }
                 if (justClosed) {

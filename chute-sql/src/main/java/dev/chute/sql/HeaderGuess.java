@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
  * <p>The rule, in order; the first that applies decides:
  * <ol>
  *   <li>the table's {@code header} setting, when it has one;</li>
+ *   <li>a first record with a value that spans lines is data: column names on two lines are far
+ *   rarer than rows of text, and the row would be lost (the first line holds a whole record only
+ *   in the standard-CSV copy of a file escaped the MySQL way, {@link CsvEscapes}: HumanEval's
+ *   code on many lines);</li>
  *   <li>a file of one line is a header (and has no rows) only if each of its fields looks like a
  *   name: not empty, not a number, not a date, no two alike; otherwise it is one row of data;</li>
  *   <li>two of the first line's non-empty fields are equal ({@code ab|ab|ab}), and in every
@@ -64,6 +68,9 @@ public final class HeaderGuess {
             return spec.header();
         }
         List<String> first = CsvLine.split(head.firstLine(), delimiter, quote);
+        if (first.stream().anyMatch(field -> field.indexOf('\n') >= 0 || field.indexOf('\r') >= 0)) {
+            return Optional.of(false);
+        }
         if (!head.hasMoreLines()) {
             return Optional.of(allNames(first));
         }

@@ -32,8 +32,11 @@ import java.util.OptionalLong;
  *     CSV quoting (see {@link CsvQuoting#quotesAreText})
  * @param following the text after the first line's end, whole lines only, at most {@value #FOLLOWING_LIMIT}
  *     characters: what {@link HeaderGuess} compares the first line with
+ * @param backslashEscapes whether, read with TAB as the delimiter and without quoting, the sample is escaped
+ *     the MySQL way with {@code \} (see {@link CsvEscapes#backslashEscapes})
  */
-public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, boolean quotesAreText, String following) {
+public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, boolean quotesAreText, String following,
+        boolean backslashEscapes) {
     /** Characters of the first line that are kept. */
     public static final int LINE_LIMIT = 64 * 1024;
     /** Characters after the first line that are kept. */
@@ -46,7 +49,12 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
 
     /** A head without the lines that follow the first one. */
     public TextHead(String firstLine, boolean hasMoreLines, boolean empty, boolean quotesAreText) {
-        this(firstLine, hasMoreLines, empty, quotesAreText, "");
+        this(firstLine, hasMoreLines, empty, quotesAreText, "", false);
+    }
+
+    /** A head of a file without MySQL-style escapes. */
+    public TextHead(String firstLine, boolean hasMoreLines, boolean empty, boolean quotesAreText, String following) {
+        this(firstLine, hasMoreLines, empty, quotesAreText, following, false);
     }
     /** Bytes read from the start of a file: the first line and the sample for the quote check. */
     static final int SAMPLE_BYTES = 256 * 1024;
@@ -64,6 +72,17 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
      * @throws IOException when the content cannot be read
      */
     public static TextHead read(InputStream content, String encoding) throws IOException {
+        return read(content, encoding, CsvQuoting.NONE);
+    }
+
+    /**
+     * Reads the head of a file as {@link #read(InputStream, String)} does, but with a first line that
+     * runs on over line ends inside values quoted with {@code quote} (RFC 4180: a quote at any place
+     * opens or closes, a doubled one is a quote inside), so that it holds the whole first record: for
+     * a copy Chute wrote itself in standard CSV ({@link CsvEscapes#unescape}), whose values may span
+     * lines. A quote still open at the end of the sample ends the first line at its first line end.
+     */
+    public static TextHead read(InputStream content, String encoding, char quote) throws IOException {
         byte[] bytes = content.readNBytes(SAMPLE_BYTES);
         boolean complete = bytes.length < SAMPLE_BYTES || content.read() < 0;
         Charset charset = DuckDbReading.charset(encoding);
@@ -86,6 +105,10 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
         while (end < text.length() && text.charAt(end) != '\n' && text.charAt(end) != '\r') {
             end++;
         }
+        if (quote != CsvQuoting.NONE) {
+            int recordEnd = recordEnd(text, start, quote);
+            end = recordEnd < 0 ? end : recordEnd;
+        }
         if (result.isError() && end == text.length()) {
             // the undecodable bytes are in the first line (no line end was decoded before them)
             throw InvalidTextException.firstLine(bytes, bom, in.position(), result.length(), DuckDbReading.encoding(encoding));
@@ -106,7 +129,22 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
             more = true;
         }
         boolean quotesAreText = CsvQuoting.quotesAreText(text.substring(start), '\t', sampleComplete);
-        return new TextHead(firstLine, more, firstLine.isBlank() && !more, quotesAreText, following(text, end, sampleComplete));
+        boolean backslashEscapes = CsvEscapes.backslashEscapes(text.substring(start), '\t', sampleComplete, quotesAreText);
+        return new TextHead(firstLine, more, firstLine.isBlank() && !more, quotesAreText, following(text, end, sampleComplete), backslashEscapes);
+    }
+
+    /** Where the first record of {@code text} ends (a line end outside quotes), or -1 when a quote is still open at its end. */
+    private static int recordEnd(String text, int start, char quote) {
+        boolean quoted = false;
+        for (int i = start; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch == quote) {
+                quoted = !quoted;
+            } else if (!quoted && (ch == '\n' || ch == '\r')) {
+                return i;
+            }
+        }
+        return quoted ? -1 : text.length();
     }
 
     /** The text after the first line's end, cut after the last line end it keeps unless it is the whole rest of the file. */
