@@ -237,7 +237,7 @@ public final class BigQueryWarehouse implements Warehouse {
         Map<LoadFile, FileOutcome> outcomes = new LinkedHashMap<>();
         List<LoadFile> pending = new ArrayList<>();
         for (LoadFile f : batch.files()) {
-            Optional<LoadError> refused = refuse(f);
+            Optional<LoadError> refused = refuse(f, batch.spec());
             if (refused.isPresent()) {
                 outcomes.put(f, FileOutcome.failed(f, refused.get()));
             } else {
@@ -275,7 +275,7 @@ public final class BigQueryWarehouse implements Warehouse {
         return batch.files().stream().map(outcomes::get).toList();
     }
 
-    private Optional<LoadError> refuse(LoadFile f) {
+    private Optional<LoadError> refuse(LoadFile f, TableSpec spec) {
         Optional<URI> uri = f.uri();
         if (uri.isEmpty() || !"gs".equals(uri.get().getScheme())) {
             return Optional.of(LoadError.of(ErrorCode.CONFIGURATION, f.version().key() + ": warehouse bigquery loads from gs:// URIs only (BigQuery reads the object itself); found "
@@ -286,6 +286,13 @@ public final class BigQueryWarehouse implements Warehouse {
                 || (f.format().compression() == FileFormat.Compression.GZIP && kind == FileFormat.Kind.PARQUET)) {
             return Optional.of(LoadError.of(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": BigQuery loads CSV and JSON uncompressed or gzip-compressed, and Parquet and Avro as they are;"
                     + " found " + kind + " with " + f.format().compression() + " compression"));
+        }
+        String quote = spec.quote().orElse("\"");
+        if ((kind == FileFormat.Kind.CSV || kind == FileFormat.Kind.TSV) && spec.escape().filter(e -> !e.isEmpty() && !e.equals(quote)).isPresent()) {
+            // BigQuery's CSV reader has no escape character: loading with it ignored would change values
+            return Optional.of(LoadError.of(ErrorCode.CONFIGURATION, f.version().key() + ": the table sets escape: " + spec.escape().get()
+                    + ", but BigQuery's CSV reader has no escape character (a quote inside a quoted value is written twice);"
+                    + " expected escape: auto or none for warehouse bigquery, or load such files with warehouse duckdb or postgres"));
         }
         return Optional.empty();
     }

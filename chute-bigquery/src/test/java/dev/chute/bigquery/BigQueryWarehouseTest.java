@@ -388,6 +388,18 @@ class BigQueryWarehouseTest {
                 .containsExactly("note", "author", "_chute_source", "_chute_load_id", "_chute_loaded_at");
     }
 
+    /** Issue 11 item 7: BigQuery's CSV reader has no escape character; a table's escape is refused, never ignored. */
+    @Test
+    void escapeBigQueryCannotHonourFailsTheFileInsteadOfBeingIgnored() throws IOException {
+        BigQueryWarehouse w = open(Map.of());
+        LoadFile csv = object("shop/paths/p.csv", "path,n\n\"C:\\temp\\\"x\",1\n", 1);
+        TableSpec spec = TableSpec.defaults().withDialect(",", "\"", "\\");
+        List<FileOutcome> outcomes = w.load(new LoadBatch("L1", new TableId("shop", "paths"), spec, List.of(csv)), f -> true);
+        assertThat(outcomes.getFirst().status()).isEqualTo(FileOutcome.Status.FAILED);
+        assertThat(outcomes.getFirst().error().orElseThrow().reason()).contains("escape").contains("BigQuery");
+        assertThat(jobs("chute_load_shop_paths")).isEmpty();
+    }
+
     @Test
     void avroLoadsWithLogicalTypesAndNoLeadingRowsToSkip() throws IOException {
         BigQueryWarehouse w = open(Map.of());
