@@ -422,7 +422,9 @@ final class PostgresFileReader implements AutoCloseable {
             java.util.regex.Matcher m = NUMERIC.matcher(target);
             if (target.equals("double precision") || target.equals("real")) {
                 int digits = target.equals("real") ? 6 : 15;
-                candidate = "length(ltrim(regexp_replace(regexp_replace(" + v + ", '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > " + digits;
+                // the length test first: it is cheap, and a value of at most `digits` characters cannot have more digits
+                candidate = "length(" + v + ") > " + digits + " AND length(ltrim(regexp_replace(regexp_replace(" + v
+                        + ", '[eE].*$', ''), '[^0-9]', '', 'g'), '0')) > " + digits;
             } else if (m.matches()) {
                 candidate = "regexp_matches(" + v + ", '[eE]') OR length(rtrim(regexp_extract(" + v + ", '\\.([0-9]*)', 1), '0')) > " + m.group(2);
             }
@@ -438,6 +440,14 @@ final class PostgresFileReader implements AutoCloseable {
         String relation = f.format().kind() == FileFormat.Kind.JSON
                 ? "read_json(" + path + ", " + jsonOptions(f, false) + ", columns = {" + String.join(", ", readTypes) + "})"
                 : "read_csv(" + path + ", " + shape.csv().orElseThrow().duckOptions() + ", columns = {" + String.join(", ", readTypes) + "})";
+        // first whether any value is a candidate at all, in one parallel scan without row numbers (the common
+        // answer is no); only then the ordered scan that numbers the rows to find the first one
+        String any = "SELECT 1 FROM " + relation + " r WHERE " + String.join(" OR ", candidates) + " LIMIT 1";
+        try (Statement s = duck.createStatement(); ResultSet rs = unreadable(() -> s.executeQuery(any))) {
+            if (!unreadable(rs::next)) {
+                return Optional.empty();
+            }
+        }
         List<String> flags = new ArrayList<>();
         for (int k = 0; k < candidates.size(); k++) {
             flags.add(candidates.get(k) + " AS k" + k);

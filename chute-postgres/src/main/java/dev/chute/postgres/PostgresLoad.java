@@ -464,8 +464,10 @@ final class PostgresLoad {
                     setLocal(c, SOURCE_SETTING, key);
                     setLocal(c, LOAD_ID_SETTING, batch.loadId());
                 }
+                // the file's own record count is read beside the COPY, on another core
+                java.util.concurrent.CompletableFuture<CsvRecords.Count> counting = countRecords(f, shape);
                 long rows = copy(c, reader, f, shape, target);
-                Optional<LoadError> missing = missingRecords(f, shape, rows + skipped.size());
+                Optional<LoadError> missing = missingRecords(f, shape, rows + skipped.size(), counting);
                 if (missing.isPresent()) {
                     exec(c, "ROLLBACK TO SAVEPOINT chute_file");
                     return FileResult.failed(missing.get());
@@ -908,21 +910,47 @@ final class PostgresLoad {
      * DuckDB's reader: a quote that opens in the header and never closes made it read 0 rows
      * without an error (issue 11 item 3).
      */
-    private Optional<LoadError> missingRecords(LoadFile f, PostgresFileReader.Shape shape, long read) {
+    /** The dialect the file's records are counted in: the original's, escapes and all, not the copy written from it. */
+    private CsvRecords.Dialect countingDialect(LoadFile f, PostgresFileReader.Shape shape) {
+        PostgresFileReader.CsvDialect d = shape.csv().orElseThrow();
+        Unescaped u = unescaped.get(f);
+        if (u != null) {
+            return new CsvRecords.Dialect(u.delimiter(), CsvQuoting.NONE, u.escape(), d.header(), shape.columns().size());
+        }
+        return new CsvRecords.Dialect(d.delimiter(), d.quote(), d.escape(), d.header(), shape.columns().size());
+    }
+
+    /** Counts the records of a delimited file on another thread; completes exceptionally with the read's IOException. */
+    private java.util.concurrent.CompletableFuture<CsvRecords.Count> countRecords(LoadFile f, PostgresFileReader.Shape shape) {
+        if (shape.csv().isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        CsvRecords.Dialect dialect = countingDialect(f, shape);
+        java.nio.charset.Charset charset = DuckDbReading.charset(spec.encoding());
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (java.io.InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
+                return CsvRecords.count(in, charset, dialect);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private Optional<LoadError> missingRecords(LoadFile f, PostgresFileReader.Shape shape, long read,
+            java.util.concurrent.CompletableFuture<CsvRecords.Count> counting) {
         if (shape.csv().isEmpty()) {
             return Optional.empty();
         }
         PostgresFileReader.CsvDialect d = shape.csv().get();
-        CsvRecords.Dialect dialect = new CsvRecords.Dialect(d.delimiter(), d.quote(), d.escape(), d.header(), shape.columns().size());
-        Unescaped u = unescaped.get(f);
-        if (u != null) {
-            // counted in the original, escapes and all, not in the copy written from it (on the same lines)
-            dialect = new CsvRecords.Dialect(u.delimiter(), CsvQuoting.NONE, u.escape(), d.header(), shape.columns().size());
-        }
+        CsvRecords.Dialect dialect = countingDialect(f, shape);
         CsvRecords.Count count;
         OptionalLong missingFrom = OptionalLong.empty();
-        try (java.io.InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
-            count = CsvRecords.count(in, DuckDbReading.charset(spec.encoding()), dialect);
+        try {
+            try {
+                count = counting.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : new java.io.IOException(e.getCause());
+            }
             if (count.unterminatedQuoteLine().isEmpty() && read < count.records()) {
                 try (java.io.InputStream again = PostgresFiles.open(f.path(), f.format().compression())) {
                     missingFrom = CsvRecords.lineOfRecord(again, DuckDbReading.charset(spec.encoding()), dialect, read + 1);
