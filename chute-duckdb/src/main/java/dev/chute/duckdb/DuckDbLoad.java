@@ -156,7 +156,17 @@ final class DuckDbLoad {
         batch.files().parallelStream().filter(f -> f.format().kind() != FileFormat.Kind.PARQUET && f.format().kind() != FileFormat.Kind.AVRO).forEach(f -> {
             try {
                 FilePeek.utf16(f.path(), f.format().compression()).ifPresent(order -> utf16s.put(f, order));
-                peeked.put(f, FilePeek.head(f.path(), f.format(), spec.encoding()));
+                TextHead head = FilePeek.head(f.path(), f.format(), spec.encoding());
+                peeked.put(f, head);
+                if (isDelimited(f)) {
+                    char escape = CsvEscapes.unquotedEscape(spec, f.format().kind(), head);
+                    unquotedEscapes.put(f, escape);
+                    if (escape == CsvQuoting.NONE) {
+                        // read as it is (no un-escaped copy): its dialect decisions are made here, in parallel, once
+                        headerOnlyMemo.put(f, HeaderGuess.headerOnly(spec, f.format().kind(), head));
+                        groupKeys.put(f, delimitedGroupKey(f, spec, head, false));
+                    }
+                }
             } catch (IOException e) {
                 peeked.put(f, e);
             }
@@ -222,7 +232,8 @@ final class DuckDbLoad {
      * original. Returns the file to load, or a failure.
      */
     private Object unescapeIfEscaped(LoadFile f, TextHead head) {
-        char escape = CsvEscapes.unquotedEscape(spec, f.format().kind(), head);
+        Character known = unquotedEscapes.get(f);
+        char escape = known != null ? known : CsvEscapes.unquotedEscape(spec, f.format().kind(), head);
         if (escape == CsvQuoting.NONE) {
             return f;
         }
@@ -439,7 +450,8 @@ final class DuckDbLoad {
         for (LoadFile f : toLoad) {
             TextHead head = heads.get(f);
             // issue 11 item 1: a lone line is a header without rows only if it looks like one, before any sniffing
-            boolean headerOnly = head != null && isDelimited(f) && HeaderGuess.headerOnly(readSpec(f), f.format().kind(), head);
+            boolean headerOnly = head != null && isDelimited(f)
+                    && headerOnlyMemo.computeIfAbsent(f, g -> HeaderGuess.headerOnly(readSpec(g), g.format().kind(), heads.get(g)));
             if (head != null && (head.empty() || headerOnly)) {
                 rows.put(f, 0L);
             } else {
@@ -472,20 +484,33 @@ final class DuckDbLoad {
 
     /** Files that can be read by one reader call: same format and, for CSV, the same header line. */
     private List<List<LoadFile>> groups(List<LoadFile> files) {
+        // each file's dialect decisions read its head: decided once per file, in parallel, and kept across attempts
+        files.parallelStream().filter(f -> !groupKeys.containsKey(f)).forEach(f -> groupKeys.put(f, groupKey(f)));
         Map<String, List<LoadFile>> groups = new LinkedHashMap<>();
         for (LoadFile f : files) {
-            String shape = switch (f.format().kind()) {
-                case CSV, TSV -> f.format() + "|" + CsvQuoting.quote(readSpec(f), f.format().kind(), heads.get(f)) + "|"
-                        + HeaderGuess.header(readSpec(f), f.format().kind(), heads.get(f)) + "|" + unescaped.containsKey(f) + "|"
-                        + heads.get(f).firstLine();
-                // JSON documents may differ from file to file; each is read on its own
-                case JSON -> "json|" + f.path();
-                case PARQUET -> "parquet|" + f.path();
-                case AVRO -> throw new IllegalStateException("Avro files are refused before grouping: " + f.version().key());
-            };
-            groups.computeIfAbsent(shape, k -> new ArrayList<>()).add(f);
+            groups.computeIfAbsent(groupKeys.get(f), k -> new ArrayList<>()).add(f);
         }
         return new ArrayList<>(groups.values());
+    }
+
+    private final Map<LoadFile, String> groupKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each delimited file's escape outside quotes, decided while its head is read (in parallel). */
+    private final Map<LoadFile, Character> unquotedEscapes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<LoadFile, Boolean> headerOnlyMemo = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String groupKey(LoadFile f) {
+        return switch (f.format().kind()) {
+            case CSV, TSV -> delimitedGroupKey(f, readSpec(f), heads.get(f), unescaped.containsKey(f));
+            // JSON documents may differ from file to file; each is read on its own
+            case JSON -> "json|" + f.path();
+            case PARQUET -> "parquet|" + f.path();
+            case AVRO -> throw new IllegalStateException("Avro files are refused before grouping: " + f.version().key());
+        };
+    }
+
+    private static String delimitedGroupKey(LoadFile f, TableSpec readSpec, TextHead head, boolean unescapedCopy) {
+        return f.format() + "|" + CsvQuoting.quote(readSpec, f.format().kind(), head) + "|" + HeaderGuess.header(readSpec, f.format().kind(), head)
+                + "|" + unescapedCopy + "|" + head.firstLine();
     }
 
     /** Column name (lower case) -> declared type, in table order; empty if the table does not exist. */
