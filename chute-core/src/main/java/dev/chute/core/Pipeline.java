@@ -911,6 +911,16 @@ public final class Pipeline implements AutoCloseable {
                 + "-" + Long.toString(ProcessHandle.current().pid(), 36) + "-" + loadCounter.incrementAndGet();
     }
 
+    /** Puts an item's object back among the candidates until its writer is done. Pipeline thread. */
+    private void waitForWriter(Item item, Candidate c) {
+        Candidate later = c == null ? new Candidate(item.key) : c;
+        if (later.info == null) {
+            later.info = item.info.orElseThrow();
+        }
+        waitToSettle(later, Instant.now());
+        pending.put(item.key, later);
+    }
+
     /** Hands a committed object to the archive thread. */
     private void finishCommitted(Item item, Candidate c) {
         retrying.remove(item.key);
@@ -920,12 +930,7 @@ public final class Pipeline implements AutoCloseable {
         if (!item.wholeFile || !item.settled) {
             // its writer may not be done: what it adds is loaded as it comes, and the file is archived
             // only once it has settled and all of it is committed
-            Candidate later = c == null ? new Candidate(item.key) : c;
-            if (later.info == null) {
-                later.info = item.info.get();
-            }
-            waitToSettle(later, Instant.now());
-            pending.put(item.key, later);
+            waitForWriter(item, c);
             return;
         }
         archiving.add(item.key);
@@ -1070,12 +1075,7 @@ public final class Pipeline implements AutoCloseable {
         if (permanent && !item.settled && item.info.isPresent()) {
             // what a writer has put into the file so far is not the file: it is judged once the writer is done
             log.info("{} cannot be loaded yet ({}); looked at again once its writer is done", item.key, error.reason());
-            Candidate later = c == null ? new Candidate(item.key) : c;
-            if (later.info == null) {
-                later.info = item.info.get();
-            }
-            waitToSettle(later, Instant.now());
-            pending.put(item.key, later);
+            waitForWriter(item, c);
             return;
         }
         listener.failed(item.key, error, permanent);

@@ -168,37 +168,19 @@ public final class DuckDbWarehouse implements Warehouse {
         if (keys.isEmpty()) {
             return Map.of();
         }
-        Map<String, List<LedgerEntry>> found = new HashMap<>();
-        List<String> all = new ArrayList<>(new java.util.LinkedHashSet<>(keys));
         try (DuckDBConnection c = (DuckDBConnection) connection.duplicate()) {
-            for (int from = 0; from < all.size(); from += 500) {
-                List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
-                String sql = "SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key IN ("
-                        + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")";
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    for (int i = 0; i < chunk.size(); i++) {
-                        ps.setString(i + 1, chunk.get(i));
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            LedgerEntry e = LedgerSql.ledgerEntry(rs);
-                            found.computeIfAbsent(e.key(), k -> new ArrayList<>()).add(e);
-                        }
-                    }
-                }
-            }
-            return found;
+            return ledger(c, keys);
         } catch (SQLException e) {
             throw unavailable("cannot read the ledger", e);
         }
     }
 
-    static Map<ObjectVersion, LedgerEntry> committed(Connection c, Collection<ObjectVersion> versions) throws SQLException {
-        Map<String, List<ObjectVersion>> byKey = LedgerSql.byKey(versions);
-        Map<ObjectVersion, LedgerEntry> found = new HashMap<>();
-        List<String> keys = new ArrayList<>(byKey.keySet());
-        for (int from = 0; from < keys.size(); from += 500) {
-            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + 500));
+    /** Every ledger entry of these keys, by key, in chunks of 500 keys a query. */
+    static Map<String, List<LedgerEntry>> ledger(Connection c, Collection<String> keys) throws SQLException {
+        Map<String, List<LedgerEntry>> found = new HashMap<>();
+        List<String> all = new ArrayList<>(new java.util.LinkedHashSet<>(keys));
+        for (int from = 0; from < all.size(); from += 500) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
             String sql = "SELECT " + LedgerSql.LEDGER_COLUMNS + " FROM _chute.ledger WHERE object_key IN ("
                     + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -206,10 +188,28 @@ public final class DuckDbWarehouse implements Warehouse {
                     ps.setString(i + 1, chunk.get(i));
                 }
                 try (ResultSet rs = ps.executeQuery()) {
-                    LedgerSql.collectCommitted(rs, byKey, found);
+                    while (rs.next()) {
+                        LedgerEntry e = LedgerSql.ledgerEntry(rs);
+                        found.computeIfAbsent(e.key(), k -> new ArrayList<>()).add(e);
+                    }
                 }
             }
         }
+        return found;
+    }
+
+    static Map<ObjectVersion, LedgerEntry> committed(Connection c, Collection<ObjectVersion> versions) throws SQLException {
+        Map<String, List<ObjectVersion>> byKey = LedgerSql.byKey(versions);
+        Map<ObjectVersion, LedgerEntry> found = new HashMap<>();
+        ledger(c, byKey.keySet()).forEach((key, entries) -> {
+            for (LedgerEntry entry : entries) {
+                for (ObjectVersion v : byKey.get(key)) {
+                    if (v.checksum().equals(entry.checksum())) {
+                        found.put(v, entry);
+                    }
+                }
+            }
+        });
         return found;
     }
 
