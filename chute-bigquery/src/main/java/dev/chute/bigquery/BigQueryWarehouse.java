@@ -287,12 +287,23 @@ public final class BigQueryWarehouse implements Warehouse {
             return Optional.of(LoadError.of(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": BigQuery loads CSV and JSON uncompressed or gzip-compressed, and Parquet and Avro as they are;"
                     + " found " + kind + " with " + f.format().compression() + " compression"));
         }
+        if (kind == FileFormat.Kind.CSV || kind == FileFormat.Kind.TSV) {
+            // refused at start already (refuses); kept for specs that reach a load some other way
+            Optional<String> refused = refuses(spec);
+            if (refused.isPresent()) {
+                return Optional.of(LoadError.of(ErrorCode.CONFIGURATION, f.version().key() + ": " + refused.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** BigQuery's CSV reader has no escape character: a table that sets one (other than its quote) is refused, never loaded with it ignored. */
+    @Override
+    public Optional<String> refuses(TableSpec spec) {
         String quote = spec.quote().orElse("\"");
-        if ((kind == FileFormat.Kind.CSV || kind == FileFormat.Kind.TSV) && spec.escape().filter(e -> !e.isEmpty() && !e.equals(quote)).isPresent()) {
-            // BigQuery's CSV reader has no escape character: loading with it ignored would change values
-            return Optional.of(LoadError.of(ErrorCode.CONFIGURATION, f.version().key() + ": the table sets escape: " + spec.escape().get()
-                    + ", but BigQuery's CSV reader has no escape character (a quote inside a quoted value is written twice);"
-                    + " expected escape: auto or none for warehouse bigquery, or load such files with warehouse duckdb or postgres"));
+        if (spec.escape().filter(e -> !e.isEmpty() && !e.equals(quote)).isPresent()) {
+            return Optional.of("escape has value '" + spec.escape().get() + "', but BigQuery's CSV reader has no escape character (a quote inside"
+                    + " a quoted value is written twice); expected auto or none for warehouse bigquery, or load such files with warehouse duckdb or postgres");
         }
         return Optional.empty();
     }

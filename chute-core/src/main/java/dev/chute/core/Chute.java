@@ -16,6 +16,7 @@ import dev.chute.spi.ObjectStore;
 import dev.chute.spi.ObjectStoreFactory;
 import dev.chute.spi.QueryResult;
 import dev.chute.spi.TableId;
+import dev.chute.spi.TableSpec;
 import dev.chute.spi.ThroughputBucket;
 import dev.chute.spi.UndoResult;
 import dev.chute.spi.Warehouse;
@@ -73,6 +74,13 @@ public final class Chute implements AutoCloseable {
             store.close();
             throw e;
         }
+        try {
+            refuseUnsupportedOptions(config, warehouse);
+        } catch (RuntimeException e) {
+            warehouse.close();
+            store.close();
+            throw e;
+        }
         Optional<Pipeline> pipeline = Optional.empty();
         Optional<PushEventSource> push = Optional.empty();
         if (run) {
@@ -106,6 +114,22 @@ public final class Chute implements AutoCloseable {
             pipeline = Optional.of(new Pipeline(store, warehouse, sources, config, stateDir, listener));
         }
         return new Chute(home, config, store, warehouse, pipeline, push);
+    }
+
+    /** A table option the warehouse cannot honour stops the start, naming the key: nothing is silently ignored. */
+    private static void refuseUnsupportedOptions(ChuteConfig config, Warehouse warehouse) {
+        for (Map.Entry<TableId, TableSpec> e : config.tables().entrySet()) {
+            warehouse.refuses(e.getValue()).ifPresent(why -> {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'tables." + e.getKey() + "': " + why);
+            });
+        }
+        List<ChuteConfig.Route> routes = config.routes();
+        for (int i = 0; i < routes.size(); i++) {
+            int index = i;
+            routes.get(i).spec().flatMap(warehouse::refuses).ifPresent(why -> {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'routes[" + index + "]': " + why);
+            });
+        }
     }
 
     /** The HTTP event intake, when {@code events:} has an entry of type {@code http}. */

@@ -34,6 +34,15 @@ public interface Warehouse extends AutoCloseable {
     Map<ObjectVersion, LedgerEntry> committed(Collection<ObjectVersion> versions);
 
     /**
+     * Why this warehouse cannot honour a table's options, naming the option and what it allows; empty
+     * when it can. The engine asks once per configured table at start and refuses to start on an
+     * answer, so that no option is silently ignored.
+     */
+    default Optional<String> refuses(TableSpec spec) {
+        return Optional.empty();
+    }
+
+    /**
      * Every ledger entry of these keys (each version ever committed), by key; keys without one are
      * left out. The engine calls it instead of {@link #committed} for warehouses that load staged
      * bytes, to find out whether a file grew: whether an earlier committed version of its key is a
