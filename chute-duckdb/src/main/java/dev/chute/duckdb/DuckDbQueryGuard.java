@@ -16,10 +16,22 @@ import java.util.regex.Pattern;
 import org.duckdb.DuckDBConnection;
 
 /**
- * Admits exactly one SELECT that reads tables and nothing else. DuckDB's own parser decides what
- * the statement is ({@code json_serialize_sql} serializes SELECTs only); the parse tree is then
- * walked for table functions and replacement scans that would read files or URLs. This is the first
- * of two locks: the database itself can read files only under the stage directory.
+ * Admits exactly one SELECT that reads tables of the warehouse and nothing else, in two steps.
+ *
+ * <ol>
+ *   <li>The parse tree: DuckDB's own parser decides what the statement is ({@code json_serialize_sql}
+ *   serializes SELECTs only); the tree is walked for table functions, scalar functions that reach
+ *   outside the database, and table references that are not plain names ({@code 'x.csv'},
+ *   {@code "/stage/*".csv}: DuckDB reads such a name as a file, a replacement scan).</li>
+ *   <li>The plan: {@code EXPLAIN (FORMAT JSON)} binds the statement without running it, and every
+ *   operator of the physical plan must be a relational one, a scan of a catalog table
+ *   ({@code SEQ_SCAN}) or an allowed table function. A replacement scan or a file read that the
+ *   first step missed shows up here as what it is ({@code READ_CSV_AUTO}, {@code PARQUET_SCAN}).</li>
+ * </ol>
+ *
+ * <p>The guard is not the only lock: the database itself can read files only under the stage
+ * directory ({@code enable_external_access = false}), and console queries run on their own
+ * connections.
  */
 final class DuckDbQueryGuard {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,6 +41,16 @@ final class DuckDbQueryGuard {
     /** Scalar functions that reach outside the database. */
     private static final Set<String> DENIED_FUNCTIONS = Set.of("getenv", "read_text", "read_blob", "current_setting", "glob");
     private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*");
+    /** Physical operators that compute on what their children give them, or scan what the plan made itself. */
+    private static final Set<String> RELATIONAL_OPERATORS = Set.of("PROJECTION", "FILTER", "ORDER_BY", "TOP_N", "LIMIT", "STREAMING_LIMIT",
+            "LIMIT_PERCENT", "RESERVOIR_SAMPLE", "STREAMING_SAMPLE", "WINDOW", "STREAMING_WINDOW", "UNNEST", "UNGROUPED_AGGREGATE",
+            "HASH_GROUP_BY", "PERFECT_HASH_GROUP_BY", "PARTITIONED_AGGREGATE", "HASH_JOIN", "NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN",
+            "PIECEWISE_MERGE_JOIN", "IE_JOIN", "ASOF_JOIN", "CROSS_PRODUCT", "POSITIONAL_JOIN", "POSITIONAL_SCAN", "DELIM_JOIN",
+            "LEFT_DELIM_JOIN", "RIGHT_DELIM_JOIN", "INDEX_JOIN", "UNION", "CTE", "CTE_SCAN", "REC_CTE", "REC_KEY_CTE", "REC_CTE_SCAN",
+            "REC_REC_CTE_SCAN", "DUMMY_SCAN", "COLUMN_DATA_SCAN", "CHUNK_SCAN", "DELIM_SCAN", "EXPRESSION_SCAN", "EMPTY_RESULT", "PIVOT");
+    /** The physical operator of a scan of a table (or a view's table) in the database's catalog. */
+    private static final String CATALOG_SCAN = "SEQ_SCAN";
+    private static final String FILES_REFUSED = "queries may read warehouse tables only, not files or URLs";
 
     /** Thrown for a query that is refused or invalid: the caller's mistake, shown as it is. */
     static final class QueryRefused extends ChuteException {
@@ -66,6 +88,56 @@ final class DuckDbQueryGuard {
             throw new QueryRefused("expected exactly one SELECT statement, found " + statements);
         }
         walk(tree.path("statements").get(0));
+        checkPlan(connection, sql);
+    }
+
+    /** Binds the statement without running it and checks every operator of its physical plan. */
+    private void checkPlan(DuckDBConnection connection, String sql) {
+        JsonNode plan;
+        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate(); java.sql.Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("EXPLAIN (FORMAT JSON) " + sql)) {
+            StringBuilder text = new StringBuilder();
+            while (rs.next()) {
+                text.append(rs.getString(2));
+            }
+            plan = JSON.readTree(text.toString());
+        } catch (SQLException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("Permission Error")) {
+                // a name DuckDB took for a file outside the stage (a replacement scan): say what is allowed, not which file
+                throw new QueryRefused("the query reads a file: " + FILES_REFUSED);
+            }
+            throw new QueryRefused(DuckDbErrors.firstLine(message));
+        } catch (IOException e) {
+            throw new QueryRefused("cannot read the query's plan: " + e.getMessage());
+        }
+        checkOperators(plan);
+    }
+
+    private void checkOperators(JsonNode node) {
+        if (node.isArray()) {
+            node.forEach(this::checkOperators);
+            return;
+        }
+        if (!node.isObject()) {
+            return;
+        }
+        String name = node.path("name").asText("").strip().toUpperCase(Locale.ROOT);
+        JsonNode info = node.path("extra_info");
+        String function = info.path("Function").asText("").toLowerCase(Locale.ROOT);
+        if (!function.isEmpty() && !ALLOWED_TABLE_FUNCTIONS.contains(function)) {
+            throw new QueryRefused("the query reads through " + function + "(), which is not a table of the warehouse: " + FILES_REFUSED);
+        }
+        if (name.equals("INOUT_FUNCTION")) {
+            String inout = info.path("Name").asText("").toLowerCase(Locale.ROOT);
+            if (!ALLOWED_TABLE_FUNCTIONS.contains(inout)) {
+                throw new QueryRefused("the query reads through " + inout + "(), which is not a table of the warehouse: " + FILES_REFUSED);
+            }
+        } else if (!(name.equals(CATALOG_SCAN) && info.has("Table") || RELATIONAL_OPERATORS.contains(name)
+                || ALLOWED_TABLE_FUNCTIONS.contains(name.toLowerCase(Locale.ROOT)))) {
+            throw new QueryRefused("the query's plan reads through " + name + ", which is not a scan of a warehouse table: " + FILES_REFUSED);
+        }
+        checkOperators(node.path("children"));
     }
 
     private void walk(JsonNode node) {
@@ -84,9 +156,15 @@ final class DuckDbQueryGuard {
             }
         }
         if (type.equals("BASE_TABLE")) {
+            // "/stage/*".csv parses as schema "/stage/*", table "csv": every part must be a plain name
+            String catalog = node.path("catalog_name").asText("");
+            String schema = node.path("schema_name").asText("");
             String table = node.path("table_name").asText("");
-            if (!TABLE_NAME.matcher(table).matches()) {
-                throw new QueryRefused("'" + DuckDbErrors.shorten(table) + "' is not a table name: queries may read warehouse tables only, not files or URLs");
+            boolean plain = TABLE_NAME.matcher(table).matches() && (schema.isEmpty() || TABLE_NAME.matcher(schema).matches())
+                    && (catalog.isEmpty() || TABLE_NAME.matcher(catalog).matches());
+            if (!plain) {
+                String name = (catalog.isEmpty() ? "" : catalog + ".") + (schema.isEmpty() ? "" : schema + ".") + table;
+                throw new QueryRefused("'" + DuckDbErrors.shorten(name) + "' is not a table name: " + FILES_REFUSED);
             }
         }
         if (node.has("function_name")) {

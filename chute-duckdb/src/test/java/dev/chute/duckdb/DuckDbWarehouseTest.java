@@ -170,6 +170,76 @@ class DuckDbWarehouseTest {
         assertThat(warehouse.query("SELECT count(*) FROM s.t", 1, LIMIT).rows().get(0).get(0)).isEqualTo(1L);
     }
 
+    /**
+     * Issue 12 item 5: a replacement scan (a quoted path in the schema part of a name) passed the
+     * guard and read the files being staged. The guard itself refuses every file read, whatever
+     * the database would allow: the message is the guard's, not DuckDB's permission error.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "SELECT * FROM \"STAGE/*\".csv",
+            "SELECT * FROM \"STAGE/staged\".csv",
+            "SELECT * FROM \"/any/path/*\".csv",
+            "SELECT * FROM \"/etc/passwd\".csv",
+            "SELECT * FROM \"x\".parquet",
+            "SELECT * FROM \"STAGE/staged\".json",
+            "SELECT * FROM '/etc/passwd'",
+            "SELECT * FROM 'STAGE/staged.csv'",
+            "FROM 'STAGE/staged.csv'",
+            "FROM \"STAGE/staged\".csv",
+            "SELECT * FROM s.t, \"STAGE/staged\".csv",
+            "WITH x AS (SELECT * FROM \"STAGE/staged\".csv) SELECT * FROM x",
+            "SELECT (SELECT count(*) FROM 'STAGE/staged.csv') AS n",
+            "SELECT * FROM s.t WHERE a IN (SELECT a FROM \"STAGE/staged\".csv)",
+            "SELECT * FROM glob('STAGE/*')",
+            "SELECT * FROM read_text('STAGE/staged.csv')",
+            "SELECT * FROM read_blob('STAGE/staged.csv')",
+            "SELECT * FROM read_csv('STAGE/staged.csv')",
+            "SELECT * FROM read_csv_auto('STAGE/*.csv')",
+            "SELECT * FROM read_json('STAGE/staged.json')",
+            "SELECT * FROM read_parquet('STAGE/*.parquet')",
+            "SELECT * FROM sniff_csv('STAGE/staged.csv')",
+            "SELECT * FROM query('SELECT * FROM read_text(''STAGE/staged.csv'')')",
+            "SELECT * FROM query_table('STAGE/staged.csv')",
+            "SELECT * FROM stage.csv",
+            "SELECT * FROM pg_catalog.pg_settings",
+    })
+    void theGuardItselfRefusesEveryFileReadIncludingReplacementScans(String template) throws Exception {
+        load("s.t", "s/t/a.csv", "a\n1\n");
+        Files.writeString(stage.resolve("staged.csv"), "a\nsecret\n");
+        Files.writeString(stage.resolve("staged.json"), "{\"a\":\"secret\"}\n");
+        String sql = template.replace("STAGE", stage.toAbsolutePath().toString());
+        assertThatThrownBy(() -> warehouse.query(sql, 10, LIMIT)).isInstanceOf(ChuteException.class)
+                .hasMessageContaining("queries may read warehouse tables only, not files or URLs")
+                .hasMessageNotContaining("secret");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "SELECT * FROM s.t",
+            "SELECT t.a, u.a FROM s.t t JOIN s.u u ON t.a = u.a",
+            "WITH x AS (SELECT a FROM s.t), y AS MATERIALIZED (SELECT a FROM s.u) SELECT * FROM x LEFT JOIN y USING (a)",
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r",
+            "SELECT a, count(*) OVER (PARTITION BY a) FROM s.t WHERE a IN (SELECT a FROM s.u) ORDER BY a LIMIT 5",
+            "SELECT * FROM s.t WHERE EXISTS (SELECT 1 FROM s.u WHERE s.u.a = s.t.a)",
+            "SELECT * FROM (VALUES (1), (2)) v(x), range(2) r",
+            "SELECT unnest([1, 2]) AS x",
+            "SELECT * FROM s.t, unnest([1, 2]) u(x)",
+            "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema <> '_chute'",
+            "SELECT table_name FROM duckdb_tables() ORDER BY 1",
+            "SELECT count(*) FROM _chute.ledger",
+            "SELECT * FROM s.t LIMIT 0",
+            "FROM s.t SELECT a",
+            "SELECT a FROM s.t UNION ALL SELECT a FROM s.u EXCEPT SELECT 7",
+            "SELECT * FROM s.t POSITIONAL JOIN s.u",
+            "SELECT * FROM s.t ASOF JOIN s.u ON s.t.a >= s.u.a",
+    })
+    void ordinaryQueriesOverWarehouseTablesStillPass(String sql) throws Exception {
+        load("s.t", "s/t/a.csv", "a\n1\n");
+        load("s.u", "s/u/a.csv", "a\n1\n");
+        assertThat(warehouse.query(sql, 10, LIMIT).columns()).isNotEmpty();
+    }
+
     @Test
     void refusalSaysWhatIsAllowed() {
         assertThatThrownBy(() -> warehouse.query("DELETE FROM x", 10, LIMIT)).hasMessageContaining("only read-only queries are allowed");
