@@ -76,6 +76,9 @@ final class DoctorCommand implements Callable<Integer> {
                     for (Map.Entry<String, Chute.Health> e : chute.health().entrySet()) {
                         check(out, e.getValue().ok(), e.getKey() + ": " + e.getValue().detail(), "fix the " + e.getKey() + " settings in chute.yaml");
                     }
+                    for (dev.chute.spi.Warehouse.Check c : chute.warehouseChecks()) {
+                        check(out, c.ok(), "warehouse: " + c.what(), c.fix());
+                    }
                 } catch (RuntimeException e) {
                     check(out, false, "warehouse", e.getMessage());
                 }

@@ -224,6 +224,11 @@ public final class Chute implements AutoCloseable {
     public record Health(boolean ok, String detail) {
     }
 
+    /** The warehouse's own findings for {@code chute doctor} (see {@link Warehouse#checks}). */
+    public List<Warehouse.Check> warehouseChecks() {
+        return warehouse.checks();
+    }
+
     /**
      * Moves failed files (not their {@code .error.json} sidecars) back to landing for another try.
      * With no keys, every failed file; otherwise the given keys (relative to failed/).

@@ -99,7 +99,7 @@ final class PostgresConsole implements AutoCloseable {
     private Setup setUpRole(Connection c, String role) throws SQLException {
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_xact_lock(" + PostgresWarehouse.LOCK_SPACE + ", 1)");
+            PostgresLocks.setup(c, PostgresLocks.READER_SETUP_SLOT);
             boolean mayCreateRoles;
             String me;
             try (ResultSet rs = s.executeQuery("SELECT rolsuper OR rolcreaterole, current_user FROM pg_roles WHERE rolname = current_user")) {
@@ -173,7 +173,10 @@ final class PostgresConsole implements AutoCloseable {
                 // backstops should a query ever get past the guard: read-only and bounded by default
                 s.execute("ALTER ROLE " + Pg.ident(role) + " SET default_transaction_read_only = on");
                 s.execute("ALTER ROLE " + Pg.ident(role) + " SET statement_timeout = " + Pg.literal(settings.queryTimeout().toMillis() + "ms"));
+                s.execute("ALTER ROLE " + Pg.ident(role) + " SET work_mem = " + Pg.literal(settings.queryWorkMem()));
             }
+            limitTempFiles(c, role);
+            revokeDirectGrants(c, role);
             s.execute("GRANT CONNECT ON DATABASE " + Pg.ident(database(c)) + " TO " + Pg.ident(role));
             s.execute("GRANT USAGE ON SCHEMA _chute TO " + Pg.ident(role));
             s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA _chute TO " + Pg.ident(role));
@@ -194,6 +197,87 @@ final class PostgresConsole implements AutoCloseable {
             throw e;
         } finally {
             c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * temp_file_limit can be set only by a superuser (a query spilling a sort to disk could
+     * otherwise fill it): set on the role when Chute's user may, else {@code chute doctor} says so.
+     */
+    private void limitTempFiles(Connection c, String role) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SAVEPOINT chute_temp_file_limit");
+            try {
+                s.execute("ALTER ROLE " + Pg.ident(role) + " SET temp_file_limit = " + Pg.literal(settings.queryTempFileLimit()));
+                s.execute("RELEASE SAVEPOINT chute_temp_file_limit");
+            } catch (SQLException e) {
+                s.execute("ROLLBACK TO SAVEPOINT chute_temp_file_limit");
+            }
+        }
+    }
+
+    /**
+     * The functions the reader role should not execute ({@link PostgresQueryGuard#ROLE_SHOULD_NOT_EXECUTE}, large
+     * objects, dblink where installed), with their signatures, as SQL's regprocedure text.
+     */
+    private static final String DENIED_FUNCTIONS = "SELECT p.oid::regprocedure::text FROM pg_proc p"
+            + " WHERE (p.proname = ANY (?) OR p.proname LIKE 'lo\\_%' OR p.proname LIKE 'dblink%')";
+
+    /**
+     * Revokes the reader's own EXECUTE grants on the functions the guard refuses. That is all a
+     * non-superuser can take away: PostgreSQL grants EXECUTE on them to PUBLIC, and only the
+     * functions' owner (the bootstrap superuser) can revoke that, for every role of the database at
+     * once. Chute does not: other users of the database may rely on them. {@link #readerMayExecute}
+     * lists what the reader can still call, for {@code chute doctor}.
+     */
+    private static void revokeDirectGrants(Connection c, String role) throws SQLException {
+        List<String> granted = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(DENIED_FUNCTIONS.replace("FROM pg_proc p", "FROM pg_proc p, aclexplode(p.proacl) a")
+                + " AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = ?) AND a.privilege_type = 'EXECUTE'")) {
+            ps.setArray(1, c.createArrayOf("text", PostgresQueryGuard.ROLE_SHOULD_NOT_EXECUTE.toArray()));
+            ps.setString(2, role);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    granted.add(rs.getString(1));
+                }
+            }
+        }
+        if (!granted.isEmpty()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("REVOKE EXECUTE ON FUNCTION " + String.join(", ", granted) + " FROM " + Pg.ident(role));
+            }
+        }
+    }
+
+    /** The functions the reader role should not execute but may (through PUBLIC's default grant, mostly). */
+    List<String> readerMayExecute(Connection c) throws SQLException {
+        if (settings.readerRole().isEmpty()) {
+            return List.of();
+        }
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(DENIED_FUNCTIONS + " AND has_function_privilege(?, p.oid, 'EXECUTE') ORDER BY 1")) {
+            ps.setArray(1, c.createArrayOf("text", PostgresQueryGuard.ROLE_SHOULD_NOT_EXECUTE.toArray()));
+            ps.setString(2, settings.readerRole().get());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The reader's own settings as its sessions see them: {@code temp_file_limit}, {@code work_mem}. */
+    Optional<java.util.Map<String, String>> readerSettings() {
+        if (readers.isEmpty()) {
+            return Optional.empty();
+        }
+        try (Connection c = readers.get().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('temp_file_limit'), current_setting('work_mem')")) {
+            rs.next();
+            return Optional.of(java.util.Map.of("temp_file_limit", rs.getString(1), "work_mem", rs.getString(2)));
+        } catch (SQLException e) {
+            return Optional.empty();
         }
     }
 
@@ -254,6 +338,8 @@ final class PostgresConsole implements AutoCloseable {
             try (Statement s = c.createStatement()) {
                 s.execute("SET TRANSACTION READ ONLY");
                 s.execute("SET LOCAL statement_timeout = " + Math.max(1, limit.toMillis()));
+                // each sort or hash of the query may use this much memory before spilling to disk
+                s.execute("SET LOCAL work_mem = " + Pg.literal(settings.queryWorkMem()));
                 try (ResultSet rs = s.executeQuery("SELECT current_setting('is_superuser')")) {
                     rs.next();
                     if (rs.getString(1).equals("on")) {

@@ -48,8 +48,9 @@ import org.postgresql.copy.CopyManager;
  * One batch into one table, in one transaction.
  *
  * <ol>
- *   <li>Claim, in key order: first a transaction-scoped advisory lock on the version
- *   ({@code pg_try_advisory_xact_lock}, which does not wait). If another worker holds it, that worker
+ *   <li>Claim, in key order: first a row lock on the version's slot in {@code _chute.locks}
+ *   ({@code FOR UPDATE SKIP LOCKED}, which does not wait; see {@link PostgresLocks}: a lock the
+ *   reader role cannot take, unlike an advisory lock). If another worker holds it, that worker
  *   is loading the version right now: the file is left out as {@link ErrorCode#LOADING_ELSEWHERE}
  *   and the engine looks at it again shortly, instead of this batch waiting for the other one. Then
  *   one ledger row per file, {@code INSERT ... ON CONFLICT (object_key, checksum) DO NOTHING
@@ -57,8 +58,8 @@ import org.postgresql.copy.CopyManager;
  *   duplicate. (Should a claim still be uncommitted, for instance by a worker of an older version
  *   without the lock, the insert waits for that transaction; two workers never both load one
  *   version.)</li>
- *   <li>Per claimed file, under a savepoint: create or evolve the table (under an advisory lock on
- *   the table, so simultaneous workers do not race on the catalogs), COPY the rows, set the ledger
+ *   <li>Per claimed file, under a savepoint: create or evolve the table (under row locks on the
+ *   schema's and the table's slots, so simultaneous workers do not race on the catalogs), COPY the rows, set the ledger
  *   row's count. A file that fails rolls back to its savepoint alone, its claim is withdrawn, and
  *   the others go on.</li>
  *   <li>Check that no file changed meanwhile, then commit rows and ledger together.</li>
@@ -333,25 +334,18 @@ final class PostgresLoad {
         Set<LoadFile> claimed = new HashSet<>();
         String sql = "INSERT INTO _chute.ledger (object_key, checksum, table_name, load_id, rows, bytes, committed_at, duration_ms)"
                 + " VALUES (?, ?, ?, ?, 0, ?, now(), 0) ON CONFLICT (object_key, checksum) DO NOTHING RETURNING object_key";
-        try (PreparedStatement ps = c.prepareStatement(sql);
-             PreparedStatement lock = c.prepareStatement("SELECT pg_try_advisory_xact_lock(" + PostgresWarehouse.CLAIM_LOCK_SPACE + ", hashtext(?))");
-             PreparedStatement keyLock = c.prepareStatement("SELECT pg_advisory_xact_lock(" + PostgresWarehouse.KEY_LOCK_SPACE + ", hashtext(?))")) {
+        if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE) {
+            // replacing deletes the rows of the key's other versions: two workers loading two versions
+            // of one key must take turns, or neither would see (and delete) the other's rows.
+            // All taken before the claims, in slot order, so two batches cannot deadlock on them.
+            PostgresLocks.lockAll(c, PostgresLocks.Space.KEY, ordered.stream().map(f -> f.version().key()).toList());
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (LoadFile f : ordered) {
-                if (spec.onOverwrite() == TableSpec.OnOverwrite.REPLACE) {
-                    // replacing deletes the rows of the key's other versions: two workers loading two versions
-                    // of one key must take turns, or neither would see (and delete) the other's rows.
-                    // Taken in key order like the claims, so two batches cannot deadlock on them.
-                    keyLock.setString(1, f.version().key());
-                    keyLock.execute();
-                }
-                // a 32-bit hash: two versions that collide only wait for each other a little, never load twice
-                lock.setString(1, f.version().key() + "\n" + f.version().checksum());
-                try (ResultSet rs = lock.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        busy.add(f);
-                        continue;
-                    }
+                // two versions that share a slot only make one of them wait a little (LOADING_ELSEWHERE), never load twice
+                if (!PostgresLocks.tryLock(c, PostgresLocks.Space.CLAIM, f.version().key() + "\n" + f.version().checksum())) {
+                    busy.add(f);
+                    continue;
                 }
                 ps.setString(1, f.version().key());
                 ps.setString(2, f.version().checksum());
@@ -901,7 +895,7 @@ final class PostgresLoad {
 
     /**
      * Creates the table from the file's columns, or adds the file's new columns and widens columns
-     * to text, under transaction-scoped advisory locks on the schema and the table: workers that
+     * to text, under transaction-scoped row locks on the schema's and the table's slots: workers that
      * start on a brand-new table at the same moment take turns, and each one looks again after
      * getting the lock.
      */
@@ -1004,7 +998,7 @@ final class PostgresLoad {
         Columns existing = tableColumns(c);
         boolean created = false;
         if (needsChange(existing, fileNames)) {
-            lock(c, "schema:" + table.dataset());
+            PostgresLocks.lock(c, PostgresLocks.Space.SCHEMA, table.dataset());
             boolean schemaExists;
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
                 ps.setString(1, table.dataset());
@@ -1016,7 +1010,7 @@ final class PostgresLoad {
                 exec(c, "CREATE SCHEMA " + Pg.ident(table.dataset()));
                 warehouse.console().schemaCreated(c, table.dataset());
             }
-            lock(c, "table:" + table);
+            PostgresLocks.lock(c, PostgresLocks.Space.TABLE, table.toString());
             existing = tableColumns(c);
             if (existing.names.isEmpty()) {
                 List<String> defs = new ArrayList<>();
@@ -1106,13 +1100,6 @@ final class PostgresLoad {
                 Pg.ident(TableSpec.SOURCE_COLUMN) + " text DEFAULT _chute.lineage(" + Pg.literal(SOURCE_SETTING) + ")",
                 Pg.ident(TableSpec.LOAD_ID_COLUMN) + " text DEFAULT _chute.lineage(" + Pg.literal(LOAD_ID_SETTING) + ")",
                 Pg.ident(TableSpec.LOADED_AT_COLUMN) + " timestamptz DEFAULT now()");
-    }
-
-    private void lock(Connection c, String what) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(" + PostgresWarehouse.LOCK_SPACE + ", hashtext(?))")) {
-            ps.setString(1, what);
-            ps.executeQuery().close();
-        }
     }
 
     private void replacePreviousVersions(Connection c, LoadFile f) throws SQLException {

@@ -23,13 +23,25 @@ import java.util.Set;
  * @param readerRole the role console SQL logs in as; empty when console SQL is switched off
  * @param readerPassword the reader's password; empty means Chute generates one when it creates or resets the role
  * @param queryTimeout upper bound of a console query's statement timeout
+ * @param queryWorkMem a console query's {@code work_mem} (PostgreSQL memory units: {@code 16MB})
+ * @param queryTempFileLimit a console query's {@code temp_file_limit}, set on the reader role where Chute's user may
  */
 public record PostgresSettings(String url, String user, Optional<String> password, int poolSize, Optional<String> readerRole,
-                               Optional<String> readerPassword, Duration queryTimeout) {
+                               Optional<String> readerPassword, Duration queryTimeout, String queryWorkMem, String queryTempFileLimit) {
     static final String SECTION = "warehouse";
     static final Set<String> KEYS = Set.of("url", "user", "password", "password_env", "password_file", "pool_size", "reader_role",
-            "reader_password", "reader_password_env", "reader_password_file", "query_timeout", "console_sql");
+            "reader_password", "reader_password_env", "reader_password_file", "query_timeout", "console_sql", "query_work_mem",
+            "query_temp_file_limit");
     static final String DEFAULT_READER = "chute_reader";
+    static final String DEFAULT_WORK_MEM = "16MB";
+    static final String DEFAULT_TEMP_FILE_LIMIT = "1GB";
+    private static final java.util.regex.Pattern MEMORY = java.util.regex.Pattern.compile("[1-9][0-9]{0,8}(kB|MB|GB)");
+
+    /** With the default limits of a console query's memory and temporary files. */
+    public PostgresSettings(String url, String user, Optional<String> password, int poolSize, Optional<String> readerRole,
+                            Optional<String> readerPassword, Duration queryTimeout) {
+        this(url, user, password, poolSize, readerRole, readerPassword, queryTimeout, DEFAULT_WORK_MEM, DEFAULT_TEMP_FILE_LIMIT);
+    }
 
     public PostgresSettings {
         requireNonNull(url, "url is null");
@@ -38,6 +50,14 @@ public record PostgresSettings(String url, String user, Optional<String> passwor
         requireNonNull(readerRole, "readerRole is null");
         requireNonNull(readerPassword, "readerPassword is null");
         requireNonNull(queryTimeout, "queryTimeout is null");
+        requireNonNull(queryWorkMem, "queryWorkMem is null");
+        requireNonNull(queryTempFileLimit, "queryTempFileLimit is null");
+        if (!MEMORY.matcher(queryWorkMem).matches()) {
+            throw ConnectorContext.invalid(SECTION, "query_work_mem", queryWorkMem, "a size in PostgreSQL's units such as 16MB (kB, MB or GB)");
+        }
+        if (!MEMORY.matcher(queryTempFileLimit).matches()) {
+            throw ConnectorContext.invalid(SECTION, "query_temp_file_limit", queryTempFileLimit, "a size in PostgreSQL's units such as 1GB (kB, MB or GB)");
+        }
         if (!url.startsWith("jdbc:postgresql:")) {
             throw ConnectorContext.invalid(SECTION, "url", url, "a JDBC URL such as jdbc:postgresql://127.0.0.1:5432/chute");
         }
@@ -65,7 +85,9 @@ public record PostgresSettings(String url, String user, Optional<String> passwor
         Optional<String> reader = console ? Optional.of(context.setting("reader_role").map(String::trim).orElse(DEFAULT_READER)) : Optional.empty();
         Optional<String> readerPassword = secret(context, "reader_password");
         Duration timeout = context.duration(SECTION, "query_timeout", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofHours(1));
-        return new PostgresSettings(url, user, password, pool, reader, readerPassword, timeout);
+        String workMem = context.setting("query_work_mem").map(String::trim).orElse(DEFAULT_WORK_MEM);
+        String tempFileLimit = context.setting("query_temp_file_limit").map(String::trim).orElse(DEFAULT_TEMP_FILE_LIMIT);
+        return new PostgresSettings(url, user, password, pool, reader, readerPassword, timeout, workMem, tempFileLimit);
     }
 
     /** {@code name}, {@code name_env} (an environment variable) or {@code name_file} (a file, trailing newline dropped); at most one. */

@@ -55,12 +55,11 @@ import java.util.Optional;
  * {@link PostgresConsole}.
  */
 public final class PostgresWarehouse implements Warehouse {
-    /** Advisory lock key (first half) of Chute's locks: setup, schemas, tables. */
+    /**
+     * Advisory lock key (first half) of the setup lock on the very first start only, before
+     * {@code _chute.locks} exists; every other lock is a row lock there (see {@link PostgresLocks}).
+     */
     static final int LOCK_SPACE = 0x43687574;
-    /** Advisory locks on object versions being loaded (the first key of the two-key form); apart from {@link #LOCK_SPACE}. */
-    static final int CLAIM_LOCK_SPACE = LOCK_SPACE + 1;
-    /** Advisory locks on object keys of tables with on_overwrite: replace. */
-    static final int KEY_LOCK_SPACE = LOCK_SPACE + 2;
 
     private final PostgresSettings settings;
     private final Path stageRoot;
@@ -122,7 +121,7 @@ public final class PostgresWarehouse implements Warehouse {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             // CREATE ... IF NOT EXISTS alone races on the catalogs when several workers start at once
-            s.execute("SELECT pg_advisory_xact_lock(" + LOCK_SPACE + ", 0)");
+            PostgresLocks.setup(c, PostgresLocks.SETUP_SLOT);
             s.execute("CREATE SCHEMA IF NOT EXISTS _chute");
             // The lineage columns' defaults. Declared IMMUTABLE on purpose: COPY plans its column
             // defaults once per statement, and an immutable call with a constant argument is then
@@ -135,6 +134,7 @@ public final class PostgresWarehouse implements Warehouse {
             }
             s.execute("CREATE INDEX IF NOT EXISTS ledger_load_id ON _chute.ledger (load_id)");
             s.execute("CREATE INDEX IF NOT EXISTS ledger_committed_at ON _chute.ledger (committed_at)");
+            PostgresLocks.create(c);
             c.commit();
         } catch (SQLException e) {
             throw PostgresErrors.unavailable("cannot prepare the schema _chute in " + settings.url(), e);
@@ -517,6 +517,37 @@ public final class PostgresWarehouse implements Warehouse {
         } catch (SQLException e) {
             throw PostgresErrors.unavailable("PostgreSQL at " + describe() + " does not answer", e);
         }
+    }
+
+    /**
+     * What the reader role can still do that only an administrator can take away: execute the
+     * functions the console guard refuses (granted to PUBLIC by default), and write temporary files
+     * without limit ({@code temp_file_limit} needs a superuser).
+     */
+    @Override
+    public List<Check> checks() {
+        if (console.disabled().isPresent() || settings.readerRole().isEmpty()) {
+            return List.of();
+        }
+        String role = settings.readerRole().get();
+        List<Check> found = new ArrayList<>();
+        try (Connection c = pool.getConnection()) {
+            List<String> functions = console.readerMayExecute(c);
+            found.add(new Check(functions.isEmpty(), functions.isEmpty()
+                    ? "the reader role " + role + " may execute none of the functions console queries must not call"
+                    : "the reader role " + role + " may still execute " + functions.size() + " function(s) that act outside a query"
+                            + " (the console guard refuses them; the role should not have them): " + String.join(", ", functions),
+                    "as a superuser, run the REVOKE statements of docs/postgres.md (section 'What the reader role can still call')"));
+        } catch (SQLException e) {
+            found.add(new Check(false, "the reader role's functions", "cannot check them: " + PostgresErrors.firstLine(String.valueOf(e.getMessage()))));
+        }
+        console.readerSettings().ifPresent(values -> {
+            String limit = values.get("temp_file_limit");
+            found.add(new Check(!limit.equals("-1"), "the reader role " + role + " has temp_file_limit " + limit + " and work_mem " + values.get("work_mem"),
+                    "a console query may fill the database's disk with temporary files: as a superuser, ALTER ROLE " + role
+                            + " SET temp_file_limit = '" + settings.queryTempFileLimit() + "'"));
+        });
+        return found;
     }
 
     @Override

@@ -140,6 +140,23 @@ public interface Warehouse extends AutoCloseable {
     /** Checks that the warehouse answers; throws {@link ErrorCode#WAREHOUSE_UNAVAILABLE} if not. */
     void ping();
 
+    /**
+     * The warehouse's own findings for {@code chute doctor}: settings an administrator should
+     * change that Chute cannot change itself. Called from the doctor command's thread, never while
+     * loading; may query the warehouse. None by default.
+     */
+    default List<Check> checks() {
+        return List.of();
+    }
+
+    /** One finding: what was checked, whether it is fine, and if not, what to do. */
+    record Check(boolean ok, String what, String fix) {
+        public Check {
+            java.util.Objects.requireNonNull(what, "what is null");
+            java.util.Objects.requireNonNull(fix, "fix is null");
+        }
+    }
+
     @Override
     void close();
 
