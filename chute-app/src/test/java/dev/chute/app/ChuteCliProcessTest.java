@@ -215,6 +215,37 @@ class ChuteCliProcessTest {
         assertThat(doctor.stdout()).as(doctor::toString).contains("All checks passed.").doesNotContain("FIX");
     }
 
+    /** Issue 12 item 6: doctor names the functions with effects outside a query that the PostgreSQL reader role may still call. */
+    @Test
+    void doctorListsTheFunctionsAPostgresReaderCanStillCall() throws Exception {
+        String id = java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String database = "chute_doctor_" + id;
+        String reader = "chute_doctor_reader_" + id;
+        String server = "jdbc:postgresql://127.0.0.1:5432/";
+        try (var c = java.sql.DriverManager.getConnection(server + "postgres", "postgres", ""); var s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + database);
+        }
+        try {
+            Files.writeString(home.resolve("chute.yaml"), "warehouse:\n  type: postgres\n  url: " + server + database
+                    + "\n  user: postgres\n  reader_role: " + reader + "\n  reader_password: doctor-test\n");
+            ChuteProcesses.CliResult doctor = chute.run(home, "doctor");
+
+            assertThat(doctor.exitCode()).as(doctor::toString).isNotZero();
+            assertThat(doctor.stdout()).as(doctor::toString)
+                    .contains("FIX   warehouse: the reader role " + reader + " may still execute")
+                    .contains("pg_advisory_lock(bigint)", "pg_logical_emit_message(boolean,text,text)", "txid_current()", "pg_notify(text,text)",
+                            "lo_create(oid)")
+                    .contains("docs/postgres.md")
+                    // the loading user is a superuser here: Chute set the role's temp_file_limit itself
+                    .contains("ok    warehouse: the reader role " + reader + " has temp_file_limit 1GB and work_mem 16MB");
+        } finally {
+            try (var c = java.sql.DriverManager.getConnection(server + "postgres", "postgres", ""); var s = c.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+                s.execute("DROP ROLE IF EXISTS " + reader);
+            }
+        }
+    }
+
     @Test
     void unknownConfigurationKeyExitsTwoNamingTheKey() throws IOException {
         Files.writeString(home.resolve("chute.yaml"), "intake:\n  quiet_perid: 1s\n");
