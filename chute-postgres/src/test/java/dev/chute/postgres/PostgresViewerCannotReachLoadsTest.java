@@ -187,6 +187,19 @@ class PostgresViewerCannotReachLoadsTest {
                 .extracting(FileOutcome::status).containsExactly(FileOutcome.Status.COMMITTED);
     }
 
+    @Test
+    void aDatabaseSetUpBeforeTheLockTableGetsItAtTheNextStart() throws Exception {
+        warehouse.close();
+        try (Connection admin = db.connect(); Statement s = admin.createStatement()) {
+            s.execute("DROP TABLE _chute.locks");
+        }
+        warehouse = db.open(stage);
+        assertThat(db.count("SELECT count(*) FROM _chute.locks")).isEqualTo(65_536 + 4_096 + 1_024 + 4_096 + 2);
+        assertThat(warehouse.load(batch("upgraded.t", TableSpec.defaults(), stage(stage, "upgraded/t/a.csv", "id\n1\n")), x -> true))
+                .extracting(FileOutcome::status).containsExactly(FileOutcome.Status.COMMITTED);
+        assertThat(warehouse.query("SELECT count(*) FROM upgraded.t", 10, Duration.ofSeconds(10)).rows().get(0).get(0)).isEqualTo(1L);
+    }
+
     private static String key(long space, String second) {
         return "pg_advisory_xact_lock(" + space + "::int, " + second + ")";
     }
