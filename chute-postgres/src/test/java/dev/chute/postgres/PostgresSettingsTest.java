@@ -24,6 +24,8 @@ class PostgresSettingsTest {
         assertThat(s.user()).isEqualTo("postgres");
         assertThat(s.poolSize()).isEqualTo(4);
         assertThat(s.readerRole()).contains("chute_reader");
+        assertThat(s.queryWorkMem()).isEqualTo("16MB");
+        assertThat(s.queryTempFileLimit()).isEqualTo("1GB");
     }
 
     @Test
@@ -42,6 +44,10 @@ class PostgresSettingsTest {
                 .hasMessageContaining("warehouse.reader_role");
         assertThatThrownBy(() -> PostgresSettings.from(new ConnectorContext(home, Map.of("url", "jdbc:postgresql://h/db", "pool_size", "0"))))
                 .hasMessageContaining("warehouse.pool_size");
+        assertThatThrownBy(() -> PostgresSettings.from(new ConnectorContext(home, Map.of("url", "jdbc:postgresql://h/db", "query_work_mem", "16MB'; x"))))
+                .hasMessageContaining("warehouse.query_work_mem").hasMessageContaining("16MB");
+        assertThatThrownBy(() -> PostgresSettings.from(new ConnectorContext(home, Map.of("url", "jdbc:postgresql://h/db", "query_temp_file_limit", "-1"))))
+                .hasMessageContaining("warehouse.query_temp_file_limit");
     }
 
     @Test
