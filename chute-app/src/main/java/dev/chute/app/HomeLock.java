@@ -60,15 +60,14 @@ final class HomeLock implements AutoCloseable {
 
     /**
      * Keeps other local users out of {@code .chute} (server.json holds the admin secret, uploads pass
-     * through it): rwx for the owner only. A directory someone else owns is left as it is.
+     * through it): rwx for the owner only. A directory someone else owns is left as it is (only its
+     * owner may change it, and opening the lock then says whether this user may use the home).
      */
-    private static void ownerOnly(Path dir) throws IOException {
+    private static void ownerOnly(Path dir) {
         try {
-            if (Files.getOwner(dir).getName().equals(System.getProperty("user.name"))) {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            }
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: its own access rules apply
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system (its own access rules apply), or not this user's directory
         }
     }
 
