@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "chute", mixinStandardHelpOptions = true, versionProvider = ChuteCommand.Version.class,
         description = "Event-driven loader: a file lands in a bucket, Chute loads it into a warehouse table exactly once and archives it.",
-        subcommands = {UpCommand.class, LoadCommand.class, StatusCommand.class, QueryCommand.class, ReplayCommand.class, DoctorCommand.class, TokenCommand.class})
+        subcommands = {UpCommand.class, LoadCommand.class, StatusCommand.class, QueryCommand.class, ReplayCommand.class, DoctorCommand.class, TokenCommand.class, ConsoleCommand.class})
 final class ChuteCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -40,6 +40,7 @@ final class HomeLock implements AutoCloseable {
     static Optional<HomeLock> tryAcquire(Path home) {
         try {
             Files.createDirectories(stateDir(home));
+            ownerOnly(stateDir(home));
             FileChannel channel = FileChannel.open(stateDir(home).resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
@@ -54,6 +55,19 @@ final class HomeLock implements AutoCloseable {
             return Optional.of(new HomeLock(home, channel, lock));
         } catch (IOException e) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "cannot use home directory " + home + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Keeps other local users out of {@code .chute} (server.json holds the admin secret, uploads pass
+     * through it): rwx for the owner only. A directory someone else owns is left as it is (only its
+     * owner may change it, and opening the lock then says whether this user may use the home).
+     */
+    private static void ownerOnly(Path dir) {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system (its own access rules apply), or not this user's directory
         }
     }
 

@@ -72,15 +72,26 @@ final class UpCommand implements Callable<Integer> {
         HomeLock lock = acquired.get();
         String bindAddress = config.get(ChuteConfig.SERVER_BIND);
         boolean exposed = !ChuteServer.isLoopback(bindAddress);
-        boolean authRequired = exposed || config.get(ChuteConfig.SERVER_AUTH).equals("required");
+        // every local account can reach a loopback port: only server.auth: none opens it to all of them, and only there
+        boolean authRequired = !config.get(ChuteConfig.SERVER_AUTH).equals("none");
+        if (!authRequired && exposed) {
+            lock.close();
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'server.auth' has value 'none', which is allowed on a loopback"
+                    + " address only; the server would bind " + bindAddress + ". Remove server.auth (tokens are then required) or bind 127.0.0.1");
+        }
+        if (!authRequired) {
+            log.warn("server.auth is none: EVERY USER OF THIS MACHINE is admin of this Chute (query every table, load any file the server can read,"
+                    + " undo loads); remove server.auth to require the owner's sign-in");
+        }
         Optional<String> adminSecret = Optional.ofNullable(System.getenv("CHUTE_TOKEN")).filter(t -> !t.isBlank());
         if (authRequired && adminSecret.isEmpty()) {
-            // the local CLI reads this secret from .chute/server.json (mode 600); it is printed only when no token is configured
+            // the owner's CLI reads this secret from .chute/server.json (mode 600) and the browser gets a one-time link:
+            // the secret is printed only when it is the one way in for a client elsewhere (exposed, no token configured)
             byte[] random = new byte[24];
             new SecureRandom().nextBytes(random);
             adminSecret = Optional.of(HexFormat.of().formatHex(random));
-            if (config.tokens().isEmpty()) {
-                System.err.println("No CHUTE_TOKEN or server.tokens set and authentication is required: generated admin token (shown once): " + adminSecret.get());
+            if (exposed && config.tokens().isEmpty()) {
+                System.err.println("No CHUTE_TOKEN or server.tokens set and the server is exposed: generated admin token (shown once): " + adminSecret.get());
             }
         }
         ServerAuth auth = authRequired ? new ServerAuth(true, config.tokens(), adminSecret) : ServerAuth.open();
@@ -126,8 +137,25 @@ final class UpCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         chute.start();
         log.info("Chute {} is up: home {}, API {}, drop files into {}/<dataset>/<table>/", ChuteCommand.version(), home, url, home.resolve("landing"));
+        System.out.println(consoleLine(url, auth, exposed));
+        System.out.flush();
         stopped.await();
         return Main.OK;
+    }
+
+    /**
+     * What {@code chute up} prints for the browser: on loopback a one-time sign-in link (the owner
+     * is the one who sees this terminal); exposed, where logs travel further, only the address.
+     */
+    private static String consoleLine(String url, ServerAuth auth, boolean exposed) {
+        if (!auth.required()) {
+            return "Console: " + url + "/ (no sign-in: server.auth is none)";
+        }
+        if (exposed) {
+            return "Console: " + url + "/ (sign in with a token; `chute console` on this machine prints a one-time sign-in link)";
+        }
+        return "Console: " + url + "/signin/" + auth.signInCode() + "\n  (a one-time sign-in link, for you only: it works once, within "
+                + ServerAuth.signInLifetime().toMinutes() + " minutes; `chute console` prints a new one)";
     }
 
     /** The webhook notifier when {@code notify.webhook_url} is set. */

@@ -92,8 +92,8 @@ class ChuteHttpApiProcessTest {
                 "a write", up.query("delete from nowhere"),
                 "a missing table", up.query("select * from nowhere.at_all"),
                 "a file read", up.query("select * from read_csv('/etc/passwd')"),
-                "malformed JSON", up.post("/api/query", "{not json", Optional.empty()),
-                "no sql field", up.post("/api/query", "{\"query\": \"select 1\"}", Optional.empty()),
+                "malformed JSON", up.post("/api/query", "{not json", up.token()),
+                "no sql field", up.post("/api/query", "{\"query\": \"select 1\"}", up.token()),
                 "an unknown endpoint", up.get("/api/nothing-here"));
 
         answers.forEach((what, answer) -> {
@@ -123,9 +123,9 @@ class ChuteHttpApiProcessTest {
     void bindingBeyondLoopbackRequiresTheBearerToken() {
         ChuteProcess up = chute.up(home, Map.of("CHUTE_TOKEN", "secret"), "--bind", "0.0.0.0");
 
-        ChuteProcess.HttpAnswer without = up.get("/api/health");
+        ChuteProcess.HttpAnswer without = up.get("/api/health", Optional.empty());
         ChuteProcess.HttpAnswer wrong = up.get("/api/health", Optional.of("not-the-secret"));
-        ChuteProcess.HttpAnswer queryWithout = up.query("select 1");
+        ChuteProcess.HttpAnswer queryWithout = up.post("/api/query", "{\"sql\": \"select 1\"}", Optional.empty());
         ChuteProcess.HttpAnswer with = up.get("/api/health", Optional.of("secret"));
         ChuteProcess.HttpAnswer queryWith = up.post("/api/query", "{\"sql\": \"select 1 as one\"}", Optional.of("secret"));
 
@@ -156,7 +156,7 @@ class ChuteHttpApiProcessTest {
         Files.writeString(home.resolve("chute.yaml"), yaml.replace("server:\n", "server:\n  auth: required\n"));
         ChuteProcess up = chute.up(home);
 
-        assertThat(up.get("/api/tables").status()).isEqualTo(401);
+        assertThat(up.get("/api/tables", Optional.empty()).status()).isEqualTo(401);
         assertThat(up.post("/api/query", "{\"sql\": \"select 1\"}", Optional.of(secret)).status()).isEqualTo(200);
         ChuteProcess.HttpAnswer replay = up.post("/api/replay", "{}", Optional.of(secret));
         assertThat(replay.status()).as(replay::toString).isEqualTo(403);

@@ -32,6 +32,7 @@ final class ChuteProcess {
     private final Path stderr;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private volatile String url;
+    private volatile Optional<String> ownerToken = Optional.empty();
 
     ChuteProcess(Process process, Path home, Path stdout, Path stderr) {
         this.process = requireNonNull(process, "process is null");
@@ -66,6 +67,7 @@ final class ChuteProcess {
                         return false;
                     }
                     url = node.path("url").asText();
+                    ownerToken = node.hasNonNull("token") ? Optional.of(node.get("token").asText()) : Optional.empty();
                     return true;
                 });
     }
@@ -83,6 +85,30 @@ final class ChuteProcess {
             throw new IllegalStateException("chute up (pid " + process.pid() + ") has not advertised its URL yet");
         }
         return url;
+    }
+
+    /**
+     * The admin secret in {@code <home>/.chute/server.json}: what the owner's CLI sends. {@link #get(String)}
+     * and {@link #query(String)} send it; the methods that take a token send exactly the one given.
+     */
+    Optional<String> token() {
+        url();
+        return ownerToken;
+    }
+
+    /** The one-time sign-in link {@code chute up} printed on stdout ({@code Console: http://.../signin/<code>}). */
+    String signInLink() {
+        java.util.regex.Pattern link = java.util.regex.Pattern.compile("(?m)^Console: (http://\\S+/signin/[0-9a-f]+)$");
+        String[] found = new String[1];
+        await("chute up printing its sign-in link").atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
+            java.util.regex.Matcher m = link.matcher(stdout());
+            if (m.find()) {
+                found[0] = m.group(1);
+                return true;
+            }
+            return false;
+        });
+        return found[0];
     }
 
     boolean isAlive() {
@@ -147,14 +173,15 @@ final class ChuteProcess {
                 .POST(HttpRequest.BodyPublishers.ofString(body)), token);
     }
 
+    /** A GET as the home's owner: with the secret from server.json. */
     HttpAnswer get(String path) {
-        return get(path, Optional.empty());
+        return get(path, token());
     }
 
-    /** POST /api/query {"sql": ...}. */
+    /** POST /api/query {"sql": ...} as the home's owner. */
     HttpAnswer query(String sql) {
         try {
-            return post("/api/query", JSON.writeValueAsString(Map.of("sql", sql)), Optional.empty());
+            return post("/api/query", JSON.writeValueAsString(Map.of("sql", sql)), token());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -81,7 +81,7 @@ class ConsoleBrowserTest {
 
     @Test
     void ecommerceDashboardDrawsItsTilesFromTheLoadedSample() throws IOException {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         Sample sample = Sample.read(SAMPLE);
         land("ecommerce/order_events/order_events_001.csv", Files.readAllBytes(SAMPLE));
         awaitArchived("ecommerce/order_events/order_events_001.csv");
@@ -105,7 +105,7 @@ class ConsoleBrowserTest {
 
     @Test
     void fileUploadedOnTheUploadPageLoadsAndShowsUpInLoads() {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         String csv = "sku,name,price\nA-1,anvil,19.5\nB-2,bucket,4.25\nC-3,crate,7\n";
 
         page.navigate(up.url() + "/#/upload");
@@ -131,7 +131,7 @@ class ConsoleBrowserTest {
 
     @Test
     void failedFileShowsItsErrorAndLoadsOnceFixedAndReplayed() throws IOException {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         land("ecommerce/order_events/order_events_001.csv", Files.readAllBytes(SAMPLE));
         awaitArchived("ecommerce/order_events/order_events_001.csv");
         String key = "ecommerce/order_events/late.csv";
@@ -169,7 +169,7 @@ class ConsoleBrowserTest {
 
     @Test
     void undoneLoadIsRestoredFromTheArchiveAfterConfirmation() throws IOException {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         Sample sample = Sample.read(SAMPLE);
         land("ecommerce/order_events/order_events_001.csv", Files.readAllBytes(SAMPLE));
         awaitArchived("ecommerce/order_events/order_events_001.csv");
@@ -198,7 +198,7 @@ class ConsoleBrowserTest {
 
     @Test
     void dashboardEditedInThePageIsSavedAndInvalidYamlIsRefused() throws IOException {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         Path file = home.resolve("dashboards").resolve("ecommerce.yaml");
         await("the seed dashboard written").atMost(WAIT).until(() -> Files.exists(file));
         String original = Files.readString(file);
@@ -225,7 +225,7 @@ class ConsoleBrowserTest {
 
     @Test
     void queryResultIsChartedWithOnePointPerRow() throws IOException {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         Sample sample = Sample.read(SAMPLE);
         land("ecommerce/order_events/order_events_001.csv", Files.readAllBytes(SAMPLE));
         awaitArchived("ecommerce/order_events/order_events_001.csv");
@@ -259,7 +259,7 @@ class ConsoleBrowserTest {
 
     @Test
     void hostileQueriesAreRefusedWithTheServersMessageOnThePage() {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         Path leak = home.resolve("leak.csv");
         List<String> hostile = List.of(
                 "SELECT * FROM read_csv('/etc/passwd')",
@@ -288,7 +288,7 @@ class ConsoleBrowserTest {
 
     @Test
     void overviewShowsANewFileWithoutReloading() throws IOException {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         Sample sample = Sample.read(SAMPLE);
         land("ecommerce/order_events/order_events_001.csv", Files.readAllBytes(SAMPLE));
         awaitArchived("ecommerce/order_events/order_events_001.csv");
@@ -352,6 +352,30 @@ class ConsoleBrowserTest {
         assertThat(tab.problems()).isEmpty();
     }
 
+    /** Issue 12, item 4: the link {@code chute up} prints signs its owner in with one click, once. */
+    @Test
+    void thePrintedSignInLinkSignsTheOwnerInOnce() {
+        ChuteProcess up = chute.up(home);
+        page.navigate(up.url() + "/#/overview");
+        awaitUi("without the link, the sign-in form", () -> page.getByTestId("login").isVisible());
+
+        String link = up.signInLink();
+        page.navigate(link);
+        awaitUi("the console, signed in", () -> page.getByTestId("session-role").textContent().contains("admin"));
+        assertThat(page.getByTestId("login").isVisible()).isFalse();
+        assertThat(page.url()).startsWith(up.url() + "/").doesNotContain("signin");
+        assertThat(page.context().cookies().stream().filter(c -> c.name.equals("chute_session")).findFirst())
+                .hasValueSatisfying(c -> assertThat(c.httpOnly).isTrue());
+        assertThat(tab.problems()).isEmpty();
+
+        try (ConsoleBrowser.Tab other = browser.open()) {
+            com.microsoft.playwright.Response again = other.page().navigate(link);
+            assertThat(again.status()).as("the same link in another browser").isEqualTo(401);
+            assertThat(other.page().textContent("body")).contains("used already");
+            assertThat(other.context().cookies()).isEmpty();
+        }
+    }
+
     /**
      * Screenshots of the overview and the ecommerce dashboard at 1280x800. With
      * {@code -Dchute.screenshots=true} they are written to docs/images/ (committed, shown in the docs);
@@ -359,7 +383,7 @@ class ConsoleBrowserTest {
      */
     @Test
     void overviewAndDashboardScreenshots() throws IOException {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         land("ecommerce/order_events/order_events_001.csv", Files.readAllBytes(SAMPLE));
         land("ecommerce/order_events/order_events_002.csv", Sample.week().getBytes(StandardCharsets.UTF_8));
         awaitArchived("ecommerce/order_events/order_events_001.csv");
@@ -390,6 +414,13 @@ class ConsoleBrowserTest {
     }
 
     // ---- helpers
+
+    /** Opens the one-time sign-in link {@code chute up} printed, as its owner does, and waits for the console. */
+    private ChuteProcess signedIn(ChuteProcess up) {
+        page.navigate(up.signInLink());
+        awaitUi("signed in with the link chute up printed", () -> page.getByTestId("session-role").textContent().contains("admin"));
+        return up;
+    }
 
     /** The chart container of the dashboard tile with this title. */
     private Locator tile(String title) {

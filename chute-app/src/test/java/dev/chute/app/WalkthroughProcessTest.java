@@ -46,6 +46,8 @@ class WalkthroughProcessTest {
     @Test
     void copiedSampleIsLoadedArchivedAndVisibleToQueryAndStatus() throws Exception {
         ChuteProcess up = chute.up(home);
+        // the README shows this line: the console's address as a one-time sign-in link
+        assertThat(up.signInLink()).startsWith(up.url() + "/signin/");
         Path landing = Files.createDirectories(home.resolve("landing/ecommerce/order_events"));
 
         Files.copy(sample(), landing.resolve("order_events_001.csv"));

@@ -58,8 +58,9 @@ public final class ChuteConfig {
             "Address the HTTP server binds to (--bind overrides).");
     public static final ConfigKey<Integer> SERVER_PORT = ConfigKey.integer("server.port", 8080, 0, 65535,
             "Port of the HTTP server; 0 picks a free one (--port overrides).");
-    public static final ConfigKey<String> SERVER_AUTH = ConfigKey.oneOf("server.auth", "auto", List.of("auto", "required"),
-            "auto: a bearer token is required when bound to a non-loopback address; required: always.");
+    public static final ConfigKey<String> SERVER_AUTH = ConfigKey.oneOf("server.auth", "required", List.of("required", "auto", "none"),
+            "required: every request authenticates, on loopback too (the home's owner with .chute/server.json or the sign-in link);"
+                    + " auto: the same (kept for old files); none: no authentication, every local user is admin (loopback only).");
     public static final ConfigKey<Long> SERVER_MAX_UPLOAD = ConfigKey.bytes("server.max_upload", "1GB",
             "Largest request body the server accepts (an upload of several files counts as one request).");
     public static final ConfigKey<String> NOTIFY_WEBHOOK_URL = ConfigKey.string("notify.webhook_url", "",

@@ -221,6 +221,8 @@ public final class ChuteServer implements AutoCloseable {
         route(HandlerType.GET, "/api/session", null, this::session);
         route(HandlerType.POST, "/api/session", null, this::login);
         route(HandlerType.DELETE, "/api/session", null, this::logout);
+        route(HandlerType.POST, "/api/session/links", ApiToken.Role.ADMIN, this::signInLink);
+        route(HandlerType.GET, "/signin/{code}", null, this::signIn);
         route(HandlerType.GET, "/api/openapi.json", null, this::openapi);
         route(HandlerType.GET, "/api/status", ApiToken.Role.VIEWER,
                 ctx -> ctx.json(chute.status(ctx.queryParamAsClass("recent", Integer.class).getOrDefault(20))));
@@ -400,9 +402,44 @@ public final class ChuteServer implements AutoCloseable {
         }
         ServerAuth.Login login = settings.auth().login(token)
                 .orElseThrow(() -> new ApiException(HttpStatus.UNAUTHORIZED, "that token is not valid"));
+        setSessionCookie(ctx, login);
+        ctx.json(ApiJson.object().put("role", login.role().id()));
+    }
+
+    private static void setSessionCookie(Context ctx, ServerAuth.Login login) {
         ctx.header("Set-Cookie", ServerAuth.COOKIE + "=" + login.sessionId() + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
                 + ServerAuth.sessionLifetime().toSeconds() + (ctx.scheme().equals("https") ? "; Secure" : ""));
-        ctx.json(ApiJson.object().put("role", login.role().id()));
+    }
+
+    /** A new one-time sign-in link (what {@code chute console} prints), for an admin. */
+    private void signInLink(Context ctx) {
+        String code;
+        try {
+            code = settings.auth().signInCode();
+        } catch (IllegalStateException e) {
+            throw new ApiException(HttpStatus.CONFLICT, e.getMessage());
+        }
+        ctx.json(ApiJson.object().put("path", "/signin/" + code).put("expiresInSeconds", ServerAuth.SIGN_IN_LIFETIME.toSeconds()));
+    }
+
+    /** {@code GET /signin/<code>}: a one-time link opens an admin session and goes to the console; used or expired, it is refused. */
+    private void signIn(Context ctx) {
+        ctx.header("Cache-Control", "no-store");
+        if (!settings.auth().required()) {
+            ctx.redirect("/", HttpStatus.SEE_OTHER);
+            return;
+        }
+        Optional<ServerAuth.Login> login = settings.auth().redeem(ctx.pathParam("code"));
+        if (login.isEmpty()) {
+            ctx.header("Content-Security-Policy", CSP);
+            ctx.status(HttpStatus.UNAUTHORIZED).contentType("text/html; charset=utf-8").result("<!doctype html><title>Chute: sign-in link refused</title>"
+                    + "<p>This sign-in link was used already or has expired (links work once, for "
+                    + ServerAuth.SIGN_IN_LIFETIME.toMinutes() + " minutes).</p><p>Run <code>chute console</code> on the server's machine for a new one,"
+                    + " or <a href=\"/\">sign in with a token</a>.</p>");
+            return;
+        }
+        setSessionCookie(ctx, login.get());
+        ctx.redirect("/", HttpStatus.SEE_OTHER);
     }
 
     private void logout(Context ctx) {

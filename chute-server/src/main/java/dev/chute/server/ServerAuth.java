@@ -20,8 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * The server's one authentication model. Callers present a token as {@code Authorization: Bearer
  * <secret>}, or a session cookie that {@code POST /api/session} hands out for a valid token (the
  * console's way, so the secret is not kept in the page). Tokens come from {@code server.tokens}
- * (hashes, each with a role) and {@code CHUTE_TOKEN} (admin). When authentication is not required
- * (bound to loopback with {@code server.auth: auto}) every caller is admin.
+ * (hashes, each with a role) and {@code CHUTE_TOKEN} (admin). The owner of the home also signs in
+ * with a one-time link ({@link #signInCode}, {@code GET /signin/<code>}), which {@code chute up}
+ * prints. When authentication is not required (bound to loopback with {@code server.auth: none})
+ * every caller is admin.
  */
 public final class ServerAuth {
     static final String COOKIE = "chute_session";
@@ -29,10 +31,17 @@ public final class ServerAuth {
     private static final int MAX_SESSIONS = 10_000;
     /** Sessions one token may hold; signing in again beyond this ends that token's oldest session, nobody else's. */
     static final int MAX_SESSIONS_PER_TOKEN = 100;
+    /** How long a one-time sign-in link stays usable: long enough to click it, short enough not to linger in a scrollback. */
+    static final Duration SIGN_IN_LIFETIME = Duration.ofMinutes(5);
+    /** One-time codes not yet used; beyond this the oldest is dropped (each is admin, so few should exist). */
+    static final int MAX_SIGN_IN_CODES = 20;
 
     private final boolean required;
     private final List<ApiToken> tokens;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final Optional<ApiToken> admin;
+    /** One-time sign-in codes (by their hash) and when each expires. */
+    private final Map<String, Instant> signInCodes = new java.util.LinkedHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
 
@@ -51,7 +60,8 @@ public final class ServerAuth {
     ServerAuth(boolean required, List<ApiToken> tokens, Optional<String> adminSecret, Clock clock) {
         this.required = required;
         List<ApiToken> all = new java.util.ArrayList<>(requireNonNull(tokens, "tokens is null"));
-        requireNonNull(adminSecret, "adminSecret is null").ifPresent(s -> all.add(new ApiToken("CHUTE_TOKEN", ApiToken.Role.ADMIN, ApiToken.hash(s))));
+        this.admin = requireNonNull(adminSecret, "adminSecret is null").map(s -> new ApiToken("CHUTE_TOKEN", ApiToken.Role.ADMIN, ApiToken.hash(s)));
+        admin.ifPresent(all::add);
         this.tokens = List.copyOf(all);
         this.clock = requireNonNull(clock, "clock is null");
         if (required && this.tokens.isEmpty()) {
@@ -59,7 +69,7 @@ public final class ServerAuth {
         }
     }
 
-    /** No authentication: for a server bound to loopback without {@code server.auth: required}. */
+    /** No authentication: for a server bound to loopback with {@code server.auth: none}, and for tests. */
     public static ServerAuth open() {
         return new ServerAuth(false, List.of(), Optional.empty());
     }
@@ -110,13 +120,52 @@ public final class ServerAuth {
 
     /** Opens a session for a valid secret. */
     public Optional<Login> login(String secret) {
-        Optional<ApiToken> token = check(secret);
-        if (token.isEmpty()) {
+        return check(secret).map(this::open);
+    }
+
+    /**
+     * A new one-time sign-in code for the admin secret's owner: {@code GET /signin/<code>} opens an
+     * admin session once, within {@link #SIGN_IN_LIFETIME}. Only the code's hash is kept.
+     *
+     * @throws IllegalStateException when there is no admin secret to sign in as
+     */
+    public String signInCode() {
+        if (!required || admin.isEmpty()) {
+            throw new IllegalStateException("a sign-in link needs authentication with an admin secret (CHUTE_TOKEN or the generated one)");
+        }
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        String code = HexFormat.of().formatHex(bytes);
+        Instant now = clock.instant();
+        synchronized (signInCodes) {
+            signInCodes.values().removeIf(expires -> !expires.isAfter(now));
+            while (signInCodes.size() >= MAX_SIGN_IN_CODES) {
+                signInCodes.remove(signInCodes.keySet().iterator().next());
+            }
+            signInCodes.put(ApiToken.hash(code), now.plus(SIGN_IN_LIFETIME));
+        }
+        return code;
+    }
+
+    /** Opens an admin session for a one-time code, which is spent whether or not it was still valid. */
+    public Optional<Login> redeem(String code) {
+        if (code == null || code.isEmpty() || admin.isEmpty()) {
             return Optional.empty();
         }
+        Instant expires;
+        synchronized (signInCodes) {
+            expires = signInCodes.remove(ApiToken.hash(code));
+        }
+        if (expires == null || !expires.isAfter(clock.instant())) {
+            return Optional.empty();
+        }
+        return Optional.of(open(admin.get()));
+    }
+
+    private Login open(ApiToken token) {
         Instant now = clock.instant();
         sessions.values().removeIf(s -> s.expires().isBefore(now));
-        String name = token.get().name();
+        String name = token.name();
         List<Map.Entry<String, Session>> own = sessions.entrySet().stream().filter(e -> e.getValue().token().equals(name))
                 .sorted(Map.Entry.comparingByValue(java.util.Comparator.comparing(Session::expires))).toList();
         for (int i = 0; i <= own.size() - MAX_SESSIONS_PER_TOKEN; i++) {
@@ -130,14 +179,19 @@ public final class ServerAuth {
         byte[] id = new byte[32];
         random.nextBytes(id);
         String sessionId = HexFormat.of().formatHex(id);
-        sessions.put(sessionId, new Session(name, token.get().role(), now.plus(SESSION_LIFETIME)));
-        return Optional.of(new Login(sessionId, token.get().role()));
+        sessions.put(sessionId, new Session(name, token.role(), now.plus(SESSION_LIFETIME)));
+        return new Login(sessionId, token.role());
     }
 
     public void logout(String sessionId) {
         if (sessionId != null) {
             sessions.remove(sessionId);
         }
+    }
+
+    /** How long a one-time sign-in link works. */
+    public static Duration signInLifetime() {
+        return SIGN_IN_LIFETIME;
     }
 
     static Duration sessionLifetime() {
