@@ -86,6 +86,21 @@ function failureList(failures) {
     h('li', {class: 'more'}, h('a', {href: '#/loads'}, 'All failures and Replay on the Loads page →')));
 }
 
+// Entries of landing that are never loaded (links, FIFOs, temporary and hidden names): listed so they do not wait unseen.
+function ignoredList(ignored, count) {
+  if (count === 0) {
+    return null;
+  }
+  return card('Ignored in landing (' + fmtNumber(count) + ')',
+    h('div', {},
+      h('p', {class: 'muted small'}, 'These stay in landing and are never loaded: rename or remove them.'),
+      h('ul', {class: 'failure-list compact', 'data-testid': 'overview-ignored'},
+        ignored.map(e => h('li', {'data-testid': 'ignored-entry', 'data-key': e.key},
+          h('div', {class: 'failure-head'}, h('span', {class: 'mono'}, e.key), badge('ignored', 'warn')),
+          h('div', {class: 'failure-reason'}, e.reason))),
+        count > ignored.length ? h('li', {class: 'more muted'}, 'and ' + fmtNumber(count - ignored.length) + ' more') : null)));
+}
+
 export async function render(root, ctx) {
   const live = h('span', {class: 'live', 'data-testid': 'live-indicator', 'data-live': 'false'}, h('span', {class: 'dot'}), 'connecting…');
   const banner = h('div', {});
@@ -94,6 +109,7 @@ export async function render(root, ctx) {
   const chartEmpty = h('div', {});
   const tablesSlot = h('div', {});
   const failuresSlot = h('div', {});
+  const ignoredSlot = h('div', {});
   mount(root,
     pageHeader('Overview', 'What Chute took in during the last hour, and how every table is doing.', live),
     banner,
@@ -101,7 +117,8 @@ export async function render(root, ctx) {
     h('div', {class: 'row'},
       card('Files and rows per minute (last hour)', h('div', {}, chartEl, chartEmpty), {class: 'card wide'})),
     card('Tables', tablesSlot),
-    card('Recent failures', failuresSlot));
+    card('Recent failures', failuresSlot),
+    ignoredSlot);
 
   let updates = 0;
   const load = async () => {
@@ -117,6 +134,7 @@ export async function render(root, ctx) {
       mount(chartEmpty, throughput.length === 0 ? h('p', {class: 'muted center small'}, 'Nothing loaded in the last hour.') : null);
       mount(tablesSlot, freshnessTable(tables));
       mount(failuresSlot, failureList(data.failures || []));
+      mount(ignoredSlot, ignoredList(data.ignored || [], Number(data.ignoredCount || 0)));
     } catch (e) {
       if (e.name === 'AbortError') return;
       mount(banner, errorBanner(e.message));

@@ -71,6 +71,13 @@ final class StatusCommand implements Callable<Integer> {
         out.println();
         out.printf("Backlog: %d file(s) in landing%s%n", r.landingFiles(), r.running() ? ", " + r.backlog() + " being processed" : "");
         r.retrying().forEach((key, reason) -> out.printf("  retrying %s: %s%n", key, reason));
+        if (r.ignoredCount() > 0) {
+            out.printf("Ignored in landing: %d entr%s never loaded (rename or remove them)%n", r.ignoredCount(), r.ignoredCount() == 1 ? "y" : "ies");
+            r.ignored().forEach(e -> out.printf("  %s: %s%n", e.key(), e.reason()));
+            if (r.ignoredCount() > r.ignored().size()) {
+                out.printf("  and %d more%n", r.ignoredCount() - r.ignored().size());
+            }
+        }
         out.println();
         out.println("Recent failures");
         if (r.recentFailures().isEmpty()) {

@@ -207,6 +207,31 @@ class ChuteCliProcessTest {
         assertThat(up.rows("select id, qty from shop.orders order by id").toString()).isEqualTo("[[1,5],[2,9]]");
     }
 
+    /** Issue 12 item 11: links and temporary names stayed in landing forever without showing anywhere. */
+    @Test
+    void statusListsWhatLandingHoldsButNeverLoads() throws IOException {
+        Path landing = Files.createDirectories(home.resolve("landing/ign/t"));
+        Files.createSymbolicLink(landing.resolve("x.csv"), Files.writeString(root.resolve("secret.csv"), "id\n1\n"));
+        Files.writeString(landing.resolve("y.csv.part"), "id\n2\n");
+
+        ChuteProcesses.CliResult direct = chute.run(home, "status");
+        ChuteProcess up = chute.up(home);
+        ChuteProcesses.CliResult remote = chute.run(home, "status");
+
+        for (ChuteProcesses.CliResult status : List.of(direct, remote)) {
+            assertThat(status.exitCode()).as(status::toString).isZero();
+            assertThat(status.stdout()).as(status::toString)
+                    .contains("Ignored in landing: 2 entries never loaded")
+                    .contains("  ign/t/x.csv: symbolic link: not followed")
+                    .contains("  ign/t/y.csv.part: temporary name");
+        }
+        JsonNode json = ChuteProcess.JSON.readTree(chute.run(home, "status", "--json").stdout());
+        assertThat(json.path("ignoredCount").asLong()).isEqualTo(2);
+        assertThat(json.path("ignored").get(0).path("key").asText()).isEqualTo("ign/t/x.csv");
+        assertThat(json.path("ignored").get(0).path("reason").asText()).isEqualTo("symbolic link: not followed");
+        assertThat(up.isAlive()).isTrue();
+    }
+
     @Test
     void doctorPassesOnAGoodHome() {
         ChuteProcesses.CliResult doctor = chute.run(home, "doctor");

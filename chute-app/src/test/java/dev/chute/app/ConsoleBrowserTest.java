@@ -314,6 +314,23 @@ class ConsoleBrowserTest {
         assertThat(tab.problems()).isEmpty();
     }
 
+    /** Issue 12 item 11: a symbolic link in landing stayed there forever without showing anywhere. */
+    @Test
+    void overviewListsASymbolicLinkInLandingAsIgnored() throws IOException {
+        ChuteProcess up = chute.up(home);
+        Path dir = Files.createDirectories(home.resolve("landing/ecommerce/order_events"));
+        Path outside = Files.write(Files.createDirectories(home.resolve("outside")).resolve("elsewhere.csv"), Files.readAllBytes(SAMPLE));
+        Files.createSymbolicLink(dir.resolve("linked.csv"), outside);
+
+        page.navigate(up.url() + "/#/overview");
+        Locator entry = page.locator("[data-testid=\"ignored-entry\"][data-key=\"ecommerce/order_events/linked.csv\"]");
+        awaitUi("the link listed as ignored", () -> entry.count() == 1);
+        assertThat(entry.textContent()).contains("symbolic link: not followed");
+        assertThat(page.getByTestId("overview-ignored").locator("li[data-testid=\"ignored-entry\"]").count()).isEqualTo(1);
+        assertThat(up.count("select count(*) from _chute.ledger")).as("nothing loaded through the link").isZero();
+        assertThat(tab.problems()).isEmpty();
+    }
+
     @Test
     void signInIsAskedForAndAViewerCannotChangeAnything() throws IOException {
         String viewerSecret = "viewer-secret-for-the-console-test";

@@ -15,6 +15,7 @@ import dev.chute.spi.ObjectRef;
 import dev.chute.spi.ObjectStore;
 import dev.chute.spi.ObjectStoreFactory;
 import dev.chute.spi.QueryResult;
+import dev.chute.spi.SkippedEntry;
 import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.ThroughputBucket;
@@ -177,17 +178,56 @@ public final class Chute implements AutoCloseable {
     }
 
     public StatusReport status(int recent) {
-        AtomicLong landing = new AtomicLong();
+        Landing landing = landing();
+        return StatusReport.of(warehouse, store.describe(), landing.files(), landing.ignored(), pipeline, recent);
+    }
+
+    /** At most this many ignored entries of landing are named (status, overview); {@link Ignored#count} counts them all. */
+    public static final int MAX_IGNORED_LISTED = 100;
+
+    /**
+     * What sits in landing and is never loaded: symbolic links, FIFOs and devices (which the store's
+     * listing leaves out), temporary and hidden names ({@link Router#ignored}); the first
+     * {@link #MAX_IGNORED_LISTED} with their reasons, and how many in all.
+     */
+    public record Ignored(List<SkippedEntry> entries, long count) {
+        public Ignored {
+            entries = List.copyOf(entries);
+        }
+    }
+
+    private record Landing(long files, Ignored ignored) {
+    }
+
+    /** One listing of landing: the files waiting there (-1 when the store cannot be listed) and the ignored entries. */
+    private Landing landing() {
+        AtomicLong files = new AtomicLong();
+        List<SkippedEntry> listed = new ArrayList<>();
+        AtomicLong ignored = new AtomicLong();
+        java.util.function.Consumer<SkippedEntry> skip = e -> {
+            if (ignored.getAndIncrement() < MAX_IGNORED_LISTED) {
+                listed.add(e);
+            }
+        };
         try {
             store.list(ObjectRef.Area.LANDING, "", info -> {
-                if (!Router.ignored(info.ref().key())) {
-                    landing.incrementAndGet();
+                Optional<String> why = Router.whyIgnored(info.ref().key());
+                if (why.isPresent()) {
+                    skip.accept(new SkippedEntry(info.ref().key(), why.get()));
+                } else {
+                    files.incrementAndGet();
                 }
-            });
+            }, skip);
         } catch (ChuteException e) {
-            landing.set(-1);
+            return new Landing(-1, new Ignored(List.of(), 0));
         }
-        return StatusReport.of(warehouse, store.describe(), landing.get(), pipeline, recent);
+        listed.sort(java.util.Comparator.comparing(SkippedEntry::key));
+        return new Landing(files.get(), new Ignored(listed, ignored.get()));
+    }
+
+    /** The entries of landing that are never loaded, with the reason; see {@link Ignored}. */
+    public Ignored ignored() {
+        return landing().ignored();
     }
 
     /** One-shot load of files in place; see {@link Pipeline#loadFiles}. */

@@ -33,13 +33,21 @@ public final class Router {
 
     /** Whether a key names a file that is still being written or is hidden: it is skipped until renamed. */
     public static boolean ignored(String key) {
+        return whyIgnored(key).isPresent();
+    }
+
+    /** Why {@link #ignored} skips a key, for status pages; empty when it does not. */
+    public static Optional<String> whyIgnored(String key) {
         for (String segment : key.split("/")) {
             if (segment.startsWith(".")) {
-                return true;
+                return Optional.of("hidden name (a part starts with '.'): skipped until renamed");
             }
         }
         String name = key.substring(key.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
-        return name.endsWith(".tmp") || name.endsWith(".part") || name.endsWith(".crdownload") || name.endsWith("~");
+        if (name.endsWith(".tmp") || name.endsWith(".part") || name.endsWith(".crdownload") || name.endsWith("~")) {
+            return Optional.of("temporary name (.tmp, .part, .crdownload, ~): skipped until renamed");
+        }
+        return Optional.empty();
     }
 
     /** The table a landing key routes to, or empty when it does not route. */

@@ -24,4 +24,11 @@ final class EventOnlyStore extends ForwardingObjectStore {
             super.list(area, prefix, sink);
         }
     }
+
+    @Override
+    public void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink, Consumer<dev.chute.spi.SkippedEntry> skipped) {
+        if (area != ObjectRef.Area.LANDING) {
+            super.list(area, prefix, sink, skipped);
+        }
+    }
 }

@@ -339,10 +339,30 @@ public final class GcsObjectStore implements ObjectStore {
 
     @Override
     public long write(ObjectRef ref, InputStream content, long maxBytes) {
+        return write(ref, content, maxBytes, false);
+    }
+
+    /**
+     * A write conditioned on the object not existing (generation 0): GCS refuses it with 412 when the
+     * name exists, so of two writers exactly one gets it. Looks first, so that a known conflict does
+     * not send the whole body.
+     */
+    @Override
+    public java.util.OptionalLong create(ObjectRef ref, InputStream content, long maxBytes) {
+        if (stat(ref).isPresent()) {
+            return java.util.OptionalLong.empty();
+        }
+        long written = write(ref, content, maxBytes, true);
+        return written < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(written);
+    }
+
+    /** Writes; with {@code ifAbsent}, only where no object has the name, returning -1 when one does. */
+    private long write(ObjectRef ref, InputStream content, long maxBytes, boolean ifAbsent) {
         BlobId id = blobId(ref);
         long written = 0;
         try {
-            WriteChannel channel = storage.writer(BlobInfo.newBuilder(id).build());
+            WriteChannel channel = ifAbsent ? storage.writer(BlobInfo.newBuilder(id).build(), Storage.BlobWriteOption.doesNotExist())
+                    : storage.writer(BlobInfo.newBuilder(id).build());
             channel.setChunkSize(CHUNK);
             byte[] buffer = new byte[64 * 1024];
             int n;
@@ -362,10 +382,16 @@ public final class GcsObjectStore implements ObjectStore {
         } catch (IOException e) {
             StorageException cause = storageCause(e);
             if (cause != null) {
+                if (ifAbsent && cause.getCode() == 412) {
+                    return -1;
+                }
                 throw translate(cause, "cannot write " + gs(id));
             }
             throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot write " + gs(id) + " after " + written + " bytes: " + e, e);
         } catch (StorageException e) {
+            if (ifAbsent && e.getCode() == 412) {
+                return -1;
+            }
             throw translate(e, "cannot write " + gs(id));
         }
     }

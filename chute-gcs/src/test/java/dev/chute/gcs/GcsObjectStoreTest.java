@@ -253,6 +253,20 @@ class GcsObjectStoreTest {
         assertThat(server.object(BUCKET, "failed/sales/orders/a.csv").orElseThrow().text()).isEqualTo("new");
     }
 
+    /** Issue 12 item 9: an upload creates its object only where none is (generation 0), never replacing one, even one that appears meanwhile. */
+    @Test
+    void createWritesOnlyWhereNoObjectIsEvenAgainstOneThatAppearsMeanwhile() {
+        ObjectRef ref = ObjectRef.landing("uploads/a.csv");
+        assertThat(store.create(ref, new ByteArrayInputStream("one".getBytes(StandardCharsets.UTF_8)), 100)).hasValue(3);
+        assertThat(store.create(ref, new ByteArrayInputStream("two".getBytes(StandardCharsets.UTF_8)), 100)).isEmpty();
+        assertThat(server.object(BUCKET, "landing/uploads/a.csv").orElseThrow().text()).isEqualTo("one");
+
+        ObjectRef raced = ObjectRef.landing("uploads/b.csv");
+        server.onceBefore(r -> r.operation().equals("resumable"), () -> upload("landing/uploads/b.csv", "theirs"));
+        assertThat(store.create(raced, new ByteArrayInputStream("mine".getBytes(StandardCharsets.UTF_8)), 100)).isEmpty();
+        assertThat(server.object(BUCKET, "landing/uploads/b.csv").orElseThrow().text()).isEqualTo("theirs");
+    }
+
     @Test
     void writeOverTheLimitFailsAndLeavesTheOldObjectUntouched() {
         upload("landing/uploads/a.bin", "old");

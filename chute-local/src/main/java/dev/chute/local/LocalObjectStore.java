@@ -98,6 +98,13 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink) {
+        list(area, prefix, sink, skipped -> {
+        });
+    }
+
+    /** Symbolic links are not followed (a link could reach any file the process may read); FIFOs and devices are not files. */
+    @Override
+    public void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink, Consumer<dev.chute.spi.SkippedEntry> skipped) {
         Path root = roots.get(area);
         Path start = prefix.isEmpty() ? root : path(new ObjectRef(area, prefix));
         if (!Files.isDirectory(start)) {
@@ -109,6 +116,10 @@ public final class LocalObjectStore implements ObjectStore {
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     if (attrs.isRegularFile()) {
                         sink.accept(info(new ObjectRef(area, keyOf(area, file)), attrs));
+                    } else if (attrs.isSymbolicLink()) {
+                        skipped.accept(new dev.chute.spi.SkippedEntry(keyOf(area, file), "symbolic link: not followed"));
+                    } else if (!attrs.isDirectory()) {
+                        skipped.accept(new dev.chute.spi.SkippedEntry(keyOf(area, file), "not a regular file (a FIFO, socket or device): never read"));
                     }
                     return FileVisitResult.CONTINUE;
                 }
@@ -238,19 +249,7 @@ public final class LocalObjectStore implements ObjectStore {
         Path target = path(ref);
         Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            Files.createDirectories(target.getParent());
-            long written = 0;
-            try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                byte[] buffer = new byte[64 * 1024];
-                int n;
-                while ((n = content.read(buffer)) >= 0) {
-                    written += n;
-                    if (written > maxBytes) {
-                        throw new ChuteException(ErrorCode.CONFIGURATION, "object " + ref + " is larger than the limit of " + maxBytes + " bytes");
-                    }
-                    out.write(buffer, 0, n);
-                }
-            }
+            long written = writeTemp(ref, temp, content, maxBytes);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -266,6 +265,60 @@ public final class LocalObjectStore implements ObjectStore {
                 // a leftover hidden temp file is skipped by intake
             }
         }
+    }
+
+    /**
+     * Writes to a hidden temporary file beside the target, then hard-links it to the target name, which
+     * fails when that name exists (a file, a link, anything): the check and the creation are one step
+     * of the file system, so of two concurrent writers exactly one gets the name.
+     */
+    @Override
+    public java.util.OptionalLong create(ObjectRef ref, InputStream content, long maxBytes) {
+        Path target = path(ref);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return java.util.OptionalLong.empty();
+        }
+        Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            long written = writeTemp(ref, temp, content, maxBytes);
+            try {
+                Files.createLink(target, temp);
+            } catch (FileAlreadyExistsException e) {
+                return java.util.OptionalLong.empty();
+            } catch (UnsupportedOperationException e) {
+                // no hard links here: a rename that refuses an existing target (a narrow race remains)
+                Files.move(temp, target);
+            }
+            return java.util.OptionalLong.of(written);
+        } catch (FileAlreadyExistsException e) {
+            return java.util.OptionalLong.empty();
+        } catch (IOException e) {
+            throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot write " + ref + ": " + e, e);
+        } finally {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException e) {
+                // a leftover hidden temp file is skipped by intake
+            }
+        }
+    }
+
+    /** Copies at most {@code maxBytes} of {@code content} into a new file {@code temp}. */
+    private static long writeTemp(ObjectRef ref, Path temp, InputStream content, long maxBytes) throws IOException {
+        Files.createDirectories(temp.getParent());
+        long written = 0;
+        try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while ((n = content.read(buffer)) >= 0) {
+                written += n;
+                if (written > maxBytes) {
+                    throw new ChuteException(ErrorCode.CONFIGURATION, "object " + ref + " is larger than the limit of " + maxBytes + " bytes");
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+        return written;
     }
 
     @Override

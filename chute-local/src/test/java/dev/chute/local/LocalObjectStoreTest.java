@@ -76,6 +76,41 @@ class LocalObjectStoreTest {
         assertThat(store.stat(ObjectRef.landing("d/t/link.csv"))).isEmpty();
     }
 
+    /** Issue 12 item 11: what the listing skips is handed out with the reason, in the same walk. */
+    @Test
+    void listingHandsOutWhatItSkipsWithTheReason() throws Exception {
+        LocalObjectStore store = LocalObjectStore.inHome(home);
+        Path dir = Files.createDirectories(home.resolve("landing/d/t"));
+        Files.writeString(dir.resolve("a.csv"), "x");
+        Files.createSymbolicLink(dir.resolve("link.csv"), Files.writeString(home.resolve("secret.txt"), "secret"));
+        Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve("pipe.csv").toString()).start();
+        assertThat(mkfifo.waitFor()).isZero();
+        List<String> keys = new ArrayList<>();
+        List<dev.chute.spi.SkippedEntry> skipped = new ArrayList<>();
+        store.list(ObjectRef.Area.LANDING, "", i -> keys.add(i.ref().key()), skipped::add);
+        assertThat(keys).containsExactly("d/t/a.csv");
+        assertThat(skipped).containsExactlyInAnyOrder(new dev.chute.spi.SkippedEntry("d/t/link.csv", "symbolic link: not followed"),
+                new dev.chute.spi.SkippedEntry("d/t/pipe.csv", "not a regular file (a FIFO, socket or device): never read"));
+    }
+
+    /** Issue 12 item 9: create never replaces what has the name (a file, or even a link), and leaves no temporary file. */
+    @Test
+    void createWritesOnlyWhereNothingHasTheName() throws Exception {
+        LocalObjectStore store = LocalObjectStore.inHome(home);
+        ObjectRef ref = ObjectRef.landing("d/t/a.csv");
+        assertThat(store.create(ref, new java.io.ByteArrayInputStream("one".getBytes()), 100)).hasValue(3);
+        assertThat(store.create(ref, new java.io.ByteArrayInputStream("two".getBytes()), 100)).isEmpty();
+        assertThat(Files.readString(home.resolve("landing/d/t/a.csv"))).isEqualTo("one");
+        Files.createSymbolicLink(home.resolve("landing/d/t/link.csv"), home.resolve("nowhere"));
+        assertThat(store.create(ObjectRef.landing("d/t/link.csv"), new java.io.ByteArrayInputStream("x".getBytes()), 100)).isEmpty();
+        try (var left = Files.list(home.resolve("landing/d/t"))) {
+            assertThat(left.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("a.csv", "link.csv");
+        }
+        assertThatThrownBy(() -> store.create(ObjectRef.landing("d/t/big.csv"), new java.io.ByteArrayInputStream(new byte[101]), 100))
+                .isInstanceOfSatisfying(ChuteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIGURATION));
+        assertThat(home.resolve("landing/d/t/big.csv")).doesNotExist();
+    }
+
     @Test
     void watchReportsNewFilesInNewDirectories() throws Exception {
         Path landing = home.resolve("landing");

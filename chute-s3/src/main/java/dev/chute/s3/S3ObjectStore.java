@@ -575,6 +575,26 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public long write(ObjectRef ref, InputStream content, long maxBytes) {
+        return write(ref, content, maxBytes, false);
+    }
+
+    /**
+     * A conditional put ({@code If-None-Match: *}, on the single put or on completing the multipart
+     * upload): S3 refuses it with 412 (or 409 while another conditional write of the key is in flight)
+     * when the key exists, so of two writers exactly one gets it. Looks first, so that a known
+     * conflict does not send the whole body.
+     */
+    @Override
+    public java.util.OptionalLong create(ObjectRef ref, InputStream content, long maxBytes) {
+        if (stat(ref).isPresent()) {
+            return java.util.OptionalLong.empty();
+        }
+        long written = write(ref, content, maxBytes, true);
+        return written < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(written);
+    }
+
+    /** Writes; with {@code ifAbsent}, only where the key does not exist, returning -1 when it does. */
+    private long write(ObjectRef ref, InputStream content, long maxBytes, boolean ifAbsent) {
         S3Location loc = location(ref.area());
         String key = loc.key(ref.key());
         // one buffer, never larger than a part: small writes (sidecars) allocate only what they need
@@ -582,21 +602,27 @@ public final class S3ObjectStore implements ObjectStore {
         try {
             int n = fill(content, buffer);
             if (n < buffer.length) {
-                s3.putObject(b -> b.bucket(loc.bucket()).key(key).contentLength((long) n), body(buffer, n));
+                s3.putObject(b -> b.bucket(loc.bucket()).key(key).contentLength((long) n).ifNoneMatch(ifAbsent ? "*" : null), body(buffer, n));
                 return n;
             }
             if (buffer.length > maxBytes) {
                 throw tooLarge(ref, maxBytes);
             }
-            return multipartWrite(ref, loc.bucket(), key, content, buffer, n, maxBytes);
+            return multipartWrite(ref, loc.bucket(), key, content, buffer, n, maxBytes, ifAbsent);
         } catch (IOException e) {
             throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot write " + ref + ": reading its content failed: " + e, e);
+        } catch (S3Exception e) {
+            if (ifAbsent && (e.statusCode() == 412 || e.statusCode() == 409)) {
+                return -1;
+            }
+            throw failure("write", ref, e);
         } catch (SdkException e) {
             throw failure("write", ref, e);
         }
     }
 
-    private long multipartWrite(ObjectRef ref, String bucket, String key, InputStream content, byte[] buffer, int first, long maxBytes) throws IOException {
+    private long multipartWrite(ObjectRef ref, String bucket, String key, InputStream content, byte[] buffer, int first, long maxBytes,
+                                boolean ifAbsent) throws IOException {
         boolean crc = settings.checksums() == S3Settings.Checksums.WHEN_SUPPORTED;
         String uploadId = s3.createMultipartUpload(b -> {
             b.bucket(bucket).key(key);
@@ -627,7 +653,7 @@ public final class S3ObjectStore implements ObjectStore {
                 parts.add(CompletedPart.builder().partNumber(partNumber).eTag(r.eTag()).checksumCRC32(crc ? r.checksumCRC32() : null).build());
                 n = fill(content, buffer);
             }
-            s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)).ifNoneMatch(ifAbsent ? "*" : null));
             return total;
         } catch (IOException | RuntimeException e) {
             abort(bucket, key, uploadId);

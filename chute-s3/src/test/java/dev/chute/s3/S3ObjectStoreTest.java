@@ -239,6 +239,21 @@ class S3ObjectStoreTest {
         assertThat(producer.listMultipartUploads(b -> b.bucket("lake")).uploads()).isEmpty();
     }
 
+    /** Issue 12 item 9: an upload creates its object only where none is, with a conditional put, never replacing one. */
+    @Test
+    void createPutsOnlyWhereNoObjectIsAndNeverReplacesOne() throws Exception {
+        ObjectRef ref = ObjectRef.landing("ds/t/up.csv");
+        assertThat(store.create(ref, new ByteArrayInputStream("id\n1\n".getBytes(StandardCharsets.UTF_8)), 100)).hasValue(5);
+        assertThat(recorder.sent("PutObject")).singleElement()
+                .satisfies(sent -> assertThat(sent.http().firstMatchingHeader("If-None-Match")).contains("*"));
+        assertThat(store.create(ref, new ByteArrayInputStream("id\n2\n".getBytes(StandardCharsets.UTF_8)), 100)).isEmpty();
+        assertThat(read(ref)).isEqualTo("id\n1\n");
+        assertThat(recorder.sent("PutObject")).as("a known conflict sends no body").hasSize(1);
+        store.write(ref, new ByteArrayInputStream("id\n3\n".getBytes(StandardCharsets.UTF_8)), 100);
+        assertThat(recorder.sent("PutObject").get(1).http().firstMatchingHeader("If-None-Match")).as("write still replaces").isEmpty();
+        assertThat(read(ref)).isEqualTo("id\n3\n");
+    }
+
     @Test
     void moveCopiesOnTheServerConditionedOnTheEtagThenDeletesTheSource() throws Exception {
         upload("lake", "landing/ds/t/a.csv", "id\n1\n");

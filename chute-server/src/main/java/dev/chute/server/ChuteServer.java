@@ -84,6 +84,8 @@ public final class ChuteServer implements AutoCloseable {
     });
     private final Set<TableId> tablesWithDashboards = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<String> routes = new ArrayList<>();
+    /** Landing keys an upload is being written to right now. */
+    private final Set<String> uploading = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final boolean loopback;
 
     /**
@@ -330,7 +332,8 @@ public final class ChuteServer implements AutoCloseable {
         ctx.header("Referrer-Policy", "no-referrer");
         String host = Optional.ofNullable(ctx.header("Host")).orElse("");
         if (loopback && !loopbackHost(host)) {
-            throw new ApiException(HttpStatus.FORBIDDEN, "host '" + host + "' is not served: this server is bound to loopback; use http://127.0.0.1:" + port());
+            throw new ApiException(HttpStatus.FORBIDDEN, "host '" + host + "' is not served: this server is bound to loopback address " + settings.bind()
+                    + " and answers only the host names localhost, 127.x.x.x and [::1]; use http://" + hostPart(settings.bind()) + ":" + port());
         }
         if (STATE_CHANGING.contains(ctx.method())) {
             String site = ctx.header("Sec-Fetch-Site");
@@ -338,8 +341,9 @@ public final class ChuteServer implements AutoCloseable {
                 throw new ApiException(HttpStatus.FORBIDDEN, "cross-site request refused (Sec-Fetch-Site: " + site + ")");
             }
             String origin = ctx.header("Origin");
-            if (origin != null && !sameOrigin(origin, host)) {
-                throw new ApiException(HttpStatus.FORBIDDEN, "cross-site request refused: Origin " + origin + " is not this server (" + host + ")");
+            if (origin != null && !sameOrigin(origin, scheme(ctx), host)) {
+                throw new ApiException(HttpStatus.FORBIDDEN, "cross-site request refused: Origin " + origin + " is not this server ("
+                        + scheme(ctx) + "://" + host + ")");
             }
             // A request that says nothing about where it comes from must show it cannot be a cross-site form:
             // a bearer token (never sent by browsers on their own), a JSON body or a custom header (both need a
@@ -361,11 +365,33 @@ public final class ChuteServer implements AutoCloseable {
         return name.equals("localhost") || name.equals("[::1]") || name.startsWith("127.") && name.matches("127(\\.\\d{1,3}){3}");
     }
 
-    private static boolean sameOrigin(String origin, String host) {
+    /**
+     * The scheme the browser used to reach this server: the first {@code X-Forwarded-Proto} when a TLS proxy
+     * (Cloud Run, a load balancer) put one (a cross-site page cannot add that header without a preflight,
+     * which this server never grants), else the connection's own.
+     */
+    private static String scheme(Context ctx) {
+        String forwarded = ctx.header("X-Forwarded-Proto");
+        if (forwarded != null && !forwarded.isBlank()) {
+            String first = forwarded.split(",")[0].trim().toLowerCase(Locale.ROOT);
+            if (first.equals("http") || first.equals("https")) {
+                return first;
+            }
+        }
+        return ctx.scheme();
+    }
+
+    /** An address as the host part of a URL: IPv6 literals in brackets. */
+    private static String hostPart(String address) {
+        return address.contains(":") && !address.startsWith("[") ? "[" + address + "]" : address;
+    }
+
+    /** Same origin: scheme and authority both match; {@code https://host} is not the origin of {@code http://host}. */
+    private static boolean sameOrigin(String origin, String scheme, String host) {
         try {
             URI uri = URI.create(origin);
             String authority = uri.getRawAuthority();
-            return authority != null && authority.equalsIgnoreCase(host) && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()));
+            return authority != null && authority.equalsIgnoreCase(host) && scheme.equalsIgnoreCase(uri.getScheme());
         } catch (IllegalArgumentException e) {
             return false;
         }
@@ -484,6 +510,10 @@ public final class ChuteServer implements AutoCloseable {
                 .put("minute", ApiJson.time(b.minute())).put("files", b.files()).put("rows", b.rows()).put("bytes", b.bytes()));
         body.set("tables", tablesJson(now));
         body.set("failures", ApiJson.array(chute.warehouse().recentFailures(10), ApiJson::failure));
+        Chute.Ignored ignored = chute.ignored();
+        ArrayNode listed = body.putArray("ignored");
+        ignored.entries().forEach(e -> listed.addObject().put("key", e.key()).put("reason", e.reason()));
+        body.put("ignoredCount", ignored.count());
         ctx.json(body);
     }
 
@@ -570,6 +600,11 @@ public final class ChuteServer implements AutoCloseable {
         } catch (IllegalStateException e) {
             // Jetty refuses a request over the multipart limits while reading it
             throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "upload refused: " + e.getMessage() + " (server.max_upload is " + settings.maxUpload() + " bytes)");
+        } catch (Exception e) {
+            // a body cut short or not multipart at all (Jetty: "Incomplete Multipart", "Missing initial multi part boundary"):
+            // the client's fault, and nothing of it was written to landing
+            throw new ApiException(HttpStatus.BAD_REQUEST, "the multipart/form-data body is incomplete or malformed (" + e.getMessage()
+                    + "); send it again whole: fields dataset, table and one or more files parts, ending with the closing boundary");
         }
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no files in the upload: send them as parts named 'files'");
@@ -583,17 +618,50 @@ public final class ChuteServer implements AutoCloseable {
                         + " not starting with '.', without '..', at most 200 characters, and not a temporary name (.tmp, .part, ~)");
             }
         }
-        for (UploadedFile f : files) {
-            String key = table.dataset() + "/" + table.table() + "/" + f.filename();
-            try (InputStream in = f.content()) {
-                long bytes = chute.store().write(new ObjectRef(ObjectRef.Area.LANDING, key), in, settings.maxUpload());
-                uploaded.addObject().put("key", key).put("bytes", bytes);
-            } catch (java.io.IOException e) {
-                throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot read the uploaded part " + f.filename() + ": " + e.getMessage(), e);
+        // An upload never replaces a file still in landing: that file is a version nobody has loaded yet, and
+        // replacing it would lose it without a trace. Each name is held while its upload is written (so two
+        // uploads to this server cannot both pass the store's check), and the store creates it only if absent.
+        List<String> keys = files.stream().map(f -> table.dataset() + "/" + table.table() + "/" + f.filename()).toList();
+        if (keys.stream().distinct().count() < keys.size()) {
+            throw new IllegalArgumentException("the upload names one file twice; send each name once");
+        }
+        List<String> held = new ArrayList<>();
+        try {
+            for (String key : keys) {
+                if (!uploading.add(key)) {
+                    throw new ApiException(HttpStatus.CONFLICT, "an upload of " + key + " is being received right now; this one is refused so that"
+                            + " neither replaces the other: send it again once that one is loaded, or under another name");
+                }
+                held.add(key);
+                if (chute.store().stat(new ObjectRef(ObjectRef.Area.LANDING, key)).isPresent()) {
+                    throw alreadyInLanding(key);
+                }
             }
+            for (int i = 0; i < files.size(); i++) {
+                String key = keys.get(i);
+                try (InputStream in = files.get(i).content()) {
+                    java.util.OptionalLong bytes = chute.store().create(new ObjectRef(ObjectRef.Area.LANDING, key), in, settings.maxUpload());
+                    if (bytes.isEmpty()) {
+                        ApiException refused = alreadyInLanding(key);
+                        throw i == 0 ? refused : new ApiException(HttpStatus.CONFLICT, refused.getMessage() + " (received before it and kept: "
+                                + String.join(", ", keys.subList(0, i)) + ")");
+                    }
+                    uploaded.addObject().put("key", key).put("bytes", bytes.getAsLong());
+                } catch (java.io.IOException e) {
+                    throw new ChuteException(ErrorCode.STORE_UNAVAILABLE, "cannot read the uploaded part " + files.get(i).filename() + ": " + e.getMessage(), e);
+                }
+            }
+        } finally {
+            held.forEach(uploading::remove);
         }
         log.info("uploaded {} file(s) into {}", files.size(), table);
         ctx.json(ApiJson.object().set("uploaded", uploaded));
+    }
+
+    private static ApiException alreadyInLanding(String key) {
+        return new ApiException(HttpStatus.CONFLICT, "an upload of " + key + " is already in landing and not yet loaded; this one is refused"
+                + " so that it does not replace that one: send it again once that one is loaded (GET /api/files/status?key=" + key + "),"
+                + " or under another name");
     }
 
     private void loadPaths(Context ctx) {

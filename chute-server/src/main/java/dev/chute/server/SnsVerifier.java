@@ -44,6 +44,11 @@ final class SnsVerifier implements AutoCloseable {
     private static final Pattern SNS_CERT_PATH = Pattern.compile("/SimpleNotificationService-[0-9a-f]+\\.pem");
     /** Messages older than this are refused: a captured message cannot be replayed later. */
     static final Duration MAX_AGE = Duration.ofHours(1);
+    /**
+     * How far ahead of this server's clock a message's {@code Timestamp} may be: clocks drift a little,
+     * but a message dated later than that would stay replayable for longer than {@link #MAX_AGE}.
+     */
+    static final Duration MAX_SKEW = Duration.ofMinutes(5);
     private static final Duration FAILURE_MEMORY = Duration.ofMinutes(5);
     private static final List<String> NOTIFICATION_FIELDS = List.of("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type");
     private static final List<String> SUBSCRIPTION_FIELDS = List.of("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type");
@@ -91,9 +96,14 @@ final class SnsVerifier implements AutoCloseable {
         }
         try {
             java.time.Instant sent = java.time.Instant.parse(text(message, "Timestamp"));
-            if (sent.isBefore(java.time.Instant.now().minus(MAX_AGE))) {
+            java.time.Instant now = java.time.Instant.now();
+            if (sent.isBefore(now.minus(MAX_AGE))) {
                 throw new IllegalArgumentException("SNS message " + message.path("MessageId").asText() + " was sent at " + sent
                         + ", more than " + MAX_AGE.toMinutes() + " minutes ago; refused as a possible replay");
+            }
+            if (sent.isAfter(now.plus(MAX_SKEW))) {
+                throw new IllegalArgumentException("SNS message " + message.path("MessageId").asText() + " is dated " + sent
+                        + ", more than " + MAX_SKEW.toMinutes() + " minutes in the future (this server's clock: " + now + "); refused");
             }
         } catch (java.time.format.DateTimeParseException e) {
             throw new IllegalArgumentException("SNS Timestamp is not an ISO-8601 time");

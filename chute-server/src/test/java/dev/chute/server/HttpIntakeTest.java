@@ -183,6 +183,24 @@ class HttpIntakeTest {
         assertThat(api.post("/api/intake/sns", otherTopic.toString()).statusCode()).isEqualTo(403);
     }
 
+    /** Issue 12 item 8: a validly signed SNS message dated in the future was accepted (only its age was checked). */
+    @Test
+    void anSnsMessageFromTheFutureIsRefused() throws Exception {
+        start(true, INTAKE);
+        landFile("sns/f/a.csv", "id\n1\n");
+        String cert = "https://sns.eu-west-1.amazonaws.com/c.pem";
+        ObjectNode future = sns.snsMessage("Notification", TOPIC, "{\"name\": \"sns/f/a.csv\"}", cert, null,
+                Instant.now().plus(SnsVerifier.MAX_SKEW).plusSeconds(120));
+        HttpResponse<String> refused = api.post("/api/intake/sns", future.toString(), "x-amz-sns-message-type", "Notification");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(json(refused).path("error").asText()).contains("in the future");
+        // a clock a little ahead is tolerated, within the documented skew
+        ObjectNode skewed = sns.snsMessage("Notification", TOPIC, "{\"name\": \"sns/f/a.csv\"}", cert, null, Instant.now().plusSeconds(30));
+        HttpResponse<String> accepted = api.post("/api/intake/sns", skewed.toString(), "x-amz-sns-message-type", "Notification");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> count("sns.f") == 1);
+    }
+
     @Test
     void badPayloadsAreClientErrorsAndIntakeKeepsGoing() throws Exception {
         start(false, INTAKE);

@@ -175,6 +175,36 @@ class ServerSecurityTest {
         assertThat(rawStatus("attacker.example:" + server.port())).isEqualTo(403);
     }
 
+    /** Issue 12 item 12: an https Origin passed for an http server, since only host and port were compared. */
+    @Test
+    void anOriginWithAnotherSchemeIsAnotherSite() throws Exception {
+        start(false);
+        String authority = "127.0.0.1:" + server.port();
+        HttpResponse<String> https = api.post("/api/replay", "{}", "Origin", "https://" + authority);
+        assertThat(https.statusCode()).as(https.body()).isEqualTo(403);
+        assertThat(json(https).path("error").asText()).contains("http://" + authority);
+        assertThat(api.post("/api/replay", "{}", "Origin", "ws://" + authority).statusCode()).isEqualTo(403);
+        assertThat(api.post("/api/replay", "{}", "Origin", "http://" + authority).statusCode()).isEqualTo(200);
+        // behind a TLS proxy the browser's origin is https, and the proxy says so
+        assertThat(api.post("/api/replay", "{}", "Origin", "https://" + authority, "X-Forwarded-Proto", "https").statusCode()).isEqualTo(200);
+        assertThat(api.post("/api/replay", "{}", "Origin", "http://" + authority, "X-Forwarded-Proto", "https").statusCode()).isEqualTo(403);
+    }
+
+    /** Issue 12 item 12: bound to another loopback address, the Host error still told the user to use 127.0.0.1. */
+    @Test
+    void theHostErrorNamesTheAddressTheServerIsBoundTo() throws Exception {
+        chute = Chute.open(home, ChuteConfig.defaults(), false, PipelineListener.NONE);
+        server = new ChuteServer(chute, ChuteServer.Settings.local(home, 0).withBind("127.0.0.2"));
+        try (Socket s = new Socket("127.0.0.2", server.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /api/session HTTP/1.1\r\nHost: attacker.example:" + server.port() + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 403").contains("http://127.0.0.2:" + server.port()).doesNotContain("127.0.0.1");
+        }
+    }
+
     private int rawStatus(String host) throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             OutputStream out = s.getOutputStream();

@@ -53,6 +53,11 @@ final class TestSigner {
 
     /** An SNS message of the given type, signed as SNS documents (SignatureVersion 2, SHA256withRSA). */
     ObjectNode snsMessage(String type, String topic, String message, String certUrl, String subscribeUrl) throws Exception {
+        return snsMessage(type, topic, message, certUrl, subscribeUrl, java.time.Instant.now());
+    }
+
+    /** As {@link #snsMessage(String, String, String, String, String)}, signed with the given {@code Timestamp}. */
+    ObjectNode snsMessage(String type, String topic, String message, String certUrl, String subscribeUrl, java.time.Instant timestamp) throws Exception {
         ObjectNode m = Json.mapper().createObjectNode();
         m.put("Type", type);
         m.put("MessageId", "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324");
@@ -62,7 +67,7 @@ final class TestSigner {
         }
         m.put("TopicArn", topic);
         m.put("Message", message);
-        m.put("Timestamp", java.time.Instant.now().toString());
+        m.put("Timestamp", timestamp.toString());
         m.put("SignatureVersion", "2");
         m.put("SigningCertURL", certUrl);
         List<String> fields = subscribeUrl != null

@@ -32,6 +32,16 @@ public abstract class ForwardingObjectStore implements ObjectStore {
     }
 
     @Override
+    public void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink, Consumer<SkippedEntry> skipped) {
+        delegate.list(area, prefix, sink, skipped);
+    }
+
+    @Override
+    public java.util.OptionalLong create(ObjectRef ref, InputStream content, long maxBytes) {
+        return delegate.create(ref, content, maxBytes);
+    }
+
+    @Override
     public Optional<ObjectInfo> stat(ObjectRef ref) {
         return delegate.stat(ref);
     }

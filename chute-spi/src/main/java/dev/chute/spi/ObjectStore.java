@@ -27,6 +27,16 @@ public interface ObjectStore extends AutoCloseable {
      */
     void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink);
 
+    /**
+     * Lists as {@link #list(ObjectRef.Area, String, Consumer)} does, and hands the entries that listing
+     * leaves out because they are not objects (symbolic links, FIFOs, sockets, devices of a local
+     * directory) to {@code skipped}, each with the reason, in the same walk. Stores whose listings
+     * hold nothing but objects (buckets) skip nothing: this default lists only.
+     */
+    default void list(ObjectRef.Area area, String prefix, Consumer<ObjectInfo> sink, Consumer<SkippedEntry> skipped) {
+        list(area, prefix, sink);
+    }
+
     /** What the store knows about one object, or empty if it does not exist. */
     Optional<ObjectInfo> stat(ObjectRef ref);
 
@@ -56,6 +66,23 @@ public interface ObjectStore extends AutoCloseable {
      * leaves nothing behind. Returns the number of bytes written.
      */
     long write(ObjectRef ref, InputStream content, long maxBytes);
+
+    /**
+     * Writes a new object as {@link #write} does, but only where no object exists under the key:
+     * returns empty, leaving the existing object alone and nothing else behind, when one does; else
+     * the number of bytes written. Uploads use it so that a second upload under a name still in
+     * landing never silently replaces the first.
+     *
+     * <p>This default looks, then writes: two writers racing for one key in the same instant may both
+     * succeed, the later replacing the earlier. Stores that can create atomically (a local file
+     * system's hard link, a conditional put) override it.
+     */
+    default java.util.OptionalLong create(ObjectRef ref, InputStream content, long maxBytes) {
+        if (stat(ref).isPresent()) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(write(ref, content, maxBytes));
+    }
 
     /**
      * Reads a change notification in this store's provider's format (an S3 or MinIO event
