@@ -317,7 +317,7 @@ class ConsoleBrowserTest {
     /** Issue 12 item 11: a symbolic link in landing stayed there forever without showing anywhere. */
     @Test
     void overviewListsASymbolicLinkInLandingAsIgnored() throws IOException {
-        ChuteProcess up = chute.up(home);
+        ChuteProcess up = signedIn(chute.up(home));
         Path dir = Files.createDirectories(home.resolve("landing/ecommerce/order_events"));
         Path outside = Files.write(Files.createDirectories(home.resolve("outside")).resolve("elsewhere.csv"), Files.readAllBytes(SAMPLE));
         Files.createSymbolicLink(dir.resolve("linked.csv"), outside);
