@@ -3,11 +3,9 @@ package dev.chute.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.chute.core.ApiToken;
 import dev.chute.core.Chute;
 import dev.chute.core.ChuteConfig;
-import dev.chute.core.Json;
 import dev.chute.core.PipelineListeners;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,11 +33,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 12, items 2 and 3: clients that send slowly, send too much or never send their body, and
- * a warehouse that stops answering, against a real server on loopback with a real pipeline. While
- * they hold their connections, health and status answer and a dropped file is loaded. Every HTTP
- * call of the test has a read timeout: it bounds how long a failing test takes, it is not a
- * measure of speed.
+ * Issue 12, item 2: clients that send slowly, send too much or never send their body, against a
+ * real server on loopback with a real pipeline. While they hold their connections, health and
+ * status answer and a dropped file is loaded. Every HTTP call of the test has a read timeout: it
+ * bounds how long a failing test takes, it is not a measure of speed.
  */
 class SlowClientsTest {
     private static final Duration BOUND = Duration.ofSeconds(20);
@@ -55,8 +52,8 @@ class SlowClientsTest {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(BOUND).build();
     final List<Trickler> tricklers = new ArrayList<>();
 
-    private void start(String serverYaml, String warehouseType) {
-        String yaml = "warehouse:\n  type: " + warehouseType + "\nevents:\n  - type: http\n    sns_topics: " + TOPIC + "\n"
+    private void start(String serverYaml) {
+        String yaml = "events:\n  - type: http\n    sns_topics: " + TOPIC + "\n"
                 + (serverYaml.isEmpty() ? "" : "server:\n" + serverYaml);
         PipelineListeners listeners = new PipelineListeners();
         chute = Chute.open(home, ChuteConfig.parse(yaml, "test"), true, listeners);
@@ -69,9 +66,6 @@ class SlowClientsTest {
     @AfterEach
     void stop() {
         tricklers.forEach(Trickler::close);
-        if (chute != null && chute.warehouse() instanceof java.lang.reflect.Proxy) {
-            StallingWarehouseFactory.control(chute.warehouse()).release();
-        }
         if (server != null) {
             server.close();
         }
@@ -103,7 +97,7 @@ class SlowClientsTest {
 
     @Test
     void slowSnsSendersCannotStopHealthStatusOrLoading() throws Exception {
-        start("  read_timeout: 3s\n  min_request_rate: 0\n  max_concurrent_intake: 8\n", "duckdb");
+        start("  read_timeout: 3s\n  min_request_rate: 0\n  max_concurrent_intake: 8\n");
         String head = "POST /api/intake/sns HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nContent-Type: text/plain\r\n"
                 + "Content-Length: 200000\r\n\r\n";
         Trickler slow = trickle(head, SLOW_CLIENTS);
@@ -118,7 +112,7 @@ class SlowClientsTest {
 
     @Test
     void slowUploadsCannotStopHealthStatusOrLoading() throws Exception {
-        start("  max_concurrent_uploads: 4\n", "duckdb");
+        start("  max_concurrent_uploads: 4\n");
         String head = "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nAuthorization: Bearer " + UPLOADER + "\r\n"
                 + "X-Chute-Request: 1\r\nContent-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: 10000000\r\n\r\n"
                 + "--b0undary\r\nContent-Disposition: form-data; name=\"files\"; filename=\"slow.csv\"\r\nContent-Type: text/csv\r\n\r\nid\n";
@@ -134,7 +128,7 @@ class SlowClientsTest {
 
     @Test
     void snsBodiesOverTheLimitAreRefusedBeforeTheyAreRead() throws Exception {
-        start("  max_intake_body: 256KB\n", "duckdb");
+        start("  max_intake_body: 256KB\n");
         // headers announcing 4 MB and the first byte of it (Jetty hands a request over once its body starts):
         // the answer cannot have waited for the rest
         try (Socket s = connect()) {
@@ -181,7 +175,7 @@ class SlowClientsTest {
 
     @Test
     void aBadTokenIsRefusedBeforeTheBodyIsSent() throws Exception {
-        start("", "duckdb");
+        start("");
         for (String path : List.of("/api/intake/s3", "/api/intake/cloudevents", "/api/intake/pubsub", "/api/upload")) {
             for (String auth : List.of("", "Authorization: Bearer not-a-token\r\n")) {
                 try (Socket s = connect()) {
@@ -192,31 +186,6 @@ class SlowClientsTest {
                 }
             }
         }
-    }
-
-    @Test
-    void healthAnswersWhileTheWarehouseDoesNot() throws Exception {
-        start("  health_interval: 300ms\n", "stalling");
-        StallingWarehouseFactory.Control warehouse = StallingWarehouseFactory.control(chute.warehouse());
-        assertThat(get("/api/health").statusCode()).isEqualTo(200);
-        warehouse.stall();
-        // the next background probe blocks for good; health says so instead of waiting with it
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            JsonNode parts = Json.mapper().readTree(get("/api/health").body()).path("parts");
-            return !parts.path("warehouse").path("ok").asBoolean() && parts.path("warehouse").path("detail").asText().contains("no answer");
-        });
-        int pings = warehouse.pings();
-        for (int i = 0; i < 10; i++) {
-            HttpResponse<String> health = get("/api/health");
-            assertThat(health.statusCode()).isEqualTo(503);
-            JsonNode body = Json.mapper().readTree(health.body());
-            assertThat(body.path("status").asText()).isEqualTo("degraded");
-            assertThat(body.path("parts").path("warehouse").path("detail").asText()).contains("last answered at");
-            assertThat(body.path("parts").path("intake").path("ok").asBoolean()).isTrue();
-        }
-        assertThat(get("/api/overview").statusCode()).isEqualTo(200);
-        // no request asked the warehouse: only the one probe, still blocked, did
-        assertThat(warehouse.pings()).isEqualTo(pings);
     }
 
     // ---- raw clients

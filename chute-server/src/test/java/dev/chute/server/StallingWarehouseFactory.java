@@ -1,6 +1,5 @@
 package dev.chute.server;
 
-import dev.chute.duckdb.DuckDbWarehouseFactory;
 import dev.chute.spi.ConnectorContext;
 import dev.chute.spi.Warehouse;
 import dev.chute.spi.WarehouseFactory;
@@ -8,11 +7,16 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Warehouse type {@code stalling} for the health tests (issue 12): a real DuckDB warehouse whose
+ * Warehouse type {@code stalling} for the health tests (issue 12): a real warehouse (the type in
+ * {@code warehouse.delegate}, DuckDB by default, with the other keys of the section) whose
  * {@link Warehouse#ping} can be made to block until the test ends, as a database that accepts
  * connections and never answers does, and which counts the pings it was asked. Get the control
  * with {@link #control(Warehouse)}.
@@ -25,7 +29,12 @@ public final class StallingWarehouseFactory implements WarehouseFactory {
 
     @Override
     public Warehouse create(ConnectorContext context) {
-        Warehouse real = new DuckDbWarehouseFactory().create(context);
+        Map<String, String> settings = new HashMap<>(context.settings());
+        String type = Optional.ofNullable(settings.remove("delegate")).orElse("duckdb");
+        settings.put("type", type);
+        WarehouseFactory factory = ServiceLoader.load(WarehouseFactory.class).stream().map(ServiceLoader.Provider::get)
+                .filter(f -> f.name().equals(type)).findFirst().orElseThrow(() -> new IllegalArgumentException("no warehouse type " + type));
+        Warehouse real = factory.create(new ConnectorContext(context.home(), settings));
         return (Warehouse) Proxy.newProxyInstance(Warehouse.class.getClassLoader(), new Class<?>[] {Warehouse.class}, new Control(real));
     }
 
