@@ -207,6 +207,17 @@ public final class ChuteServer implements AutoCloseable {
             ctx.header("Connection", "close");
             error(ctx, HttpStatus.forStatus(e.getCode()), e.getReason());
         });
+        app.exception(java.io.IOException.class, (e, ctx) -> {
+            if (e instanceof org.eclipse.jetty.io.EofException || e.getCause() instanceof java.util.concurrent.TimeoutException) {
+                // the client stopped sending (server.idle_timeout) or went away: not a fault of the server, not worth a stack trace
+                log.debug("request {} {} cut off: {}", ctx.method(), ctx.path(), e.toString());
+                ctx.header("Connection", "close");
+                error(ctx, HttpStatus.REQUEST_TIMEOUT, "the request body stopped arriving: " + e.getMessage());
+                return;
+            }
+            log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
+        });
         app.exception(Exception.class, (e, ctx) -> {
             log.error("request {} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
@@ -766,7 +777,7 @@ public final class ChuteServer implements AutoCloseable {
         try {
             JsonNode node = Json.mapper().readTree(ctx.body());
             return node == null ? ApiJson.object() : node;
-        } catch (ApiException e) {
+        } catch (ApiException | org.eclipse.jetty.http.BadMessageException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalArgumentException("the request body is not valid JSON: " + e.getMessage());

@@ -174,6 +174,16 @@ class SlowClientsTest {
     }
 
     @Test
+    void aSenderThatStopsIsCutOffByTheIdleTimeout() throws Exception {
+        start("  idle_timeout: 1s\n");
+        try (Socket s = connect()) {
+            send(s, "POST /api/intake/sns HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n{\"Type\"");
+            assertThat(statusOf(s)).isEqualTo(408);
+        }
+        assertThat(get("/api/health").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aBadTokenIsRefusedBeforeTheBodyIsSent() throws Exception {
         start("");
         for (String path : List.of("/api/intake/s3", "/api/intake/cloudevents", "/api/intake/pubsub", "/api/upload")) {
