@@ -64,10 +64,12 @@ public final class ChuteConfig {
             "Largest request body the server accepts (an upload of several files counts as one request).");
     public static final ConfigKey<Long> SERVER_MAX_INTAKE_BODY = ConfigKey.bytes("server.max_intake_body", "256KB",
             "Largest body of a notification to /api/intake/* (SNS messages are at most 256 KB); a larger one is refused with 413 before it is read.");
-    public static final ConfigKey<Integer> SERVER_MAX_CONCURRENT_INTAKE = ConfigKey.integer("server.max_concurrent_intake", 16, 1, 100,
+    public static final ConfigKey<Integer> SERVER_MAX_CONCURRENT_INTAKE = ConfigKey.integer("server.max_concurrent_intake", 16, 1, 64,
             "Notifications to /api/intake/* handled at once; more are refused at once with 503 and Retry-After.");
-    public static final ConfigKey<Integer> SERVER_MAX_CONCURRENT_UPLOADS = ConfigKey.integer("server.max_concurrent_uploads", 4, 1, 50,
+    public static final ConfigKey<Integer> SERVER_MAX_CONCURRENT_UPLOADS = ConfigKey.integer("server.max_concurrent_uploads", 4, 1, 32,
             "Uploads (POST /api/upload) received at once; more are refused at once with 503 and Retry-After.");
+    public static final ConfigKey<Integer> SERVER_MAX_CONCURRENT_BODIES = ConfigKey.integer("server.max_concurrent_bodies", 32, 1, 64,
+            "Bodies of other requests (sign-in, queries, dashboards, admin actions) being received at once; more are refused at once with 503 and Retry-After.");
     public static final ConfigKey<Duration> SERVER_IDLE_TIMEOUT = ConfigKey.duration("server.idle_timeout", "30s",
             "A connection on which nothing arrives or leaves for this long is closed.");
     public static final ConfigKey<Duration> SERVER_READ_TIMEOUT = ConfigKey.duration("server.read_timeout", "10s",
@@ -114,7 +116,7 @@ public final class ChuteConfig {
     public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, SETTLE_TIME, RECONCILE_INTERVAL, LISTING_GRACE,
             BATCH_MAX_FILES, BATCH_MAX_BYTES, BATCH_MAX_WAIT, RETRY_INITIAL, RETRY_MAX, ARCHIVE_RETENTION, SERVER_BIND,
             SERVER_PORT, SERVER_AUTH, SERVER_MAX_UPLOAD, SERVER_MAX_INTAKE_BODY, SERVER_MAX_CONCURRENT_INTAKE, SERVER_MAX_CONCURRENT_UPLOADS,
-            SERVER_IDLE_TIMEOUT, SERVER_READ_TIMEOUT, SERVER_MIN_REQUEST_RATE, SERVER_HEALTH_INTERVAL, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT);
+            SERVER_MAX_CONCURRENT_BODIES, SERVER_IDLE_TIMEOUT, SERVER_READ_TIMEOUT, SERVER_MIN_REQUEST_RATE, SERVER_HEALTH_INTERVAL, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT);
     public static final List<ConfigKey<?>> TABLE_KEYS = List.of(TABLE_FORMAT, TABLE_DELIMITER, TABLE_QUOTE, TABLE_ESCAPE, TABLE_HEADER,
             TABLE_ENCODING, TABLE_ON_OVERWRITE, TABLE_ON_TYPE_CONFLICT, TABLE_MAX_BAD_ROWS, TABLE_LINEAGE,
             TABLE_FRESHNESS);

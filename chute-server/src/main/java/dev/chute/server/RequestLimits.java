@@ -40,12 +40,14 @@ import java.util.concurrent.Semaphore;
  *       {@code server.read_timeout};</li>
  *   <li>uploads ({@code POST /api/upload}): at most {@code server.max_concurrent_uploads} at once;
  *       Jetty's minimum request rate and idle timeout cut off a client that stalls or trickles;</li>
- *   <li>any other request with a body: received within {@code server.read_timeout}, at most
- *       {@link #MAX_API_BODY} bytes.</li>
+ *   <li>any other request with a body (sign-in, queries, dashboards, admin actions): at most
+ *       {@code server.max_concurrent_bodies} being received at once (the slot is given back as
+ *       soon as the body has arrived, so a long query does not hold it), received within
+ *       {@code server.read_timeout}, at most {@link #MAX_API_BODY} bytes.</li>
  * </ul>
  * A request whose class is full is answered at once with 503 and {@code Retry-After}: it never
  * waits for a thread, so the bounds together stay far below Jetty's thread pool (250 threads;
- * the configuration allows at most 100 + 50). Runs as a servlet filter on Jetty's request
+ * the configuration allows at most 64 + 32 + 64). Runs as a servlet filter on Jetty's request
  * threads, in front of Javalin.
  */
 final class RequestLimits implements Filter {
@@ -54,17 +56,18 @@ final class RequestLimits implements Filter {
     /** Seconds a refused sender is told to wait before it tries again. */
     private static final String RETRY_AFTER = "2";
 
-    enum Kind { INTAKE, UPLOAD, OTHER }
+    enum Kind { INTAKE, UPLOAD, BODY, OTHER }
 
     /** The limits, from the {@code server.*} keys of {@code chute.yaml}. */
-    record Settings(long maxIntakeBody, int maxIntake, int maxUploads, Duration readTimeout) {
+    record Settings(long maxIntakeBody, int maxIntake, int maxUploads, int maxBodies, Duration readTimeout) {
         Settings {
             requireNonNull(readTimeout, "readTimeout is null");
         }
 
         static Settings of(ChuteConfig config) {
             return new Settings(config.get(ChuteConfig.SERVER_MAX_INTAKE_BODY), config.get(ChuteConfig.SERVER_MAX_CONCURRENT_INTAKE),
-                    config.get(ChuteConfig.SERVER_MAX_CONCURRENT_UPLOADS), config.get(ChuteConfig.SERVER_READ_TIMEOUT));
+                    config.get(ChuteConfig.SERVER_MAX_CONCURRENT_UPLOADS), config.get(ChuteConfig.SERVER_MAX_CONCURRENT_BODIES),
+                    config.get(ChuteConfig.SERVER_READ_TIMEOUT));
         }
     }
 
@@ -75,11 +78,12 @@ final class RequestLimits implements Filter {
     RequestLimits(Settings settings, MeterRegistry registry) {
         this.settings = requireNonNull(settings, "settings is null");
         this.registry = requireNonNull(registry, "registry is null");
-        this.slots = Map.of(Kind.INTAKE, new Semaphore(settings.maxIntake()), Kind.UPLOAD, new Semaphore(settings.maxUploads()));
+        this.slots = Map.of(Kind.INTAKE, new Semaphore(settings.maxIntake()), Kind.UPLOAD, new Semaphore(settings.maxUploads()),
+                Kind.BODY, new Semaphore(settings.maxBodies()));
     }
 
-    /** The class of a request, by method and path as Javalin routes them (trailing slashes ignored). */
-    static Kind kindOf(String method, String path) {
+    /** The class of a request, by method and path as Javalin routes them (trailing slashes ignored), and whether it has a body. */
+    static Kind kindOf(String method, String path, boolean hasBody) {
         String p = path.replaceAll("/{2,}", "/");
         if (p.startsWith("/api/intake/")) {
             return Kind.INTAKE;
@@ -87,14 +91,15 @@ final class RequestLimits implements Filter {
         if (method.equalsIgnoreCase("POST") && (p.equals("/api/upload") || p.equals("/api/upload/"))) {
             return Kind.UPLOAD;
         }
-        return Kind.OTHER;
+        return hasBody ? Kind.BODY : Kind.OTHER;
     }
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest req = (HttpServletRequest) request;
         HttpServletResponse res = (HttpServletResponse) response;
-        Kind kind = kindOf(req.getMethod(), req.getRequestURI().substring(Optional.ofNullable(req.getContextPath()).orElse("").length()));
+        boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
+        Kind kind = kindOf(req.getMethod(), req.getRequestURI().substring(Optional.ofNullable(req.getContextPath()).orElse("").length()), hasBody);
         String name = kind.name().toLowerCase(Locale.ROOT);
         if (kind == Kind.INTAKE && req.getContentLengthLong() > settings.maxIntakeBody()) {
             refuse(res, kind, "too_large", HttpStatus.CONTENT_TOO_LARGE, "the notification has " + req.getContentLengthLong()
@@ -103,23 +108,37 @@ final class RequestLimits implements Filter {
         }
         Semaphore slot = slots.get(kind);
         if (slot != null && !slot.tryAcquire()) {
+            String what = switch (kind) {
+                case INTAKE -> "notifications";
+                case UPLOAD -> "uploads";
+                default -> "request bodies";
+            };
             res.setHeader("Retry-After", RETRY_AFTER);
-            refuse(res, kind, "busy", HttpStatus.SERVICE_UNAVAILABLE, "the server is receiving as many " + (kind == Kind.INTAKE ? "notifications" : "uploads")
-                    + " as it takes at once (server.max_concurrent_" + (kind == Kind.INTAKE ? "intake" : "uploads") + "); try again in " + RETRY_AFTER + " s");
+            refuse(res, kind, "busy", HttpStatus.SERVICE_UNAVAILABLE, "the server is receiving as many " + what + " as it takes at once (server.max_concurrent_"
+                    + (kind == Kind.INTAKE ? "intake" : kind == Kind.UPLOAD ? "uploads" : "bodies") + "); try again in " + RETRY_AFTER + " s");
             return;
         }
+        // given back once, at the end of the body (BODY) or of the request, whichever comes first
+        Runnable release = slot == null ? () -> { } : new Runnable() {
+            private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+            @Override
+            public void run() {
+                if (done.compareAndSet(false, true)) {
+                    slot.release();
+                }
+            }
+        };
         try {
-            boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
             if (kind == Kind.UPLOAD || !hasBody) {
                 chain.doFilter(req, res);
             } else {
                 long limit = kind == Kind.INTAKE ? settings.maxIntakeBody() : MAX_API_BODY;
-                chain.doFilter(new BoundedRequest(req, res, name, limit, System.nanoTime() + settings.readTimeout().toNanos()), res);
+                Runnable atEnd = kind == Kind.BODY ? release : () -> { };
+                chain.doFilter(new BoundedRequest(req, res, name, limit, System.nanoTime() + settings.readTimeout().toNanos(), atEnd), res);
             }
         } finally {
-            if (slot != null) {
-                slot.release();
-            }
+            release.run();
         }
     }
 
@@ -134,7 +153,7 @@ final class RequestLimits implements Filter {
     }
 
     private void count(String kind, String reason) {
-        Counter.builder("chute_http_refused").description("Requests refused by the server's limits, by class (intake, upload, other) and reason (busy, too_large, too_slow)")
+        Counter.builder("chute_http_refused").description("Requests refused by the server's limits, by class (intake, upload, body) and reason (busy, too_large, too_slow)")
                 .tag("class", kind).tag("reason", reason).register(registry).increment();
     }
 
@@ -144,14 +163,16 @@ final class RequestLimits implements Filter {
         private final String kind;
         private final long limit;
         private final long deadlineNanos;
+        private final Runnable atEnd;
         private ServletInputStream body;
 
-        BoundedRequest(HttpServletRequest request, HttpServletResponse response, String kind, long limit, long deadlineNanos) {
+        BoundedRequest(HttpServletRequest request, HttpServletResponse response, String kind, long limit, long deadlineNanos, Runnable atEnd) {
             super(request);
             this.response = response;
             this.kind = kind;
             this.limit = limit;
             this.deadlineNanos = deadlineNanos;
+            this.atEnd = atEnd;
         }
 
         @Override
@@ -200,6 +221,8 @@ final class RequestLimits implements Filter {
                 if (b >= 0) {
                     read++;
                     check();
+                } else {
+                    atEnd.run();
                 }
                 return b;
             }
@@ -211,6 +234,8 @@ final class RequestLimits implements Filter {
                 if (n > 0) {
                     read += n;
                     check();
+                } else if (n < 0) {
+                    atEnd.run();
                 }
                 return n;
             }

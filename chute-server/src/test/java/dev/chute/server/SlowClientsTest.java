@@ -127,6 +127,20 @@ class SlowClientsTest {
     }
 
     @Test
+    void slowSignInsCannotStopHealthStatusOrLoading() throws Exception {
+        start("  read_timeout: 3s\n  max_concurrent_bodies: 8\n");
+        // anyone may try to sign in, and the token is in the body
+        String head = "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 200000\r\n\r\n{\"token\": \"";
+        Trickler slow = trickle(head, SLOW_CLIENTS);
+        slow.awaitFirstRound();
+        serverStillServes("signins");
+        await().atMost(Duration.ofSeconds(60)).until(slow::allCut);
+        assertThat(slow.statuses().keySet()).isSubsetOf(0, 408, 503);
+        assertThat(slow.statuses().get(503)).isGreaterThan(SLOW_CLIENTS / 2L);
+    }
+
+    @Test
     void snsBodiesOverTheLimitAreRefusedBeforeTheyAreRead() throws Exception {
         start("  max_intake_body: 256KB\n");
         // headers announcing 4 MB and the first byte of it (Jetty hands a request over once its body starts):
