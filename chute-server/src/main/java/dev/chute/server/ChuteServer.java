@@ -172,6 +172,8 @@ public final class ChuteServer implements AutoCloseable {
             config.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.servlet.FilterHolder(limits), "/*",
                     java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
             config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(chute.config().get(ChuteConfig.SERVER_MIN_REQUEST_RATE)));
+            // a body that stopped arriving (server.idle_timeout) is the client's doing: Javalin answers it without a stack trace
+            config.jetty.timeoutStatus = HttpStatus.REQUEST_TIMEOUT.getCode();
             config.jetty.multipartConfig.cacheDirectory(settings.scratch().toString());
             config.jetty.multipartConfig.maxFileSize(settings.maxUpload(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(settings.maxUpload(), SizeUnit.BYTES);
@@ -206,17 +208,6 @@ public final class ChuteServer implements AutoCloseable {
         app.exception(org.eclipse.jetty.http.BadMessageException.class, (e, ctx) -> {
             ctx.header("Connection", "close");
             error(ctx, HttpStatus.forStatus(e.getCode()), e.getReason());
-        });
-        app.exception(java.io.IOException.class, (e, ctx) -> {
-            if (e instanceof org.eclipse.jetty.io.EofException || e.getCause() instanceof java.util.concurrent.TimeoutException) {
-                // the client stopped sending (server.idle_timeout) or went away: not a fault of the server, not worth a stack trace
-                log.debug("request {} {} cut off: {}", ctx.method(), ctx.path(), e.toString());
-                ctx.header("Connection", "close");
-                error(ctx, HttpStatus.REQUEST_TIMEOUT, "the request body stopped arriving: " + e.getMessage());
-                return;
-            }
-            log.error("request {} {} failed", ctx.method(), ctx.path(), e);
-            error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
         });
         app.exception(Exception.class, (e, ctx) -> {
             log.error("request {} {} failed", ctx.method(), ctx.path(), e);

@@ -189,7 +189,7 @@ class SlowClientsTest {
 
     @Test
     void aSenderThatStopsIsCutOffByTheIdleTimeout() throws Exception {
-        start("  idle_timeout: 1s\n");
+        start("  idle_timeout: 1s\n  min_request_rate: 0\n");
         try (Socket s = connect()) {
             send(s, "POST /api/intake/sns HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n{\"Type\"");
             assertThat(statusOf(s)).isEqualTo(408);
