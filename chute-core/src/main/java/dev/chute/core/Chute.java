@@ -236,22 +236,42 @@ public final class Chute implements AutoCloseable {
         return p.loadFiles(paths, table, progress);
     }
 
-    /** Health of each part, for probes and {@code chute doctor}. */
+    /**
+     * Health of each part, probed now, for {@code chute doctor}: waits for the warehouse and the
+     * store to answer. The server answers {@code /api/health} from background probes instead.
+     */
     public Map<String, Health> health() {
         Map<String, Health> parts = new LinkedHashMap<>();
+        parts.put("warehouse", probeWarehouse());
+        parts.put("store", probeStore());
+        parts.putAll(pipelineHealth());
+        return parts;
+    }
+
+    /** Asks the warehouse whether it answers; blocks as long as the warehouse takes to say. */
+    public Health probeWarehouse() {
         try {
             warehouse.ping();
-            parts.put("warehouse", new Health(true, warehouse.describe()));
+            return new Health(true, warehouse.describe());
         } catch (ChuteException e) {
-            parts.put("warehouse", new Health(false, e.getMessage()));
+            return new Health(false, e.getMessage());
         }
+    }
+
+    /** Lists landing to see that the store answers; blocks as long as the listing takes. */
+    public Health probeStore() {
         try {
             store.list(ObjectRef.Area.LANDING, "", info -> {
             });
-            parts.put("store", new Health(true, store.describe()));
+            return new Health(true, store.describe());
         } catch (ChuteException e) {
-            parts.put("store", new Health(false, e.getMessage()));
+            return new Health(false, e.getMessage());
         }
+    }
+
+    /** Health of the parts the pipeline knows about without asking anyone (archive, intake with its backlog); at once. */
+    public Map<String, Health> pipelineHealth() {
+        Map<String, Health> parts = new LinkedHashMap<>();
         pipeline.ifPresent(p -> parts.put("archive", p.archiveProblem()
                 .map(problem -> new Health(false, p.archiving() + " committed file(s) waiting to be archived; last error: " + problem))
                 .orElseGet(() -> new Health(true, p.archiving() + " committed file(s) waiting to be archived"))));

@@ -63,6 +63,22 @@ public final class ChuteConfig {
                     + " auto: the same (kept for old files); none: no authentication, every local user is admin (loopback only).");
     public static final ConfigKey<Long> SERVER_MAX_UPLOAD = ConfigKey.bytes("server.max_upload", "1GB",
             "Largest request body the server accepts (an upload of several files counts as one request).");
+    public static final ConfigKey<Long> SERVER_MAX_INTAKE_BODY = ConfigKey.bytes("server.max_intake_body", "256KB",
+            "Largest body of a notification to /api/intake/* (SNS messages are at most 256 KB); a larger one is refused with 413 before it is read.");
+    public static final ConfigKey<Integer> SERVER_MAX_CONCURRENT_INTAKE = ConfigKey.integer("server.max_concurrent_intake", 16, 1, 64,
+            "Notifications to /api/intake/* handled at once; more are refused at once with 503 and Retry-After.");
+    public static final ConfigKey<Integer> SERVER_MAX_CONCURRENT_UPLOADS = ConfigKey.integer("server.max_concurrent_uploads", 4, 1, 32,
+            "Uploads (POST /api/upload) received at once; more are refused at once with 503 and Retry-After.");
+    public static final ConfigKey<Integer> SERVER_MAX_CONCURRENT_BODIES = ConfigKey.integer("server.max_concurrent_bodies", 32, 1, 64,
+            "Bodies of other requests (sign-in, queries, dashboards, admin actions) being received at once; more are refused at once with 503 and Retry-After.");
+    public static final ConfigKey<Duration> SERVER_IDLE_TIMEOUT = ConfigKey.duration("server.idle_timeout", "30s",
+            "A connection on which nothing arrives or leaves for this long is closed.");
+    public static final ConfigKey<Duration> SERVER_READ_TIMEOUT = ConfigKey.duration("server.read_timeout", "10s",
+            "Time a client has to send the whole body of a request other than an upload (intake, queries, sign-in); past it the request is cut off with 408.");
+    public static final ConfigKey<Long> SERVER_MIN_REQUEST_RATE = ConfigKey.bytes("server.min_request_rate", "4KB",
+            "Slowest rate, in bytes per second, at which a request body (uploads included) may arrive; a slower one is cut off. 0: no minimum.");
+    public static final ConfigKey<Duration> SERVER_HEALTH_INTERVAL = ConfigKey.duration("server.health_interval", "5s",
+            "How often the warehouse and the store are probed in the background for /api/health; a probe still unanswered after this long counts as an outage.");
     public static final ConfigKey<String> NOTIFY_WEBHOOK_URL = ConfigKey.string("notify.webhook_url", "",
             "Webhook (Slack-compatible JSON {\"text\": ...}) called when a file fails and when a table is stale; empty: off.");
     public static final ConfigKey<Integer> QUERY_MAX_ROWS = ConfigKey.integer("query.max_rows", 10_000, 1, 10_000_000,
@@ -100,7 +116,8 @@ public final class ChuteConfig {
 
     public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, SETTLE_TIME, RECONCILE_INTERVAL, LISTING_GRACE,
             BATCH_MAX_FILES, BATCH_MAX_BYTES, BATCH_MAX_WAIT, RETRY_INITIAL, RETRY_MAX, ARCHIVE_RETENTION, SERVER_BIND,
-            SERVER_PORT, SERVER_AUTH, SERVER_MAX_UPLOAD, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT);
+            SERVER_PORT, SERVER_AUTH, SERVER_MAX_UPLOAD, SERVER_MAX_INTAKE_BODY, SERVER_MAX_CONCURRENT_INTAKE, SERVER_MAX_CONCURRENT_UPLOADS,
+            SERVER_MAX_CONCURRENT_BODIES, SERVER_IDLE_TIMEOUT, SERVER_READ_TIMEOUT, SERVER_MIN_REQUEST_RATE, SERVER_HEALTH_INTERVAL, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT);
     public static final List<ConfigKey<?>> TABLE_KEYS = List.of(TABLE_FORMAT, TABLE_DELIMITER, TABLE_QUOTE, TABLE_ESCAPE, TABLE_HEADER,
             TABLE_ENCODING, TABLE_ON_OVERWRITE, TABLE_ON_TYPE_CONFLICT, TABLE_MAX_BAD_ROWS, TABLE_LINEAGE,
             TABLE_FRESHNESS);

@@ -76,6 +76,7 @@ public final class ChuteServer implements AutoCloseable {
     private final ChuteMetrics metrics;
     private final DashboardStore dashboards;
     private final HttpIntake intake;
+    private final HealthWatch health;
     private final PipelineListeners listener;
     private final java.util.concurrent.ExecutorService dashboardWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "chute-dashboards");
@@ -163,11 +164,18 @@ public final class ChuteServer implements AutoCloseable {
                 }
             }
         });
+        // slow or numerous clients of one kind cannot take the threads the others need (RequestLimits)
+        RequestLimits limits = new RequestLimits(RequestLimits.Settings.of(chute.config()), metrics.registry());
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = false;
             config.jsonMapper(new JavalinJackson(Json.mapper(), false));
-            config.http.maxRequestSize = 4L * 1024 * 1024;
+            config.http.maxRequestSize = RequestLimits.MAX_API_BODY;
+            config.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.servlet.FilterHolder(limits), "/*",
+                    java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
+            config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(chute.config().get(ChuteConfig.SERVER_MIN_REQUEST_RATE)));
+            // a body that stopped arriving (server.idle_timeout) is the client's doing: Javalin answers it without a stack trace
+            config.jetty.timeoutStatus = HttpStatus.REQUEST_TIMEOUT.getCode();
             config.jetty.multipartConfig.cacheDirectory(settings.scratch().toString());
             config.jetty.multipartConfig.maxFileSize(settings.maxUpload(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(settings.maxUpload(), SizeUnit.BYTES);
@@ -198,6 +206,11 @@ public final class ChuteServer implements AutoCloseable {
             error(ctx, status, e.getMessage());
         });
         app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
+        // Jetty's minimum request rate (server.min_request_rate) cuts off a trickling body with 408
+        app.exception(org.eclipse.jetty.http.BadMessageException.class, (e, ctx) -> {
+            ctx.header("Connection", "close");
+            error(ctx, HttpStatus.forStatus(e.getCode()), e.getReason());
+        });
         app.exception(Exception.class, (e, ctx) -> {
             log.error("request {} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
@@ -209,11 +222,18 @@ public final class ChuteServer implements AutoCloseable {
                 error(ctx, HttpStatus.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path());
             }
         });
+        this.health = new HealthWatch(chute, chute.config().get(ChuteConfig.SERVER_HEALTH_INTERVAL));
         try {
             app.start(settings.bind(), settings.port());
         } catch (RuntimeException e) {
             closeParts();
             throw e;
+        }
+        long idle = chute.config().get(ChuteConfig.SERVER_IDLE_TIMEOUT).toMillis();
+        for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof org.eclipse.jetty.server.AbstractConnector connector) {
+                connector.setIdleTimeout(idle);
+            }
         }
     }
 
@@ -486,7 +506,7 @@ public final class ChuteServer implements AutoCloseable {
     // ---- overview, health, status
 
     private ObjectNode healthJson() {
-        Map<String, Chute.Health> parts = chute.health();
+        Map<String, Chute.Health> parts = health.parts();
         boolean ok = parts.values().stream().allMatch(Chute.Health::ok);
         ObjectNode body = ApiJson.object();
         body.put("status", ok ? "ok" : "degraded");
@@ -853,6 +873,8 @@ public final class ChuteServer implements AutoCloseable {
         try {
             JsonNode node = Json.mapper().readTree(ctx.body());
             return node == null ? ApiJson.object() : node;
+        } catch (ApiException | org.eclipse.jetty.http.BadMessageException e) {
+            throw e;
         } catch (Exception e) {
             throw new IllegalArgumentException("the request body is not valid JSON: " + e.getMessage());
         }
@@ -907,6 +929,7 @@ public final class ChuteServer implements AutoCloseable {
     }
 
     private void closeParts() {
+        health.close();
         events.close();
         intake.close();
         dashboardWriter.shutdownNow();
