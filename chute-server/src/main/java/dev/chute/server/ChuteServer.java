@@ -618,6 +618,10 @@ public final class ChuteServer implements AutoCloseable {
             dataset = Optional.ofNullable(ctx.formParam("dataset")).orElse("").trim();
             tableName = Optional.ofNullable(ctx.formParam("table")).orElse("").trim();
         } catch (IllegalStateException e) {
+            // a body cut off by the read deadline or minimum rate arrives wrapped: it is a 408, not a size refusal
+            if (e.getCause() instanceof org.eclipse.jetty.http.BadMessageException cut) {
+                throw cut;
+            }
             // Jetty refuses a request over the multipart limits while reading it
             throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "upload refused: " + e.getMessage() + " (server.max_upload is " + settings.maxUpload() + " bytes)");
         } catch (Exception e) {

@@ -78,7 +78,8 @@ class UploadConflictTest {
      */
     @Test
     void concurrentUploadsToOneNameNeverSilentlyReplaceEachOther() throws Exception {
-        start("intake:\n  reconcile_interval: 500ms\n  quiet_period: 2s\n");
+        // all ten at once: server.max_concurrent_uploads (4 by default) would answer some of them 503
+        start("intake:\n  reconcile_interval: 500ms\n  quiet_period: 2s\nserver:\n  max_concurrent_uploads: 10\n");
         ExecutorService pool = Executors.newFixedThreadPool(10);
         List<Future<HttpResponse<String>>> answers = new ArrayList<>();
         try {
