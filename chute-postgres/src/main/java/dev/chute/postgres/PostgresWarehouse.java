@@ -57,6 +57,8 @@ import java.util.Optional;
 public final class PostgresWarehouse implements Warehouse {
     /** Advisory lock key (first half) of Chute's locks: setup, schemas, tables. */
     static final int LOCK_SPACE = 0x43687574;
+    /** Bytes of a console answer read through {@link #read(ResultSet, int)}: the default of {@code query.max_bytes}. */
+    static final long CONSOLE_MAX_BYTES = 16L << 20;
     /** Advisory locks on object versions being loaded (the first key of the two-key form); apart from {@link #LOCK_SPACE}. */
     static final int CLAIM_LOCK_SPACE = LOCK_SPACE + 1;
     /** Advisory locks on object keys of tables with on_overwrite: replace. */
@@ -209,12 +211,17 @@ public final class PostgresWarehouse implements Warehouse {
     }
 
     @Override
-    public QueryResult query(String sql, int maxRows, Duration timeout) {
+    public QueryResult query(String sql, int maxRows, long maxBytes, Duration timeout) {
         return console.query(sql, maxRows, timeout);
     }
 
+    /** The console's answer, bounded by {@link #CONSOLE_MAX_BYTES} as well as {@code maxRows}. */
     static QueryResult read(ResultSet rs, int maxRows) throws SQLException {
-        return QueryResults.read(rs, maxRows, (r, i, md) -> value(r, i, md.getColumnType(i), md.getColumnTypeName(i)));
+        return read(rs, maxRows, CONSOLE_MAX_BYTES);
+    }
+
+    static QueryResult read(ResultSet rs, int maxRows, long maxBytes) throws SQLException {
+        return QueryResults.read(rs, maxRows, maxBytes, (r, i, md) -> value(r, i, md.getColumnType(i), md.getColumnTypeName(i)));
     }
 
     private static Object value(ResultSet rs, int i, int sqlType, String typeName) throws SQLException {
