@@ -130,5 +130,5 @@ export async function download(path, body, fallbackName) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return {name, truncated: response.headers.get('X-Chute-Truncated') === 'true'};
+  return {name, truncated: response.headers.get('X-Chute-Truncated') === 'true', truncatedBy: response.headers.get('X-Chute-Truncated-By')};
 }

@@ -98,7 +98,7 @@ async function renderDashboard(root, ctx, id) {
       tileEl.dataset.loading = 'true';
       api.get(path + '/tiles/' + index + qs({range}), {signal: ctx.signal}).then(result => {
         if (mine !== generation) return;
-        mount(note, result.truncated ? 'Truncated result.' : '');
+        mount(note, result.truncated ? (result.truncatedBy === 'bytes' ? 'Truncated result (query.max_bytes).' : 'Truncated result (query.max_rows).') : '');
         drawChart(chartEl, result, tile);
         tileEl.dataset.state = 'ok';
       }).catch(e => {

@@ -69,7 +69,7 @@ export async function render(root, ctx) {
       csvButton.disabled = false;
       jsonButton.disabled = false;
       const rows = result.rows || [];
-      mount(status, fmtNumber(rows.length) + (rows.length === 1 ? ' row' : ' rows') + (result.truncated ? ' (cut at query.max_rows; raise it in chute.yaml for more)' : '') +
+      mount(status, fmtNumber(rows.length) + (rows.length === 1 ? ' row' : ' rows') + (result.truncated ? ' (' + truncationNote(result.truncatedBy) + ')' : '') +
         ' · ' + fmtDuration(result.millis));
       status.dataset.rows = String(rows.length);
       mount(resultSlot, card('Result', resultGrid(result, {testid: 'result-grid'}), {'data-testid': 'result-card'}));
@@ -98,7 +98,7 @@ export async function render(root, ctx) {
     try {
       const saved = await download('/api/query/export', {sql: lastSql, format}, 'query.' + format);
       mount(errorSlot, saved.truncated
-        ? errorBanner('The export holds only the first rows of the result: it was cut at query.max_rows (chute.yaml).', 'export-truncated')
+        ? errorBanner('The export holds only the first rows of the result: ' + truncationNote(saved.truncatedBy) + '.', 'export-truncated')
         : null);
     } catch (e) {
       mount(errorSlot, errorBanner(e.message, 'sql-error'));
@@ -126,4 +126,11 @@ function insertAtCursor(textarea, text) {
   const end = textarea.selectionEnd;
   textarea.setRangeText(text, start, end, 'end');
   textarea.focus();
+}
+
+/** Why an answer holds only the first rows: the limit that cut it, and where to raise it. */
+function truncationNote(by) {
+  return by === 'bytes'
+    ? 'cut at query.max_bytes, the size limit of an answer; raise it in chute.yaml or select fewer or narrower columns'
+    : 'cut at query.max_rows; raise it in chute.yaml for more';
 }

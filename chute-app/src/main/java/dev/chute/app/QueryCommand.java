@@ -83,7 +83,8 @@ final class QueryCommand implements Callable<Integer> {
                 }
                 table.print(out);
                 if (result.path("truncated").asBoolean()) {
-                    out.println("(truncated: more rows than query.max_rows)");
+                    out.println(result.path("truncatedBy").asText().equals("bytes")
+                            ? "(truncated: the answer reached query.max_bytes)" : "(truncated: more rows than query.max_rows)");
                 }
             }
         }

@@ -41,6 +41,7 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         options.configureLogging();
+        FatalErrors.haltOnUncaughtVmError();
         Path home = options.home();
         // in a container (Cloud Run) the whole chute.yaml may come in CHUTE_CONFIG_YAML; --config still wins
         String yaml = System.getenv("CHUTE_CONFIG_YAML");

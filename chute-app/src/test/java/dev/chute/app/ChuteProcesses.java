@@ -119,6 +119,12 @@ final class ChuteProcesses implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("cannot tell which java runs this test")));
         command.add("--enable-native-access=ALL-UNNAMED");
+        // as the chute launcher does: an OutOfMemoryError ends the process; CHUTE_JAVA_OPTS adds JVM options (-Xmx256m)
+        command.add("-XX:+ExitOnOutOfMemoryError");
+        String javaOptions = env.getOrDefault("CHUTE_JAVA_OPTS", "").trim();
+        if (!javaOptions.isEmpty()) {
+            command.addAll(List.of(javaOptions.split("\\s+")));
+        }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());

@@ -42,7 +42,7 @@ class UpEnvironmentProcessTest {
 
     /** {@code chute up --home HOME ARGS...} with {@code env} added to its environment, once it advertises its URL. */
     private ChuteProcess up(Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED", "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "up", "--home", home.toString()));
         command.addAll(List.of(args));
         String name = "up-" + (started.size() + 1) + "-" + ProcessHandle.current().pid();
@@ -108,7 +108,7 @@ class UpEnvironmentProcessTest {
 
     @Test
     void badPortInTheEnvironmentIsNamed() throws Exception {
-        List<String> command = List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+        List<String> command = List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED", "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "up", "--home", home.toString());
         Path err = logs.resolve("bad-port-" + ProcessHandle.current().pid() + ".stderr.log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

@@ -48,6 +48,7 @@ import dev.chute.spi.TableSummary;
 import dev.chute.spi.ThroughputBucket;
 import dev.chute.spi.UndoResult;
 import dev.chute.spi.Warehouse;
+import dev.chute.sql.QueryResults;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -662,7 +663,7 @@ public final class BigQueryWarehouse implements Warehouse {
     }
 
     @Override
-    public QueryResult query(String sql, int maxRows, Duration timeout) {
+    public QueryResult query(String sql, int maxRows, long maxBytes, Duration timeout) {
         requireNonNull(sql, "sql is null");
         QueryJobConfiguration dry = QueryJobConfiguration.newBuilder(sql).setUseLegacySql(false).setDryRun(true).setLabels(Map.of(OP_LABEL, "console")).build();
         Job checked;
@@ -684,10 +685,10 @@ public final class BigQueryWarehouse implements Warehouse {
                 .setJobTimeoutMs(timeout.toMillis())
                 .setLabels(Map.of(OP_LABEL, "console"))
                 .build();
-        return result(jobs.runOnce("chute_query", config), maxRows);
+        return result(jobs.runOnce("chute_query", config), maxRows, maxBytes);
     }
 
-    private QueryResult result(Job job, int maxRows) {
+    private QueryResult result(Job job, int maxRows, long maxBytes) {
         BigQueryError error = job.getStatus().getError();
         if (error != null) {
             throw new ChuteException(BigQueryLoadErrors.transientReason(error.getReason(), error.getMessage()) ? ErrorCode.WAREHOUSE_UNAVAILABLE : ErrorCode.CONFIGURATION,
@@ -705,23 +706,33 @@ public final class BigQueryWarehouse implements Warehouse {
         FieldList fields = result.getSchema() == null ? FieldList.of() : result.getSchema().getFields();
         List<QueryResult.Column> columns = fields.stream().map(f -> new QueryResult.Column(f.getName(), f.getType().getStandardType().name())).toList();
         List<List<Object>> rows = new ArrayList<>();
-        boolean truncated = false;
+        Optional<QueryResult.Limit> truncatedBy = Optional.empty();
+        long bytes = 0;
         try {
+            // page by page: the pages already read are dropped, so the answer is what is held
             for (FieldValueList r : result.iterateAll()) {
                 if (rows.size() >= maxRows) {
-                    truncated = true;
+                    truncatedBy = Optional.of(QueryResult.Limit.ROWS);
                     break;
                 }
                 List<Object> row = new ArrayList<>();
+                long rowBytes = 3;
                 for (int i = 0; i < fields.size(); i++) {
-                    row.add(value(fields.get(i), r.get(i)));
+                    Object value = value(fields.get(i), r.get(i));
+                    rowBytes += QueryResults.size(value);
+                    row.add(value);
                 }
+                if (rowBytes > maxBytes - bytes) {
+                    truncatedBy = Optional.of(QueryResult.Limit.BYTES);
+                    break;
+                }
+                bytes += rowBytes;
                 rows.add(row);
             }
         } catch (BigQueryException e) {
             throw unavailable("cannot read query results", e);
         }
-        return new QueryResult(columns, rows, truncated);
+        return new QueryResult(columns, rows, truncatedBy);
     }
 
     private static Object value(Field field, FieldValue v) {
@@ -977,7 +988,7 @@ public final class BigQueryWarehouse implements Warehouse {
     private QueryResult trusted(String sql, int maxRows, Duration timeout) {
         QueryJobConfiguration config = QueryJobConfiguration.newBuilder(sql).setUseLegacySql(false).setMaximumBytesBilled(settings.maxBytesBilled())
                 .setJobTimeoutMs(timeout.toMillis()).setLabels(Map.of(OP_LABEL, "status")).build();
-        return result(jobs.runOnce("chute_read", config), maxRows);
+        return result(jobs.runOnce("chute_read", config), maxRows, Long.MAX_VALUE);
     }
 
     private void run(String sql, Map<String, QueryParameterValue> params, String op) {

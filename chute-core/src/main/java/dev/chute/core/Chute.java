@@ -45,10 +45,12 @@ public final class Chute implements AutoCloseable {
     private final Warehouse warehouse;
     private final Optional<Pipeline> pipeline;
     private final Optional<PushEventSource> push;
+    private final QuerySlots querySlots;
 
     private Chute(Path home, ChuteConfig config, ObjectStore store, Warehouse warehouse, Optional<Pipeline> pipeline, Optional<PushEventSource> push) {
         this.home = home;
         this.config = config;
+        this.querySlots = QuerySlots.of(config);
         this.store = store;
         this.warehouse = warehouse;
         this.pipeline = pipeline;
@@ -173,8 +175,20 @@ public final class Chute implements AutoCloseable {
         return pipeline;
     }
 
+    /** A console query, bounded by {@code query.max_rows}, {@code query.max_bytes}, {@code query.timeout} and the {@link #querySlots()}. */
     public QueryResult query(String sql) {
-        return warehouse.query(sql, config.get(ChuteConfig.QUERY_MAX_ROWS), config.get(ChuteConfig.QUERY_TIMEOUT));
+        return query(sql, config.get(ChuteConfig.QUERY_MAX_ROWS));
+    }
+
+    /** {@link #query(String)} with at most {@code maxRows} rows (no more than {@code query.max_rows}). */
+    public QueryResult query(String sql, int maxRows) {
+        int rows = Math.max(1, Math.min(maxRows, config.get(ChuteConfig.QUERY_MAX_ROWS)));
+        return querySlots.run(() -> warehouse.query(sql, rows, config.get(ChuteConfig.QUERY_MAX_BYTES), config.get(ChuteConfig.QUERY_TIMEOUT)));
+    }
+
+    /** The bound on console queries; other reads a viewer starts (samples, profiles) run in it too. */
+    public QuerySlots querySlots() {
+        return querySlots;
     }
 
     public StatusReport status(int recent) {

@@ -85,6 +85,12 @@ public final class ChuteConfig {
             "Rows returned by one read-only query at most; the answer says when it was truncated.");
     public static final ConfigKey<Duration> QUERY_TIMEOUT = ConfigKey.duration("query.timeout", "30s",
             "Time limit of one read-only query.");
+    public static final ConfigKey<Long> QUERY_MAX_BYTES = ConfigKey.bytes("query.max_bytes", "16MB",
+            "Size of one query's answer at most (its values as text); rows past it are not read, and the answer says it was truncated by bytes.");
+    public static final ConfigKey<Integer> QUERY_MAX_CONCURRENT = ConfigKey.integer("query.max_concurrent", 2, 1, 256,
+            "Console queries (API, CLI, dashboard tiles, table samples and profiles) that run at once; loads are not counted.");
+    public static final ConfigKey<Duration> QUERY_MAX_WAIT = ConfigKey.duration("query.max_wait", "2s",
+            "How long a query waits for one of the query.max_concurrent slots before it is refused as busy (HTTP 503).");
 
     /** Keys of a {@code tables.<dataset.table>} entry or a route. */
     public static final ConfigKey<String> TABLE_FORMAT = ConfigKey.oneOf("tables.*.format", "auto",
@@ -117,7 +123,8 @@ public final class ChuteConfig {
     public static final List<ConfigKey<?>> KEYS = List.of(STORE_TYPE, WAREHOUSE_TYPE, QUIET_PERIOD, SETTLE_TIME, RECONCILE_INTERVAL, LISTING_GRACE,
             BATCH_MAX_FILES, BATCH_MAX_BYTES, BATCH_MAX_WAIT, RETRY_INITIAL, RETRY_MAX, ARCHIVE_RETENTION, SERVER_BIND,
             SERVER_PORT, SERVER_AUTH, SERVER_MAX_UPLOAD, SERVER_MAX_INTAKE_BODY, SERVER_MAX_CONCURRENT_INTAKE, SERVER_MAX_CONCURRENT_UPLOADS,
-            SERVER_MAX_CONCURRENT_BODIES, SERVER_IDLE_TIMEOUT, SERVER_READ_TIMEOUT, SERVER_MIN_REQUEST_RATE, SERVER_HEALTH_INTERVAL, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT);
+            SERVER_MAX_CONCURRENT_BODIES, SERVER_IDLE_TIMEOUT, SERVER_READ_TIMEOUT, SERVER_MIN_REQUEST_RATE, SERVER_HEALTH_INTERVAL, NOTIFY_WEBHOOK_URL, QUERY_MAX_ROWS, QUERY_TIMEOUT,
+            QUERY_MAX_BYTES, QUERY_MAX_CONCURRENT, QUERY_MAX_WAIT);
     public static final List<ConfigKey<?>> TABLE_KEYS = List.of(TABLE_FORMAT, TABLE_DELIMITER, TABLE_QUOTE, TABLE_ESCAPE, TABLE_HEADER,
             TABLE_ENCODING, TABLE_ON_OVERWRITE, TABLE_ON_TYPE_CONFLICT, TABLE_MAX_BAD_ROWS, TABLE_LINEAGE,
             TABLE_FRESHNESS);

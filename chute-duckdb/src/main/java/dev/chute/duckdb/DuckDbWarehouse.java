@@ -75,15 +75,18 @@ public final class DuckDbWarehouse implements Warehouse {
         return t;
     });
     private final DuckDbQueryGuard guard = new DuckDbQueryGuard();
+    private final DuckDbLimits limits;
     /** Whether {@code _chute.failures} may hold unresolved rows; loads skip resolving them when not. */
     private volatile boolean unresolvedFailures = true;
 
-    private DuckDbWarehouse(Path file, Path stageRoot, boolean readOnly) {
+    private DuckDbWarehouse(Path file, Path stageRoot, boolean readOnly, DuckDbLimits limits) {
         this.file = requireNonNull(file, "file is null").toAbsolutePath();
         this.stageRoot = requireNonNull(stageRoot, "stageRoot is null").toAbsolutePath();
         this.readOnly = readOnly;
+        this.limits = requireNonNull(limits, "limits is null");
         try {
             Files.createDirectories(this.stageRoot);
+            Files.createDirectories(limits.tempDirectory());
             Files.createDirectories(this.file.getParent());
             Properties props = new Properties();
             if (readOnly) {
@@ -99,6 +102,11 @@ public final class DuckDbWarehouse implements Warehouse {
             s.execute("SET GLOBAL TimeZone = 'UTC'");
             // checkpoint in larger steps: with the default 16 MB, busy loads pay a checkpoint in many commits
             s.execute("SET checkpoint_threshold = '256MB'");
+            // global to the database: loads and console queries share them (DuckDbLimits says how they are chosen)
+            s.execute("SET memory_limit = " + Sql.literal(DuckDbLimits.duckDbSize(limits.memoryLimit())));
+            s.execute("SET threads = " + limits.threads());
+            s.execute("SET temp_directory = " + Sql.literal(limits.tempDirectory().toAbsolutePath().toString()));
+            s.execute("SET max_temp_directory_size = " + Sql.literal(DuckDbLimits.duckDbSize(limits.maxTempSize())));
             if (!readOnly) {
                 s.execute("CREATE SCHEMA IF NOT EXISTS _chute");
                 for (String table : LedgerSql.CREATE_TABLES) {
@@ -124,14 +132,33 @@ public final class DuckDbWarehouse implements Warehouse {
         }
     }
 
-    /** Opens (creating if needed) the database for loading. */
+    /** Opens (creating if needed) the database for loading, with the default {@link DuckDbLimits}. */
     public static DuckDbWarehouse open(Path file, Path stageRoot) {
-        return new DuckDbWarehouse(file, stageRoot, false);
+        return open(file, stageRoot, DuckDbLimits.defaults(defaultTempDirectory(stageRoot)));
+    }
+
+    /** Opens (creating if needed) the database for loading. */
+    public static DuckDbWarehouse open(Path file, Path stageRoot, DuckDbLimits limits) {
+        return new DuckDbWarehouse(file, stageRoot, false, limits);
+    }
+
+    /** Opens an existing database for queries and status only, with the default {@link DuckDbLimits}. */
+    public static DuckDbWarehouse openReadOnly(Path file, Path stageRoot) {
+        return openReadOnly(file, stageRoot, DuckDbLimits.defaults(defaultTempDirectory(stageRoot)));
     }
 
     /** Opens an existing database for queries and status only. */
-    public static DuckDbWarehouse openReadOnly(Path file, Path stageRoot) {
-        return new DuckDbWarehouse(file, stageRoot, true);
+    public static DuckDbWarehouse openReadOnly(Path file, Path stageRoot, DuckDbLimits limits) {
+        return new DuckDbWarehouse(file, stageRoot, true, limits);
+    }
+
+    /** {@code <home>/.chute/duckdb-temp}, beside the stage directory: where DuckDB spills. */
+    static Path defaultTempDirectory(Path stageRoot) {
+        return stageRoot.toAbsolutePath().resolveSibling("duckdb-temp");
+    }
+
+    public DuckDbLimits limits() {
+        return limits;
     }
 
     static ChuteException unavailable(String what, SQLException e) {
@@ -246,12 +273,17 @@ public final class DuckDbWarehouse implements Warehouse {
     }
 
     @Override
-    public QueryResult query(String sql, int maxRows, Duration timeout) {
+    public QueryResult query(String sql, int maxRows, long maxBytes, Duration timeout) {
         guard.check(connection, sql);
-        return timed(sql, maxRows, timeout, "cannot run query", e -> {
+        return timed(sql, maxRows, maxBytes, timeout, "cannot run query", e -> {
             String message = String.valueOf(e.getMessage());
             if (message.contains("INTERRUPT") || message.contains("nterrupted")) {
                 return new ChuteException(ErrorCode.CONFIGURATION, "query took longer than the limit of " + timeout.toMillis() + " ms and was cancelled");
+            }
+            if (message.contains("Out of Memory")) {
+                return new ChuteException(ErrorCode.CONFIGURATION, "query needs more memory than DuckDB may use: memory_limit is "
+                        + DuckDbLimits.human(limits.memoryLimit()) + " (warehouse.memory_limit), spilling at most " + DuckDbLimits.human(limits.maxTempSize())
+                        + " to " + limits.tempDirectory() + " (warehouse.max_temp_directory_size); " + DuckDbErrors.firstLine(message));
             }
             return new DuckDbQueryGuard.QueryRefused(DuckDbErrors.firstLine(message));
         });
@@ -262,7 +294,8 @@ public final class DuckDbWarehouse implements Warehouse {
      * statement itself becomes {@code statementError}'s exception; not getting a connection or
      * statement is the warehouse being unavailable ({@code what} says for what).
      */
-    private QueryResult timed(String sql, int maxRows, Duration timeout, String what, java.util.function.Function<SQLException, RuntimeException> statementError) {
+    private QueryResult timed(String sql, int maxRows, long maxBytes, Duration timeout, String what,
+                              java.util.function.Function<SQLException, RuntimeException> statementError) {
         try (DuckDBConnection c = (DuckDBConnection) connection.duplicate(); Statement s = c.createStatement()) {
             ScheduledFuture<?> cancel = timer.schedule(() -> {
                 try {
@@ -271,8 +304,10 @@ public final class DuckDbWarehouse implements Warehouse {
                     // the statement finished meanwhile
                 }
             }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-            try (ResultSet rs = s.executeQuery(sql)) {
-                return read(rs, maxRows);
+            Optional<String> measured = maxBytes == Long.MAX_VALUE ? Optional.empty() : measured(c, sql, maxBytes);
+            try (ResultSet rs = s.executeQuery(measured.orElse(sql))) {
+                QueryResults.ValueReader values = (r, i, md) -> value(r, i, md.getColumnTypeName(i));
+                return measured.isPresent() ? QueryResults.readMeasured(rs, maxRows, maxBytes, values) : QueryResults.read(rs, maxRows, maxBytes, values);
             } catch (SQLException e) {
                 throw statementError.apply(e);
             } finally {
@@ -281,6 +316,48 @@ public final class DuckDbWarehouse implements Warehouse {
         } catch (SQLException e) {
             throw unavailable(what, e);
         }
+    }
+
+    /**
+     * {@code sql} wrapped so that DuckDB itself measures the answer: a first column says whether the
+     * rows so far (a running sum of each value's length as text, in the query's own order: a streaming
+     * window) fit in {@code maxBytes}, and the values of rows that do not are NULL. DuckDB's driver
+     * converts rows to Java objects 2,048 at a time; without this, 2,048 wide rows would all be on the
+     * heap before the first of them could be measured. The columns keep the query's names. Empty when
+     * the query cannot be wrapped (it is then run as it is, bounded by the rows read).
+     */
+    static Optional<String> measured(Connection c, String sql, long maxBytes) {
+        String body = sql.strip();
+        while (body.endsWith(";")) {
+            body = body.substring(0, body.length() - 1).stripTrailing();
+        }
+        // a line comment at the end of the query must not swallow the closing parenthesis
+        String inner = "(" + body + "\n) chute_q";
+        List<String> labels = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement plain = c.prepareStatement(body); PreparedStatement star = c.prepareStatement("SELECT * FROM " + inner)) {
+            java.sql.ResultSetMetaData md = plain.getMetaData();
+            java.sql.ResultSetMetaData starMd = star.getMetaData();
+            if (md == null || starMd == null || md.getColumnCount() != starMd.getColumnCount()) {
+                return Optional.empty();
+            }
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+                labels.add(md.getColumnLabel(i));
+                names.add(starMd.getColumnLabel(i));
+            }
+        } catch (SQLException e) {
+            return Optional.empty();
+        }
+        StringBuilder size = new StringBuilder().append(QueryResults.ROW_OVERHEAD_BYTES);
+        StringBuilder select = new StringBuilder("SELECT chute_answer_bytes <= ").append(maxBytes).append(" AS chute_fits");
+        for (int i = 0; i < names.size(); i++) {
+            String column = "chute_q." + Sql.ident(names.get(i));
+            size.append(" + coalesce(strlen(CAST(").append(column).append(" AS VARCHAR)) + 3, 5)");
+            select.append(", CASE WHEN chute_answer_bytes <= ").append(maxBytes).append(" THEN chute_sized.").append(Sql.ident(names.get(i)))
+                    .append(" END AS ").append(Sql.ident(labels.get(i)));
+        }
+        return Optional.of(select + " FROM (SELECT chute_q.*, sum(" + size + ") OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+                + " AS chute_answer_bytes FROM " + inner + ") chute_sized");
     }
 
     static QueryResult read(ResultSet rs, int maxRows) throws SQLException {
@@ -507,7 +584,7 @@ public final class DuckDbWarehouse implements Warehouse {
 
     /** A query Chute builds itself from quoted names: it skips the guard for user SQL but keeps the time limit. */
     private QueryResult trustedQuery(String sql, int maxRows, Duration timeout) {
-        return timed(sql, maxRows, timeout, "cannot read " + sql, e -> unavailable("cannot read " + sql, e));
+        return timed(sql, maxRows, Long.MAX_VALUE, timeout, "cannot read " + sql, e -> unavailable("cannot read " + sql, e));
     }
 
     private <T> List<T> readList(String sql, QueryResults.RowReader<T> reader) {

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 
 /**
  * {@code warehouse.type: duckdb}. Setting {@code path}: the database file, relative to the home
- * directory (default {@code warehouse.duckdb}); {@code read_only: true} opens it for queries only.
+ * directory (default {@code warehouse.duckdb}); {@code read_only: true} opens it for queries only;
+ * {@code memory_limit}, {@code threads} and {@code max_temp_directory_size} bound what the database
+ * takes of the machine ({@link DuckDbLimits}).
  */
 public final class DuckDbWarehouseFactory implements WarehouseFactory {
     /** Where staged copies of objects live while they load; the only directory DuckDB may read. */
@@ -22,9 +24,11 @@ public final class DuckDbWarehouseFactory implements WarehouseFactory {
 
     @Override
     public Warehouse create(ConnectorContext context) {
-        context.requireKnown("warehouse", java.util.Set.of("path", "read_only"));
+        context.requireKnown("warehouse", java.util.Set.of("path", "read_only", "memory_limit", "threads", "max_temp_directory_size"));
         Path file = context.home().resolve(context.setting("path").orElse("warehouse.duckdb"));
         boolean readOnly = Boolean.parseBoolean(context.setting("read_only").orElse("false"));
-        return readOnly ? DuckDbWarehouse.openReadOnly(file, stageRoot(context.home())) : DuckDbWarehouse.open(file, stageRoot(context.home()));
+        Path stage = stageRoot(context.home());
+        DuckDbLimits limits = DuckDbLimits.of(context, DuckDbWarehouse.defaultTempDirectory(stage));
+        return readOnly ? DuckDbWarehouse.openReadOnly(file, stage, limits) : DuckDbWarehouse.open(file, stage, limits);
     }
 }

@@ -78,6 +78,8 @@ class ImageTarIT {
         List<String> cmd = new ArrayList<>();
         c.path("Cmd").forEach(n -> cmd.add(n.asText()));
         assertThat(entrypoint).startsWith("java").endsWith("dev.chute.app.Main").contains("-cp", "@/app/jib-classpath-file");
+        // issue 12: an OutOfMemoryError ends the container rather than leaving it half-alive
+        assertThat(entrypoint).contains("-XX:+ExitOnOutOfMemoryError");
         assertThat(cmd).containsExactly("up", "--bind", "0.0.0.0");
         assertThat(c.path("ExposedPorts").has("8080/tcp")).isTrue();
         assertThat(c.path("Env").toString()).contains("CHUTE_HOME=/tmp/chute-home");

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class PostgresConsole implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresConsole.class);
     /** Predefined roles that read or write the server's files or run programs. */
+    /** Rows of a console answer fetched per round trip: small enough that query.max_bytes, checked per row, bounds the heap. */
+    static final int FETCH_ROWS = 64;
     private static final List<String> FILE_ROLES = List.of("pg_read_server_files", "pg_write_server_files", "pg_execute_server_program");
 
     private final PostgresSettings settings;
@@ -327,7 +329,7 @@ final class PostgresConsole implements AutoCloseable {
         }
     }
 
-    QueryResult query(String sql, int maxRows, Duration timeout) {
+    QueryResult query(String sql, int maxRows, long maxBytes, Duration timeout) {
         if (disabled.isPresent()) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "console SQL is not available: " + disabled.get());
         }
@@ -346,14 +348,15 @@ final class PostgresConsole implements AutoCloseable {
                         throw new ChuteException(ErrorCode.CONFIGURATION, "console SQL refused: the reader connection is a superuser connection");
                     }
                 }
-                // All rows (at most max_rows + 1) in one round trip: the server arms statement_timeout when the
-                // statement starts, and a query may switch it off (set_config) for later round trips of a
-                // cursor. The driver's own timer covers that one round trip too.
+                // Rows come FETCH_ROWS at a time, so the answer's bytes (query.max_bytes) bound the heap, not
+                // only its rows. The server arms statement_timeout again for each fetch; a query cannot switch
+                // it off for later fetches, since the guard refuses set_config and SET is not a SELECT.
+                // The driver's own timer covers the first round trip too.
                 s.setMaxRows(maxRows + 1);
-                s.setFetchSize(0);
+                s.setFetchSize(FETCH_ROWS);
                 s.setQueryTimeout((int) Math.max(1, (limit.toMillis() + 999) / 1000));
                 try (ResultSet rs = s.executeQuery(statement)) {
-                    return PostgresWarehouse.read(rs, maxRows);
+                    return PostgresWarehouse.read(rs, maxRows, maxBytes);
                 }
             } catch (SQLException e) {
                 String state = PostgresErrors.state(e);

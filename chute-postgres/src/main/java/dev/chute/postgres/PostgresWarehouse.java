@@ -60,6 +60,8 @@ public final class PostgresWarehouse implements Warehouse {
      * {@code _chute.locks} exists; every other lock is a row lock there (see {@link PostgresLocks}).
      */
     static final int LOCK_SPACE = 0x43687574;
+    /** Bytes of a console answer read through {@link #read(ResultSet, int)}: the default of {@code query.max_bytes}. */
+    static final long CONSOLE_MAX_BYTES = 16L << 20;
 
     private final PostgresSettings settings;
     private final Path stageRoot;
@@ -209,12 +211,17 @@ public final class PostgresWarehouse implements Warehouse {
     }
 
     @Override
-    public QueryResult query(String sql, int maxRows, Duration timeout) {
-        return console.query(sql, maxRows, timeout);
+    public QueryResult query(String sql, int maxRows, long maxBytes, Duration timeout) {
+        return console.query(sql, maxRows, maxBytes, timeout);
     }
 
+    /** The console's answer, bounded by {@link #CONSOLE_MAX_BYTES} as well as {@code maxRows}. */
     static QueryResult read(ResultSet rs, int maxRows) throws SQLException {
-        return QueryResults.read(rs, maxRows, (r, i, md) -> value(r, i, md.getColumnType(i), md.getColumnTypeName(i)));
+        return read(rs, maxRows, CONSOLE_MAX_BYTES);
+    }
+
+    static QueryResult read(ResultSet rs, int maxRows, long maxBytes) throws SQLException {
+        return QueryResults.read(rs, maxRows, maxBytes, (r, i, md) -> value(r, i, md.getColumnType(i), md.getColumnTypeName(i)));
     }
 
     private static Object value(ResultSet rs, int i, int sqlType, String typeName) throws SQLException {

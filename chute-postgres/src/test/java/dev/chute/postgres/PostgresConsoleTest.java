@@ -59,6 +59,22 @@ class PostgresConsoleTest {
         assertThat(query("SELECT generate_series(1, 500)").truncated()).isTrue();
     }
 
+    /**
+     * Issue 12 item 1 on PostgreSQL: the console read every row of an answer (up to max_rows) in
+     * one round trip, capped at a fixed 16 MB whatever query.max_bytes said. Now query.max_bytes
+     * cuts the answer, rows arrive a few at a time, and the answer says which limit cut it.
+     */
+    @Test
+    void consoleAnswersAreCappedByQueryMaxBytes() {
+        QueryResult wide = warehouse.query("SELECT g, repeat('x', 100000) AS s FROM generate_series(1, 1000) g", 10_000, 1L << 20, Duration.ofSeconds(30));
+        assertThat(wide.truncatedBy()).contains(QueryResult.Limit.BYTES);
+        assertThat(wide.rows()).hasSizeBetween(1, 11);
+        assertThat(wide.rows().get(0).get(0)).isEqualTo(1);
+        QueryResult narrow = warehouse.query("SELECT g FROM generate_series(1, 1000) g", 10_000, 1L << 20, Duration.ofSeconds(30));
+        assertThat(narrow.truncated()).isFalse();
+        assertThat(narrow.rows()).hasSize(1000).last().isEqualTo(java.util.List.of(1000));
+    }
+
     @Test
     void tableCreatedAfterStartIsReadableToo() throws Exception {
         warehouse.load(batch("late.t", TableSpec.defaults(), stage(stage, "late/t/a.csv", "id\n7\n")), f -> true);

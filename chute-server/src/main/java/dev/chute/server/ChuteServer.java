@@ -2,6 +2,7 @@ package dev.chute.server;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,8 +32,12 @@ import io.javalin.http.HttpStatus;
 import io.javalin.http.UploadedFile;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -47,6 +52,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -727,17 +733,18 @@ public final class ChuteServer implements AutoCloseable {
         ctx.json(body);
     }
 
-    private void sample(Context ctx) {
+    private void sample(Context ctx) throws IOException {
         TableId id = tableParam(ctx);
         requireTable(id);
-        ctx.json(Json.queryResult(chute.warehouse().sample(id, Math.min(limit(ctx, 50), 1000), chute.config().get(ChuteConfig.QUERY_TIMEOUT))));
+        int rows = Math.min(limit(ctx, 50), 1000);
+        answer(ctx, chute.querySlots().run(() -> chute.warehouse().sample(id, rows, chute.config().get(ChuteConfig.QUERY_TIMEOUT))), OptionalLong.empty());
     }
 
     private void profile(Context ctx) {
         TableId id = tableParam(ctx);
         requireTable(id);
         ArrayNode columns = ApiJson.object().arrayNode();
-        chute.warehouse().profile(id, chute.config().get(ChuteConfig.QUERY_TIMEOUT)).forEach(p -> columns.addObject()
+        chute.querySlots().run(() -> chute.warehouse().profile(id, chute.config().get(ChuteConfig.QUERY_TIMEOUT))).forEach(p -> columns.addObject()
                 .put("name", p.name()).put("type", p.type()).put("nulls", p.nulls()).put("distinct", p.distinct())
                 .put("min", p.min().orElse(null)).put("max", p.max().orElse(null)));
         ctx.json(ApiJson.object().set("columns", columns));
@@ -762,52 +769,72 @@ public final class ChuteServer implements AutoCloseable {
         return sql.asText();
     }
 
-    private void query(Context ctx) {
+    private void query(Context ctx) throws IOException {
         JsonNode body = jsonBody(ctx);
         String sql = sqlOf(body);
         int configured = chute.config().get(ChuteConfig.QUERY_MAX_ROWS);
         int maxRows = body.hasNonNull("maxRows") ? Math.max(1, Math.min(body.get("maxRows").asInt(), configured)) : configured;
         long started = System.nanoTime();
-        QueryResult result = chute.warehouse().query(sql, maxRows, chute.config().get(ChuteConfig.QUERY_TIMEOUT));
-        ObjectNode json = Json.queryResult(result);
-        json.put("millis", (System.nanoTime() - started) / 1_000_000);
-        ctx.json(json);
+        QueryResult result = chute.query(sql, maxRows);
+        answer(ctx, result, OptionalLong.of((System.nanoTime() - started) / 1_000_000));
+    }
+
+    /** A query's answer, written to the client value by value (no second copy of it in memory). */
+    private static void answer(Context ctx, QueryResult result, OptionalLong millis) throws IOException {
+        ctx.contentType("application/json");
+        Json.writeQueryResult(result, millis, ctx.outputStream());
     }
 
     private void export(Context ctx) throws Exception {
         JsonNode body = jsonBody(ctx);
         String sql = sqlOf(body);
         String format = body.path("format").asText("csv");
+        if (!format.equals("csv") && !format.equals("json")) {
+            throw new IllegalArgumentException("format is '" + format + "'; expected csv or json");
+        }
         QueryResult result = chute.query(sql);
         ctx.header("X-Chute-Truncated", Boolean.toString(result.truncated()));
-        switch (format) {
-            case "csv" -> {
-                ctx.header("Content-Disposition", "attachment; filename=\"query.csv\"");
-                ctx.contentType("text/csv; charset=utf-8").result(csv(result));
+        result.truncatedBy().ifPresent(by -> ctx.header("X-Chute-Truncated-By", Json.truncatedBy(result)));
+        ctx.header("Content-Disposition", "attachment; filename=\"query." + format + "\"");
+        if (format.equals("csv")) {
+            ctx.contentType("text/csv; charset=utf-8");
+            try (Writer out = new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8)) {
+                csv(result, out);
             }
-            case "json" -> {
-                ArrayNode rows = ApiJson.object().arrayNode();
-                for (JsonNode values : Json.queryResult(result).get("rows")) {
-                    ObjectNode o = rows.addObject();
+        } else {
+            ctx.contentType("application/json");
+            try (JsonGenerator g = Json.mapper().getFactory().createGenerator(ctx.outputStream())) {
+                g.useDefaultPrettyPrinter();
+                g.writeStartArray();
+                for (List<Object> row : result.rows()) {
+                    g.writeStartObject();
                     for (int i = 0; i < result.columns().size(); i++) {
-                        o.set(result.columns().get(i).name(), values.get(i));
+                        g.writeFieldName(result.columns().get(i).name());
+                        Json.writeValue(g, row.get(i));
                     }
+                    g.writeEndObject();
                 }
-                ctx.header("Content-Disposition", "attachment; filename=\"query.json\"");
-                ctx.contentType("application/json").result(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+                g.writeEndArray();
             }
-            default -> throw new IllegalArgumentException("format is '" + format + "'; expected csv or json");
         }
     }
 
     /** RFC 4180 CSV: a header line, fields quoted when they hold a comma, quote or line break. */
     static String csv(QueryResult result) {
         StringWriter out = new StringWriter();
+        try {
+            csv(result, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    private static void csv(QueryResult result, Writer out) throws IOException {
         out.append(String.join(",", result.columns().stream().map(c -> csvField(c.name())).toList())).append("\r\n");
         for (List<Object> row : result.rows()) {
             out.append(String.join(",", row.stream().map(v -> v == null ? "" : csvField(Json.text(v))).toList())).append("\r\n");
         }
-        return out.toString();
     }
 
     private static String csvField(String s) {
@@ -849,7 +876,7 @@ public final class ChuteServer implements AutoCloseable {
         ctx.json(ApiJson.object().put("deleted", id));
     }
 
-    private void tile(Context ctx) {
+    private void tile(Context ctx) throws IOException {
         Dashboard d = requireDashboard(ctx.pathParam("id"));
         int index;
         try {
@@ -862,9 +889,8 @@ public final class ChuteServer implements AutoCloseable {
         }
         DashboardTimeRange range = Optional.ofNullable(ctx.queryParam("range")).filter(r -> !r.isBlank()).map(DashboardTimeRange::parse).orElse(d.timeRange());
         long started = System.nanoTime();
-        ObjectNode json = Json.queryResult(chute.query(d.tiles().get(index).renderSql(range, Instant.now())));
-        json.put("millis", (System.nanoTime() - started) / 1_000_000);
-        ctx.json(json);
+        QueryResult result = chute.query(d.tiles().get(index).renderSql(range, Instant.now()));
+        answer(ctx, result, OptionalLong.of((System.nanoTime() - started) / 1_000_000));
     }
 
     // ---- helpers

@@ -76,8 +76,18 @@ public interface Warehouse extends AutoCloseable {
     /** Records a failed attempt (replacing the previous record of the same version). */
     void recordFailure(FailureRecord failure);
 
-    /** Runs one read-only query. Anything that would write, or read outside the warehouse, is refused. */
-    QueryResult query(String sql, int maxRows, Duration timeout);
+    /**
+     * Runs one read-only query. Anything that would write, or read outside the warehouse, is refused.
+     * The answer holds at most {@code maxRows} rows and about {@code maxBytes} bytes of values (as
+     * text); rows are read one at a time and reading stops at either bound, so that the memory a query
+     * takes in this process is bounded by them, not by the result's size.
+     */
+    QueryResult query(String sql, int maxRows, long maxBytes, Duration timeout);
+
+    /** {@link #query(String, int, long, Duration)} bounded in rows only: for Chute's own reads and tests. */
+    default QueryResult query(String sql, int maxRows, Duration timeout) {
+        return query(sql, maxRows, Long.MAX_VALUE, timeout);
+    }
 
     /** Per-table totals. */
     List<TableSummary> tables();
