@@ -69,10 +69,10 @@ class PostgresConsoleTest {
         QueryResult wide = warehouse.query("SELECT g, repeat('x', 100000) AS s FROM generate_series(1, 1000) g", 10_000, 1L << 20, Duration.ofSeconds(30));
         assertThat(wide.truncatedBy()).contains(QueryResult.Limit.BYTES);
         assertThat(wide.rows()).hasSizeBetween(1, 11);
-        assertThat(wide.rows().get(0).get(0)).isEqualTo(1);
+        assertThat(wide.rows().get(0).get(0)).isEqualTo(1L);
         QueryResult narrow = warehouse.query("SELECT g FROM generate_series(1, 1000) g", 10_000, 1L << 20, Duration.ofSeconds(30));
         assertThat(narrow.truncated()).isFalse();
-        assertThat(narrow.rows()).hasSize(1000).last().isEqualTo(java.util.List.of(1000));
+        assertThat(narrow.rows()).hasSize(1000).last().isEqualTo(java.util.List.of(1000L));
     }
 
     @Test
