@@ -534,7 +534,9 @@ public final class DuckDbWarehouse implements Warehouse {
     @Override
     public QueryResult sample(TableId table, int limit, Duration timeout) {
         requireTable(table);
-        return trustedQuery("SELECT * FROM " + qualified(table) + " LIMIT " + Math.max(0, limit), limit, timeout);
+        // a table of wide values would otherwise put limit x width on the heap: cut as console answers are by default
+        String sql = "SELECT * FROM " + qualified(table) + " LIMIT " + Math.max(0, limit);
+        return timed(sql, limit, SAMPLE_MAX_BYTES, timeout, "cannot read " + sql, e -> unavailable("cannot read " + sql, e));
     }
 
     @Override
@@ -583,6 +585,9 @@ public final class DuckDbWarehouse implements Warehouse {
     }
 
     /** A query Chute builds itself from quoted names: it skips the guard for user SQL but keeps the time limit. */
+    /** Bytes of a table sample: the default of {@code query.max_bytes}. */
+    static final long SAMPLE_MAX_BYTES = 16L << 20;
+
     private QueryResult trustedQuery(String sql, int maxRows, Duration timeout) {
         return timed(sql, maxRows, Long.MAX_VALUE, timeout, "cannot read " + sql, e -> unavailable("cannot read " + sql, e));
     }

@@ -121,6 +121,20 @@ class DuckDbWarehouseTest {
                 .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("s/t/a.csv", 2L), org.assertj.core.groups.Tuple.tuple("s/t/b.csv", 1L));
     }
 
+    /** Issue 12 item 1: a sample of a table of wide values put limit x width on the heap; it is cut by bytes as console answers are. */
+    @Test
+    void aSampleOfWideRowsIsCutByBytes() throws Exception {
+        String wide = "x".repeat(1 << 20);
+        StringBuilder csv = new StringBuilder("id,s\n");
+        for (int i = 1; i <= 24; i++) {
+            csv.append(i).append(',').append(wide).append('\n');
+        }
+        load("s.wide", "s/wide/a.csv", csv.toString());
+        QueryResult sample = warehouse.sample(TableId.parse("s.wide"), 50, LIMIT);
+        assertThat(sample.truncatedBy()).contains(QueryResult.Limit.BYTES);
+        assertThat(sample.rows()).hasSizeLessThan(24);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "DELETE FROM s.t",
