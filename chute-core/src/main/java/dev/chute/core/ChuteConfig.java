@@ -76,7 +76,7 @@ public final class ChuteConfig {
     public static final ConfigKey<Duration> SERVER_READ_TIMEOUT = ConfigKey.duration("server.read_timeout", "10s",
             "Time a client has to send the whole body of a request other than an upload (intake, queries, sign-in); past it the request is cut off with 408.");
     public static final ConfigKey<Long> SERVER_MIN_REQUEST_RATE = ConfigKey.bytes("server.min_request_rate", "4KB",
-            "Slowest rate, in bytes per second, at which a request body (uploads included) may arrive; a slower one is cut off. 0: no minimum.");
+            "Slowest average rate, in bytes per second, of an upload that has taken longer than server.read_timeout; a slower one is cut off. 0: no minimum.");
     public static final ConfigKey<Duration> SERVER_HEALTH_INTERVAL = ConfigKey.duration("server.health_interval", "5s",
             "How often the warehouse and the store are probed in the background for /api/health; a probe still unanswered after this long counts as an outage.");
     public static final ConfigKey<String> NOTIFY_WEBHOOK_URL = ConfigKey.string("notify.webhook_url", "",

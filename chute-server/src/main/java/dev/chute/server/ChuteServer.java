@@ -82,6 +82,7 @@ public final class ChuteServer implements AutoCloseable {
     private final ChuteMetrics metrics;
     private final DashboardStore dashboards;
     private final HttpIntake intake;
+    private final RequestLimits limits;
     private final HealthWatch health;
     private final PipelineListeners listener;
     private final java.util.concurrent.ExecutorService dashboardWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -171,7 +172,7 @@ public final class ChuteServer implements AutoCloseable {
             }
         });
         // slow or numerous clients of one kind cannot take the threads the others need (RequestLimits)
-        RequestLimits limits = new RequestLimits(RequestLimits.Settings.of(chute.config()), metrics.registry());
+        this.limits = new RequestLimits(RequestLimits.Settings.of(chute.config()), metrics.registry());
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = false;
@@ -179,7 +180,8 @@ public final class ChuteServer implements AutoCloseable {
             config.http.maxRequestSize = RequestLimits.MAX_API_BODY;
             config.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.servlet.FilterHolder(limits), "/*",
                     java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
-            config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(chute.config().get(ChuteConfig.SERVER_MIN_REQUEST_RATE)));
+            // no Jetty minimum request rate: it measures from the body's first byte to the handler's last read,
+            // so a 100-byte body read 25 ms late was cut off; RequestLimits bounds uploads' rate itself
             // a body that stopped arriving (server.idle_timeout) is the client's doing: Javalin answers it without a stack trace
             config.jetty.timeoutStatus = HttpStatus.REQUEST_TIMEOUT.getCode();
             config.jetty.multipartConfig.cacheDirectory(settings.scratch().toString());
@@ -212,7 +214,7 @@ public final class ChuteServer implements AutoCloseable {
             error(ctx, status, e.getMessage());
         });
         app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
-        // Jetty's minimum request rate (server.min_request_rate) cuts off a trickling body with 408
+        // a body cut off (server.read_timeout, server.idle_timeout) is answered 408
         app.exception(org.eclipse.jetty.http.BadMessageException.class, (e, ctx) -> {
             ctx.header("Connection", "close");
             error(ctx, HttpStatus.forStatus(e.getCode()), e.getReason());
@@ -959,6 +961,9 @@ public final class ChuteServer implements AutoCloseable {
     }
 
     private void closeParts() {
+        if (limits != null) {
+            limits.close();
+        }
         health.close();
         events.close();
         intake.close();

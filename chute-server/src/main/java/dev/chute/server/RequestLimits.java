@@ -27,7 +27,11 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What one kind of request may take from the server, decided from its request line and headers
@@ -39,7 +43,9 @@ import java.util.concurrent.Semaphore;
  *       byte of it is read, or as soon as a chunked body passes it), received within
  *       {@code server.read_timeout};</li>
  *   <li>uploads ({@code POST /api/upload}): at most {@code server.max_concurrent_uploads} at once;
- *       Jetty's minimum request rate and idle timeout cut off a client that stalls or trickles;</li>
+ *       after its first {@code server.read_timeout}, an upload whose bytes received fall below
+ *       {@code server.min_request_rate} times the time taken is cut off (its connection closed), and
+ *       the idle timeout cuts off one that stalls;</li>
  *   <li>any other request with a body (sign-in, queries, dashboards, admin actions): at most
  *       {@code server.max_concurrent_bodies} being received at once (the slot is given back as
  *       soon as the body has arrived, so a long query does not hold it), received within
@@ -59,7 +65,7 @@ final class RequestLimits implements Filter {
     enum Kind { INTAKE, UPLOAD, BODY, OTHER }
 
     /** The limits, from the {@code server.*} keys of {@code chute.yaml}. */
-    record Settings(long maxIntakeBody, int maxIntake, int maxUploads, int maxBodies, Duration readTimeout) {
+    record Settings(long maxIntakeBody, int maxIntake, int maxUploads, int maxBodies, Duration readTimeout, long minUploadRate) {
         Settings {
             requireNonNull(readTimeout, "readTimeout is null");
         }
@@ -67,13 +73,19 @@ final class RequestLimits implements Filter {
         static Settings of(ChuteConfig config) {
             return new Settings(config.get(ChuteConfig.SERVER_MAX_INTAKE_BODY), config.get(ChuteConfig.SERVER_MAX_CONCURRENT_INTAKE),
                     config.get(ChuteConfig.SERVER_MAX_CONCURRENT_UPLOADS), config.get(ChuteConfig.SERVER_MAX_CONCURRENT_BODIES),
-                    config.get(ChuteConfig.SERVER_READ_TIMEOUT));
+                    config.get(ChuteConfig.SERVER_READ_TIMEOUT), config.get(ChuteConfig.SERVER_MIN_REQUEST_RATE));
         }
     }
 
     private final Settings settings;
     private final Map<Kind, Semaphore> slots;
     private final MeterRegistry registry;
+    /** Looks at the uploads being received once a second; see {@link #watchRate}. */
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "chute-upload-rate");
+        t.setDaemon(true);
+        return t;
+    });
 
     RequestLimits(Settings settings, MeterRegistry registry) {
         this.settings = requireNonNull(settings, "settings is null");
@@ -129,6 +141,7 @@ final class RequestLimits implements Filter {
                 }
             }
         };
+        ScheduledFuture<?> watch = kind == Kind.UPLOAD ? watchRate(req) : null;
         try {
             if (kind == Kind.UPLOAD || !hasBody) {
                 chain.doFilter(req, res);
@@ -138,8 +151,47 @@ final class RequestLimits implements Filter {
                 chain.doFilter(new BoundedRequest(req, res, name, limit, System.nanoTime() + settings.readTimeout().toNanos(), atEnd), res);
             }
         } finally {
+            if (watch != null) {
+                watch.cancel(false);
+            }
             release.run();
         }
+    }
+
+    /**
+     * Cuts off an upload that trickles: once it has taken longer than {@code server.read_timeout},
+     * it must have received {@code server.min_request_rate} bytes for every second it has taken,
+     * or its connection is closed (the handler's read fails and nothing of it is kept). Measured
+     * from the upload's start over its whole life, so a pause or a late read by the handler never
+     * cuts off a sender that keeps up on average, and a short body is never measured at all.
+     * Multipart bodies are read by Jetty's own parser, below any wrapper, so the bytes come from
+     * Jetty's count of what arrived.
+     */
+    private ScheduledFuture<?> watchRate(HttpServletRequest req) {
+        long rate = settings.minUploadRate();
+        org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(req);
+        if (rate <= 0 || base == null) {
+            return null;
+        }
+        long start = System.nanoTime();
+        long grace = settings.readTimeout().toNanos();
+        return watchdog.scheduleAtFixedRate(() -> {
+            long elapsed = System.nanoTime() - start;
+            if (elapsed <= grace) {
+                return;
+            }
+            long expected = (long) (rate * (elapsed / 1e9));
+            if (base.getHttpInput().getContentReceived() < expected && !base.getHttpInput().isFinished()) {
+                count("upload", "too_slow");
+                base.getHttpChannel().getEndPoint().close();
+                throw new java.util.concurrent.CancellationException("cut off");
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Stops the upload watchdog; the server calls it when it stops. */
+    void close() {
+        watchdog.shutdownNow();
     }
 
     private void refuse(HttpServletResponse res, Kind kind, String reason, HttpStatus status, String message) throws IOException {
