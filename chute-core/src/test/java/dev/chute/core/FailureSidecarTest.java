@@ -65,13 +65,14 @@ class FailureSidecarTest {
             assertThat(home.resolve("failed/side/t/bad.csv")).doesNotExist();
             assertThat(landing).exists();
             store.sidecarsFail.set(false);
-            await().atMost(WAIT).until(() -> Files.exists(home.resolve("failed/side/t/bad.csv.error.json")));
-            assertThat(home.resolve("failed/side/t/bad.csv")).exists();
+            // the reason is written first, then the file moves: look once both are there
+            await().atMost(WAIT).until(() -> Files.exists(home.resolve("failed/side/t/bad.csv.error.json")) && Files.exists(home.resolve("failed/side/t/bad.csv")));
             assertThat(landing).doesNotExist();
             JsonNode reason = Json.mapper().readTree(home.resolve("failed/side/t/bad.csv.error.json").toFile());
             assertThat(reason.get("kind").asText()).isEqualTo("MALFORMED");
             assertThat(reason.get("line").asLong()).isEqualTo(3);
-            assertThat(warehouse.failure("side/t/bad.csv")).isPresent();
+            // the warehouse's failure record is written after the move, on the same thread: look once it is there
+            await().atMost(WAIT).until(() -> warehouse.failure("side/t/bad.csv").isPresent());
         }
     }
 }
