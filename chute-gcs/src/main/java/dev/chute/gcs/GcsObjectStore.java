@@ -344,14 +344,10 @@ public final class GcsObjectStore implements ObjectStore {
 
     /**
      * A write conditioned on the object not existing (generation 0): GCS refuses it with 412 when the
-     * name exists, so of two writers exactly one gets it. Looks first, so that a known conflict does
-     * not send the whole body.
+     * name exists, so of two writers exactly one gets it.
      */
     @Override
-    public java.util.OptionalLong create(ObjectRef ref, InputStream content, long maxBytes) {
-        if (stat(ref).isPresent()) {
-            return java.util.OptionalLong.empty();
-        }
+    public java.util.OptionalLong writeIfAbsent(ObjectRef ref, InputStream content, long maxBytes) {
         long written = write(ref, content, maxBytes, true);
         return written < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(written);
     }

@@ -581,14 +581,10 @@ public final class S3ObjectStore implements ObjectStore {
     /**
      * A conditional put ({@code If-None-Match: *}, on the single put or on completing the multipart
      * upload): S3 refuses it with 412 (or 409 while another conditional write of the key is in flight)
-     * when the key exists, so of two writers exactly one gets it. Looks first, so that a known
-     * conflict does not send the whole body.
+     * when the key exists, so of two writers exactly one gets it.
      */
     @Override
-    public java.util.OptionalLong create(ObjectRef ref, InputStream content, long maxBytes) {
-        if (stat(ref).isPresent()) {
-            return java.util.OptionalLong.empty();
-        }
+    public java.util.OptionalLong writeIfAbsent(ObjectRef ref, InputStream content, long maxBytes) {
         long written = write(ref, content, maxBytes, true);
         return written < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(written);
     }

@@ -42,6 +42,11 @@ public abstract class ForwardingObjectStore implements ObjectStore {
     }
 
     @Override
+    public java.util.OptionalLong writeIfAbsent(ObjectRef ref, InputStream content, long maxBytes) {
+        return delegate.writeIfAbsent(ref, content, maxBytes);
+    }
+
+    @Override
     public Optional<ObjectInfo> stat(ObjectRef ref) {
         return delegate.stat(ref);
     }

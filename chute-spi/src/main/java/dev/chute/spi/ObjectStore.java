@@ -73,14 +73,24 @@ public interface ObjectStore extends AutoCloseable {
      * the number of bytes written. Uploads use it so that a second upload under a name still in
      * landing never silently replaces the first.
      *
-     * <p>This default looks, then writes: two writers racing for one key in the same instant may both
-     * succeed, the later replacing the earlier. Stores that can create atomically (a local file
-     * system's hard link, a conditional put) override it.
+     * <p>This default looks first, so that a known conflict does not send the whole body, then
+     * writes with {@link #writeIfAbsent}. Stores whose writes can be conditional (a conditional put)
+     * override that; a store that creates atomically some other way (a local file system's hard
+     * link) overrides this.
      */
     default java.util.OptionalLong create(ObjectRef ref, InputStream content, long maxBytes) {
         if (stat(ref).isPresent()) {
             return java.util.OptionalLong.empty();
         }
+        return writeIfAbsent(ref, content, maxBytes);
+    }
+
+    /**
+     * The write of {@link #create}, after it looked: empty when an object got the key meanwhile,
+     * else the number of bytes written. This default writes unconditionally, so two writers racing
+     * for one key in the same instant may both succeed, the later replacing the earlier.
+     */
+    default java.util.OptionalLong writeIfAbsent(ObjectRef ref, InputStream content, long maxBytes) {
         return java.util.OptionalLong.of(write(ref, content, maxBytes));
     }
 
