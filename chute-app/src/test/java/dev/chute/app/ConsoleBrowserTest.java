@@ -50,7 +50,7 @@ class ConsoleBrowserTest {
 
     @BeforeAll
     static void launchBrowser() {
-        // a test that cannot run here fails, it never skips: ./run-tests installs Chromium (scripts/install-browser.sh)
+        // a test that cannot run here fails, it never skips: ./run-tests installs Chromium (scripts/install-test-tools.sh)
         assertThat(ConsoleBrowser.available()).as("no Chromium at " + ConsoleBrowser.CHROMIUM
                 + ": install it with apt-get install -y chromium (./run-tests does); the console's browser tests need it").isTrue();
         browser = ConsoleBrowser.launch();

@@ -311,16 +311,22 @@ public final class ChuteServer implements AutoCloseable {
                 .register(registry);
         for (dev.chute.spi.EventSource source : p.sources()) {
             String name = source.describe();
-            Map<String, java.util.function.ToDoubleFunction<dev.chute.spi.EventSource>> counters = Map.of(
-                    "chute_events_received", s -> s.counts().received(),
-                    "chute_events_acknowledged", s -> s.counts().acknowledged(),
-                    "chute_events_rejected", s -> s.counts().rejected(),
-                    "chute_events_released", s -> s.counts().released());
-            counters.forEach((metric, f) -> io.micrometer.core.instrument.FunctionCounter.builder(metric, source, f)
-                    .tag("source", name).register(registry));
+            List<EventCounter> counters = List.of(
+                    new EventCounter("chute_events_received", "Messages or deliveries taken in from the event source", s -> s.counts().received()),
+                    new EventCounter("chute_events_acknowledged", "Messages acknowledged: their objects handled, or naming none",
+                            s -> s.counts().acknowledged()),
+                    new EventCounter("chute_events_rejected", "Payloads the store could not decode, removed so that they cannot loop",
+                            s -> s.counts().rejected()),
+                    new EventCounter("chute_events_released", "Messages held longer than allowed, handed back to the broker for redelivery",
+                            s -> s.counts().released()));
+            counters.forEach(c -> io.micrometer.core.instrument.FunctionCounter.builder(c.name(), source, c.value())
+                    .description(c.help()).tag("source", name).register(registry));
             io.micrometer.core.instrument.Gauge.builder("chute_events_pending", source, s -> s.counts().pending())
                     .description("Messages held, waiting for their objects to be committed and archived").tag("source", name).register(registry);
         }
+    }
+
+    private record EventCounter(String name, String help, java.util.function.ToDoubleFunction<dev.chute.spi.EventSource> value) {
     }
 
     /** What the server hears from the pipeline (live events, metrics, table dashboards): add it to the pipeline's listeners. */
