@@ -109,10 +109,10 @@ public record ConfigKey<T>(String name, String type, String defaultText, String 
 
     /**
      * The hint for a misspelt key: {@code ; did you mean 'x'?} naming the known key closest to
-     * {@code unknown} (at most a third of its letters apart), or nothing when none is that close.
+     * {@code unknown} (two edits apart, or a third of its letters for long ones), or nothing when none is that close.
      */
     public static String didYouMean(String unknown, java.util.Collection<String> known) {
-        LevenshteinDistance distance = new LevenshteinDistance(Math.max(1, unknown.length() / 3));
+        LevenshteinDistance distance = new LevenshteinDistance(Math.max(2, unknown.length() / 3));
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
