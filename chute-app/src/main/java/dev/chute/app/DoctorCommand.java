@@ -55,7 +55,7 @@ final class DoctorCommand implements Callable<Integer> {
         ChuteConfig config = null;
         try {
             config = options.loadConfig();
-            check(out, true, "configuration is valid", "");
+            check(out, true, "configuration keys and values are valid", "");
         } catch (RuntimeException e) {
             configurationProblem = true;
             check(out, false, "configuration", e.getMessage());
