@@ -50,6 +50,21 @@ class PostgresColumnTypesTest {
         }
     }
 
+    /** A declared column that neither the file nor the table has fails the file, naming the file's columns (it was ignored silently). */
+    @Test
+    void declaredColumnInNeitherFileNorTableFailsTheFile() throws Exception {
+        dev.chute.spi.TableSpec spec = ChuteConfig.parse("tables:\n  shop.sales:\n    columns:\n      amout: DECIMAL(18,2)\n", "chute.yaml")
+                .tableSpec(dev.chute.spi.TableId.parse("shop.sales"));
+        dev.chute.spi.LoadFile file = PgTestDatabase.stage(dir.resolve("stage"), "shop/sales/a.csv", "id,amount\n1,2.50\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(warehouse.load(PgTestDatabase.batch("shop.sales", spec, file), f -> true)).singleElement().satisfies(o -> {
+            assertThat(o.status()).isEqualTo(dev.chute.spi.FileOutcome.Status.FAILED);
+            assertThat(o.error().orElseThrow().code()).isEqualTo(ErrorCode.SCHEMA_CONFLICT);
+            assertThat(o.error().orElseThrow().reason()).isEqualTo("shop/sales/a.csv: column 'amout' is declared in the columns of table shop.sales"
+                    + " (its columns.amout in the configuration), but neither the file nor the table has it; the file has columns id, amount"
+                    + " (did you mean 'amount'?). Fix the name in the configuration (or remove it) and replay the file");
+        });
+    }
+
     @Test
     void unknownColumnTypeStopsChuteOpeningOnPostgres() {
         ChuteConfig config = ChuteConfig.parse("warehouse:\n  type: postgres\n  url: " + db.url + "\n  user: postgres\n  reader_role: " + db.reader + "\n"
