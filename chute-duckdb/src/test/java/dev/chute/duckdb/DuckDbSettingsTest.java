@@ -18,4 +18,12 @@ class DuckDbSettingsTest {
         assertThatThrownBy(() -> new DuckDbWarehouseFactory().create(new ConnectorContext(home, Map.of("read_only", "yes"))).close())
                 .hasMessage("configuration key 'warehouse.read_only' has value 'yes'; expected true or false");
     }
+
+    /** A size too large for a long was wrapped around (to a negative or a small limit) instead of refused. */
+    @Test
+    void sizeTooLargeIsRefusedNotWrapped() {
+        assertThatThrownBy(() -> new DuckDbWarehouseFactory().create(new ConnectorContext(home, Map.of("max_temp_directory_size", "999999999999TB"))).close())
+                .hasMessage("configuration key 'warehouse.max_temp_directory_size' has value '999999999999TB'; expected a size such as 512MB or 2GB,"
+                        + " or a percentage from 1% to 100%");
+    }
 }
