@@ -298,6 +298,12 @@ public final class BigQueryWarehouse implements Warehouse {
         return Optional.empty();
     }
 
+    /** See {@link BigQueryTypes#problem}: BigQuery's documented type names and decimal bounds, checked without a call. */
+    @Override
+    public Optional<String> rejectsType(String type) {
+        return BigQueryTypes.problem(type);
+    }
+
     /** BigQuery's CSV reader has no escape character: a table that sets one (other than its quote) is refused, never loaded with it ignored. */
     @Override
     public Optional<String> refuses(TableSpec spec) {

@@ -2,6 +2,9 @@ package dev.chute.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ColumnProfile;
 import dev.chute.spi.ErrorCode;
@@ -67,6 +70,7 @@ public final class DuckDbWarehouse implements Warehouse {
     private final Path file;
     private final Path stageRoot;
     private final boolean readOnly;
+    private static final ObjectMapper TYPE_PROBE_JSON = new ObjectMapper();
     private final DuckDBConnection connection;
     private final Object writeLock = new Object();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -605,6 +609,69 @@ public final class DuckDbWarehouse implements Warehouse {
             }
             throw unavailable("cannot read the ledger", e);
         }
+    }
+
+    /**
+     * Asks DuckDB's own parser and binder about {@code CAST(NULL AS type)}. The statement is parsed
+     * first, without running anything ({@code json_serialize_sql} takes it as a value), and must be
+     * exactly that cast and nothing else; only then is it bound ({@code DESCRIBE}, which resolves the
+     * type's name without reading any row).
+     */
+    @Override
+    public Optional<String> rejectsType(String type) {
+        String probe = "SELECT CAST(NULL AS " + type + ")";
+        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate()) {
+            JsonNode parsed = parse(c, probe);
+            if (parsed.path("error").asBoolean()) {
+                return Optional.of(parsed.path("error_message").asText("not a type"));
+            }
+            if (!withoutCastType(parsed).equals(withoutCastType(parse(c, "SELECT CAST(NULL AS INTEGER)")))) {
+                return Optional.of("it is more than one type name");
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("DESCRIBE " + probe)) {
+                rs.next();
+                return Optional.empty();
+            } catch (SQLException e) {
+                if (DuckDbErrors.warehouseTrouble(e)) {
+                    throw unavailable("cannot check column type '" + type + "'", e);
+                }
+                return Optional.of(engineMessage(e));
+            }
+        } catch (SQLException | IOException e) {
+            throw unavailable("cannot check column type '" + type + "'", e instanceof SQLException q ? q : new SQLException(e));
+        }
+    }
+
+    private static JsonNode parse(Connection c, String sql) throws SQLException, IOException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT json_serialize_sql(CAST(? AS VARCHAR))")) {
+            ps.setString(1, sql);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return TYPE_PROBE_JSON.readTree(rs.getString(1));
+            }
+        }
+    }
+
+    private static JsonNode withoutCastType(JsonNode parsed) {
+        JsonNode copy = parsed.deepCopy();
+        for (JsonNode statement : copy.path("statements")) {
+            for (JsonNode item : statement.path("node").path("select_list")) {
+                if (item instanceof ObjectNode cast) {
+                    cast.remove("cast_type");
+                }
+            }
+        }
+        return copy;
+    }
+
+    /** DuckDB's message without its kind prefix and without the statement it quotes ({@code LINE 1: ...}). */
+    static String engineMessage(SQLException e) {
+        String message = String.valueOf(e.getMessage());
+        int statement = message.indexOf("\nLINE ");
+        if (statement >= 0) {
+            message = message.substring(0, statement);
+        }
+        return message.replaceFirst("^[A-Z][A-Za-z ]* Error: ", "").strip().replaceAll("\\s*\\n\\s*", " ");
     }
 
     @Override

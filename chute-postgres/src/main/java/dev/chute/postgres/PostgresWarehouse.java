@@ -517,6 +517,30 @@ public final class PostgresWarehouse implements Warehouse {
         }
     }
 
+    /**
+     * Asks PostgreSQL to read the type as a load would write it ({@link PostgresTypes#configured}):
+     * the name goes in as a value cast to {@code regtype}, whose input is PostgreSQL's own type-name
+     * parser (typmods such as a numeric's precision included), so nothing of it runs as SQL.
+     */
+    @Override
+    public Optional<String> rejectsType(String type) {
+        String pgType = PostgresTypes.configured(type);
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT CAST(CAST(? AS text) AS regtype)")) {
+            ps.setString(1, pgType);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Optional.empty();
+            }
+        } catch (SQLException e) {
+            if (PostgresErrors.warehouseTrouble(e)) {
+                throw PostgresErrors.unavailable("cannot check column type '" + type + "'", e);
+            }
+            String message = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                    ? p.getServerErrorMessage().getMessage() : String.valueOf(e.getMessage());
+            return Optional.of(pgType.equals(type.strip().toLowerCase(java.util.Locale.ROOT)) ? message : message + " (as PostgreSQL type '" + pgType + "')");
+        }
+    }
+
     @Override
     public void ping() {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {

@@ -159,6 +159,20 @@ public interface Warehouse extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Why this warehouse does not know {@code type} (a column type written in a table's
+     * {@code columns}, as a load would use it), in the warehouse's own words cleaned of statement
+     * text; empty when it knows it. SQL warehouses ask their engine (never a hand-written grammar);
+     * others check their documented type names. The engine calls it once per configured column
+     * whenever it opens the warehouse: before {@code chute up} starts loading, for every other
+     * command, and in {@code chute doctor}; a configuration with such a column does not start. Called
+     * from the opening thread, before any load; may query the warehouse; throws
+     * {@link ErrorCode#WAREHOUSE_UNAVAILABLE} when it cannot be asked. Accepts every type by default.
+     */
+    default Optional<String> rejectsType(String type) {
+        return Optional.empty();
+    }
+
     /** One finding: what was checked, whether it is fine, and if not, what to do. */
     record Check(boolean ok, String what, String fix) {
         public Check {
