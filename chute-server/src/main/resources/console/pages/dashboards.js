@@ -1,7 +1,7 @@
 // Dashboards: the list, and one dashboard as a 4-column grid of tiles; range picker, auto refresh,
 // and an Edit mode that saves the YAML back.
 import {api, qs} from '../api.js';
-import {drawChart, disposeChart} from '../charts.js';
+import {drawChart, disposeChart, seriesColors} from '../charts.js';
 import {card, confirmAction, emptyState, errorBanner, fmtNumber, h, infoBanner, mount, pageHeader} from '../dom.js';
 
 const RANGES = [
@@ -83,6 +83,8 @@ async function renderDashboard(root, ctx, id) {
   let timer = null;
   let generation = 0;
   const charts = [];
+  // one for the page: a series (or a pie's slice) has the same colour on every tile
+  const colors = seriesColors();
   ctx.signal.addEventListener('abort', () => {
     clearInterval(timer);
     charts.forEach(disposeChart);
@@ -99,7 +101,7 @@ async function renderDashboard(root, ctx, id) {
       api.get(path + '/tiles/' + index + qs({range}), {signal: ctx.signal}).then(result => {
         if (mine !== generation) return;
         mount(note, result.truncated ? (result.truncatedBy === 'bytes' ? 'Truncated result (query.max_bytes).' : 'Truncated result (query.max_rows).') : '');
-        drawChart(chartEl, result, tile);
+        drawChart(chartEl, result, tile, colors);
         tileEl.dataset.state = 'ok';
       }).catch(e => {
         if (e.name === 'AbortError' || mine !== generation) return;
