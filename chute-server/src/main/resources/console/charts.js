@@ -151,7 +151,8 @@ function cartesian(result, chart, {x, y, series}, colors) {
     ? (y.length > 1 ? label(row[series]) + ' · ' + columns[yi].name : label(row[series]))
     : columns[yi].name;
   const xAxis = timeAxis
-    ? {type: 'time', name: isTimestampTzType(columns[x].type) ? 'UTC' : undefined, axisLabel: {hideOverlap: true}}
+    // a day reads "Aug 20" rather than a bare "20"; other units keep ECharts' labels
+    ? {type: 'time', name: isTimestampTzType(columns[x].type) ? 'UTC' : undefined, axisLabel: {hideOverlap: true, formatter: {day: '{MMM} {d}'}}}
     : null;
   const list = [];
   let points = 0;
