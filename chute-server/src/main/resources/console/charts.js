@@ -213,7 +213,7 @@ function cartesian(result, chart, {x, y, series}, colors) {
     aggregated: repeated,
     option: {
       // many categories: slanted labels, with room on the left for the first one
-      grid: {left: !timeAxis && xs.length > 6 ? 52 : 12, right: timeAxis ? 36 : 24, top: 36, bottom: 16, containLabel: true},
+      grid: {left: !timeAxis && xs.length > 6 ? 52 : 12, right: timeAxis ? 48 : 24, top: 36, bottom: 16, containLabel: true},
       xAxis: xAxis || {type: 'category', data: xs, axisLabel: {hideOverlap: true, rotate: xs.length > 6 ? 30 : 0, width: 110, overflow: 'truncate'}},
       // said on the chart itself: a summed value is not a row of the result
       yAxis: {type: 'value', name: repeated ? 'sum per ' + xName : undefined, nameTextStyle: {align: 'left'}},
