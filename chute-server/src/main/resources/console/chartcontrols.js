@@ -31,8 +31,9 @@ export function chartPanel(result) {
     mount(hint, oneValue ? 'A number shows the first column of the first row.'
       : chart === 'pie' ? 'A pie uses the first value column; x names the slices.'
         : 'Ctrl-click to pick several value columns.',
-    chartEl.dataset.aggregated ? h('span', {'data-testid': 'chart-aggregated'},
-      ' Rows that share an x value' + (chart === 'pie' ? '' : ' (and series)') + ' are summed into one point; pick a series, or aggregate in SQL (GROUP BY), for another view.') : null);
+    chartEl.dataset.aggregated ? h('span', {'data-testid': 'chart-aggregated'}, chart === 'pie'
+      ? ' Rows that share an x value are summed into one slice; aggregate in SQL (GROUP BY) for another view.'
+      : ' Rows that share an x value (and series) are summed into one point; pick a series, or aggregate in SQL (GROUP BY), for another view.') : null);
   };
   for (const el of [typeSelect, xSelect, ySelect, seriesSelect]) el.addEventListener('change', draw);
   const panel = h('div', {class: 'chart-panel', 'data-testid': 'chart-panel'},

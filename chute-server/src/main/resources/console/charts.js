@@ -70,9 +70,9 @@ function clearChart(el) {
   el.classList.remove('chart-number', 'chart-table', 'chart-canvas');
 }
 
-/** DATE, TIMESTAMP (with or without zone) and DATETIME columns: drawn on a time axis. */
+/** DATE, TIMESTAMP (with or without zone, any precision) and DATETIME columns: drawn on a time axis. */
 export function isTimeType(type) {
-  return /^(DATE|DATETIME|TIMESTAMP|TIMESTAMPTZ)\b/i.test(String(type || ''));
+  return /^(DATE|DATETIME|TIMESTAMP(_S|_MS|_NS)?|TIMESTAMPTZ)\b/i.test(String(type || ''));
 }
 
 /**
@@ -184,12 +184,12 @@ function cartesian(result, chart, {x, y, series}, colors) {
   const extra = chart === 'area' ? {areaStyle: {opacity: 0.25}, stack: series >= 0 ? 'total' : undefined, connectNulls: true}
     : chart === 'line' ? {connectNulls: true} : {};
   // one value per x and series name: rows that repeat one are summed
-  const names = [];
+  const names = new Set();
   const entries = [];
   for (const row of usable) {
     for (const yi of y) {
       const name = nameOf(row, yi);
-      if (!names.includes(name)) names.push(name);
+      names.add(name);
       entries.push([JSON.stringify([name, xOf(row)]), toNumber(row[yi])]);
     }
   }
