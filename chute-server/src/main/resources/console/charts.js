@@ -152,7 +152,9 @@ function cartesian(result, chart, {x, y, series}, colors) {
     : columns[yi].name;
   const xAxis = timeAxis
     // a day reads "Aug 20" rather than a bare "20"; other units keep ECharts' labels
-    ? {type: 'time', name: isTimestampTzType(columns[x].type) ? 'UTC' : undefined, axisLabel: {hideOverlap: true, formatter: {day: '{MMM} {d}'}}}
+    ? {type: 'time', name: isTimestampTzType(columns[x].type) ? 'UTC' : undefined, axisLabel: {hideOverlap: true, formatter: {day: '{MMM} {d}'}},
+      // dates have no hours between them to label
+      minInterval: /^DATE$/i.test(columns[x].type) ? 86_400_000 : undefined}
     : null;
   const list = [];
   let points = 0;
@@ -194,16 +196,21 @@ function cartesian(result, chart, {x, y, series}, colors) {
     }
   }
   const {sums, repeated} = sumBy(entries);
+  const stacked = chart === 'area' && series >= 0;
   for (const name of names) {
     const values = xs.map(key => sums.get(JSON.stringify([name, key])) ?? null);
     points += values.filter(v => v !== null).length;
     list.push({
       name: repeated ? name + ' (sum)' : name,
       type,
-      data: timeAxis ? xs.map((t, i) => [t, values[i]]) : values,
+      // in a stack, a series without a row at some x adds nothing there: drawn as 0, not as a hole
+      // that the areas above would fall into
+      data: (stacked ? values.map(v => v ?? 0) : values).map((v, i) => timeAxis ? [xs[i], v] : v),
       // a line's colour is its lineStyle's, its symbols' (and a bar's) the itemStyle's
       itemStyle: {color: colors(name)},
       lineStyle: type === 'line' ? {color: colors(name)} : undefined,
+      // on a time axis a lone bar would otherwise span the whole chart
+      barMaxWidth: type === 'bar' && timeAxis ? 40 : undefined,
       ...extra,
     });
   }
