@@ -17,7 +17,8 @@ import java.util.Random;
  * orders created on 2022-08-19, kept as the seed has it). Every order goes through created, paid,
  * shipped and delivered, some stop on the way, and events after the last day are left out.
  * Deterministic: java.util.Random's sequence for a seed is fixed by its specification, so running
- * it again writes the same bytes. Run from the repository root: {@code java samples/GenerateOrderEvents.java}.
+ * it again writes the same bytes. Run from the repository root: {@code java samples/GenerateOrderEvents.java}
+ * (an argument names another directory to write to; the seed's file is always read from samples/).
  */
 public class GenerateOrderEvents {
     static final String HEADER = "order_id,customer_email,action,action_time";
@@ -35,6 +36,7 @@ public class GenerateOrderEvents {
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of("samples");
+        Path out = args.length > 0 ? Path.of(args[0]) : dir;
         Random random = new Random(13);
         Instant end = FIRST.plusDays(DAYS).atStartOfDay(ZoneOffset.UTC).toInstant();
         List<Event> events = new ArrayList<>();
@@ -64,7 +66,7 @@ public class GenerateOrderEvents {
             LocalDate date = FIRST.plusDays(day);
             StringBuilder csv = new StringBuilder(HEADER).append('\n');
             events.stream().filter(e -> e.at().atZone(ZoneOffset.UTC).toLocalDate().equals(date)).forEach(e -> csv.append(e.line()).append('\n'));
-            Files.writeString(dir.resolve(String.format("order_events_%03d.csv", day + 1)), csv, StandardCharsets.UTF_8);
+            Files.writeString(out.resolve(String.format("order_events_%03d.csv", day + 1)), csv, StandardCharsets.UTF_8);
         }
     }
 

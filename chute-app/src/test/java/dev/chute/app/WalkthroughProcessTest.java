@@ -61,6 +61,34 @@ class WalkthroughProcessTest {
     }
 
     /** Issue 13, item 6: the walkthrough copies the whole sample set (cp samples/order_events_*.csv). */
+    /** Issue 13, item 6: the committed sample set is what its committed generator writes, byte for byte. */
+    @Test
+    void sampleSetIsWhatItsGeneratorWrites() throws Exception {
+        Path root = sample().getParent().getParent();
+        Path out = Files.createDirectories(home.resolve("generated"));
+        String javaCommand = ProcessHandle.current().info().command().orElseThrow();
+        Process generator = new ProcessBuilder(javaCommand, "samples/GenerateOrderEvents.java", out.toString())
+                .directory(root.toFile()).redirectErrorStream(true).redirectOutput(home.resolve("generator.log").toFile()).start();
+        assertThat(generator.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("the generator finished").isTrue();
+        assertThat(generator.exitValue()).as(() -> read(home.resolve("generator.log"))).isZero();
+        List<Path> committed = sampleSet().stream().filter(f -> !f.getFileName().toString().equals("order_events_001.csv")).toList();
+        try (Stream<Path> files = Files.list(out)) {
+            assertThat(files.map(f -> f.getFileName().toString()).sorted().toList())
+                    .isEqualTo(committed.stream().map(f -> f.getFileName().toString()).toList());
+        }
+        for (Path file : committed) {
+            assertThat(out.resolve(file.getFileName())).hasSameBinaryContentAs(file);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
     @Test
     void copiedSampleIsLoadedArchivedAndVisibleToQueryAndStatus() throws Exception {
         ChuteProcess up = chute.up(home);
