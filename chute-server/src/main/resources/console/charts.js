@@ -92,8 +92,9 @@ function toTime(value) {
 /**
  * Colours by name (of a series, or of a pie's slice), shared by the charts it is given to: a
  * dashboard passes one to all its tiles so that a series has the same colour on each. A name's
- * colour is picked from its hash, so it stays the same from one visit to the next; only a name whose
- * colour is taken on the page already gets the next free one.
+ * colour is picked from its hash; a name whose colour another name took already gets the next free
+ * one, so the names must come in the same order for the same colours (a dashboard draws its tiles
+ * in order).
  */
 export function seriesColors() {
   const byName = new Map();

@@ -93,12 +93,17 @@ async function renderDashboard(root, ctx, id) {
   const runTiles = () => {
     const mine = ++generation;
     const range = rangeSelect.value;
+    // the queries run at once, but the tiles are drawn in their order: colours go to series in the
+    // same order at every visit, so a series keeps its colour from one visit to the next too
+    let previous = Promise.resolve();
     dashboard.tiles.forEach((tile, index) => {
       const tileEl = body.querySelector('[data-testid="tile-' + index + '"]');
       const chartEl = tileEl.querySelector('.tile-chart');
       const note = tileEl.querySelector('.tile-note');
       tileEl.dataset.loading = 'true';
-      api.get(path + '/tiles/' + index + qs({range}), {signal: ctx.signal}).then(result => {
+      const answer = api.get(path + '/tiles/' + index + qs({range}), {signal: ctx.signal});
+      answer.catch(() => {}); // handled below, once the tiles before this one are drawn
+      previous = previous.then(() => answer).then(result => {
         if (mine !== generation) return;
         mount(note, result.truncated ? (result.truncatedBy === 'bytes' ? 'Truncated result (query.max_bytes).' : 'Truncated result (query.max_rows).') : '');
         drawChart(chartEl, result, tile, colors);

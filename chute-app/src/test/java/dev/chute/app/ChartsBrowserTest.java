@@ -222,6 +222,14 @@ class ChartsBrowserTest {
         assertThat(pie).as("the pie's colours, by slice").isEqualTo(line);
         assertThat(line.values()).as("three series, three colours").doesNotHaveDuplicates();
         assertThat(byDay).allSatisfy(s -> assertThat(s.axis()).as("days on a time axis").isEqualTo("time"));
+
+        // and the same colours at the next visit: tiles are drawn in their order, whichever answers first
+        page.navigate(up.url() + "/#/dashboards");
+        awaitUi("the list of dashboards", () -> page.getByTestId("dashboard-list").count() == 1);
+        page.navigate(up.url() + "/#/dashboards/colours");
+        awaitUi("every tile drawn again", () -> page.locator(".tile").count() == 3
+                && page.locator(".tile .tile-chart:not([data-rendered=\"true\"])").count() == 0);
+        assertThat(colours(drawn(tile("By day")))).as("the colours at the next visit").isEqualTo(line);
         assertThat(page.locator("[data-testid^=\"tile-error\"]").count()).isZero();
         assertThat(tab.problems()).isEmpty();
     }
