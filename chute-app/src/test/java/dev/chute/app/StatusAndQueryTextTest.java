@@ -2,6 +2,8 @@ package dev.chute.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chute.core.Json;
+import dev.chute.core.StatusReport;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -53,6 +55,10 @@ class StatusAndQueryTextTest {
         String status = run("status");
         assertThat(status).contains("State: attention: 1 failed file not loaded");
         assertThat(status.indexOf("State: attention")).as("the state comes before the tables").isLessThan(status.indexOf("Tables"));
+        // the report as /api/status sends it reads back (what chute status does while chute up runs)
+        StatusReport report = Json.mapper().readValue(run("status", "--json"), StatusReport.class);
+        assertThat(report.failedFiles()).isEqualTo(1);
+        assertThat(report.state()).isEqualTo("attention");
     }
 
     /**
