@@ -11,6 +11,7 @@ import dev.chute.spi.ErrorCode;
 import dev.chute.spi.FailureRecord;
 import dev.chute.spi.FileOutcome;
 import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LineagePage;
 import dev.chute.spi.LineageSource;
 import dev.chute.spi.LoadBatch;
 import dev.chute.spi.LoadSummary;
@@ -289,7 +290,7 @@ public final class DuckDbWarehouse implements Warehouse {
                         + DuckDbLimits.human(limits.memoryLimit()) + " (warehouse.memory_limit), spilling at most " + DuckDbLimits.human(limits.maxTempSize())
                         + " to " + limits.tempDirectory() + " (warehouse.max_temp_directory_size); " + DuckDbErrors.firstLine(message));
             }
-            return new DuckDbQueryGuard.QueryRefused(DuckDbErrors.firstLine(message));
+            return DuckDbQueryGuard.queryFailed(DuckDbErrors.firstLine(message));
         });
     }
 
@@ -376,9 +377,19 @@ public final class DuckDbWarehouse implements Warehouse {
         if (type.startsWith("TIMESTAMP WITH TIME ZONE") || type.equals("TIMESTAMPTZ")) {
             return rs.getObject(i, OffsetDateTime.class).toInstant();
         }
+        return plain(raw);
+    }
+
+    /**
+     * A value of DuckDB's driver as one of {@link QueryResult}'s plain values. A TIMESTAMP without time
+     * zone stays a local date-time: it has no offset, and UTC is not assumed for it. Structs, maps and
+     * lists become maps and lists of plain values, so that they are written as JSON objects and arrays.
+     */
+    static Object plain(Object raw) throws SQLException {
         return switch (raw) {
-            case Timestamp t -> t.toLocalDateTime().toInstant(ZoneOffset.UTC);
-            case LocalDateTime t -> t.toInstant(ZoneOffset.UTC);
+            case null -> null;
+            case Timestamp t -> t.toLocalDateTime();
+            case LocalDateTime t -> t;
             case OffsetDateTime t -> t.toInstant();
             case java.sql.Date d -> d.toLocalDate();
             case java.sql.Time t -> t.toLocalTime();
@@ -395,6 +406,28 @@ public final class DuckDbWarehouse implements Warehouse {
             case Double d -> d;
             case String s -> s;
             case java.util.UUID u -> u.toString();
+            case org.duckdb.DuckDBStruct struct -> {
+                Map<String, Object> fields = new java.util.LinkedHashMap<>();
+                for (Map.Entry<String, Object> e : struct.getMap().entrySet()) {
+                    fields.put(e.getKey(), plain(e.getValue()));
+                }
+                yield fields;
+            }
+            case Map<?, ?> map -> {
+                // a MAP's keys may be of any type: as JSON object keys they are text
+                Map<String, Object> entries = new java.util.LinkedHashMap<>();
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    entries.put(String.valueOf(plain(e.getKey())), plain(e.getValue()));
+                }
+                yield entries;
+            }
+            case java.sql.Array array -> {
+                List<Object> items = new ArrayList<>();
+                for (Object item : (Object[]) array.getArray()) {
+                    items.add(plain(item));
+                }
+                yield java.util.Collections.unmodifiableList(items);
+            }
             default -> raw.toString();
         };
     }
@@ -419,6 +452,11 @@ public final class DuckDbWarehouse implements Warehouse {
     @Override
     public Optional<FailureRecord> failure(String key) {
         return failures("object_key = " + Sql.literal(requireNonNull(key, "key is null")), 1).stream().findFirst();
+    }
+
+    @Override
+    public long unresolvedFailureCount() {
+        return readList(LedgerSql.UNRESOLVED_FAILURE_COUNT, rs -> rs.getLong(1)).stream().findFirst().orElse(0L);
     }
 
     @Override
@@ -569,15 +607,16 @@ public final class DuckDbWarehouse implements Warehouse {
     }
 
     @Override
-    public List<LineageSource> lineage(TableId table, int limit) {
+    public LineagePage lineage(TableId table, long offset, int limit) {
         if (!requireTable(table).lineage()) {
-            return List.of();
+            return new LineagePage(List.of(), offset, 0);
         }
-        String sql = "SELECT " + Sql.ident(TableSpec.SOURCE_COLUMN) + ", " + Sql.ident(TableSpec.LOAD_ID_COLUMN) + ", count(*), max("
-                + Sql.ident(TableSpec.LOADED_AT_COLUMN) + ") AS loaded_at FROM " + qualified(table) + " GROUP BY ALL ORDER BY loaded_at DESC, 1 LIMIT "
-                + Math.max(0, limit);
-        return readList(sql, rs -> new LineageSource(rs.getString(1), rs.getString(2), rs.getLong(3),
-                rs.getObject(4, OffsetDateTime.class).toInstant()));
+        String groups = "SELECT " + Sql.ident(TableSpec.SOURCE_COLUMN) + ", " + Sql.ident(TableSpec.LOAD_ID_COLUMN) + ", count(*), max("
+                + Sql.ident(TableSpec.LOADED_AT_COLUMN) + ") AS loaded_at FROM " + qualified(table) + " GROUP BY ALL";
+        List<LineageSource> sources = readList(groups + " ORDER BY loaded_at DESC, 1, 2 LIMIT " + Math.max(0, limit) + " OFFSET " + Math.max(0, offset),
+                rs -> new LineageSource(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getObject(4, OffsetDateTime.class).toInstant()));
+        long total = readList("SELECT count(*) FROM (" + groups + ")", rs -> rs.getLong(1)).stream().findFirst().orElse(0L);
+        return new LineagePage(sources, offset, total);
     }
 
     private TableDetail requireTable(TableId table) {

@@ -98,6 +98,14 @@ public interface Warehouse extends AutoCloseable {
     /** The most recent unresolved failures, newest first. */
     List<FailureRecord> recentFailures(int limit);
 
+    /**
+     * How many failures are unresolved: files in {@code failed/} (or retrying) whose version has not
+     * committed since. This default counts {@link #recentFailures}; SQL warehouses count in one query.
+     */
+    default long unresolvedFailureCount() {
+        return recentFailures(Integer.MAX_VALUE).size();
+    }
+
     /** The ledger entries of one object key (every committed version), newest first. */
     List<LedgerEntry> history(String key);
 
@@ -137,7 +145,16 @@ public interface Warehouse extends AutoCloseable {
     List<ColumnProfile> profile(TableId table, Duration timeout);
 
     /** Source objects of a table's rows, newest first; empty when the table has no lineage columns. */
-    List<LineageSource> lineage(TableId table, int limit);
+    default List<LineageSource> lineage(TableId table, int limit) {
+        return lineage(table, 0, limit).sources();
+    }
+
+    /**
+     * One page of a table's source objects (one per source object and load), newest first, skipping
+     * the first {@code offset}; with the number of them in all. Empty, with a total of 0, when the table
+     * has no lineage columns.
+     */
+    LineagePage lineage(TableId table, long offset, int limit);
 
     /**
      * A name quoted for this warehouse's SQL, as generated queries (dashboards) need it: standard
