@@ -187,10 +187,10 @@ public final class BigQueryWarehouse implements Warehouse {
         }
     }
 
+    /** GoogleSQL's quoted identifier (see {@link #ident}); a double-quoted "x" would be a string literal there. */
     @Override
     public String quoteIdentifier(String name) {
-        // GoogleSQL quotes identifiers with backticks; a double-quoted "x" is a string literal there
-        return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`";
+        return ident(name);
     }
 
     @Override
@@ -1069,11 +1069,35 @@ public final class BigQueryWarehouse implements Warehouse {
     }
 
     private static String quote(String path) {
-        return "`" + path.replace("\\", "\\\\").replace("`", "\\`") + "`";
+        return ident(path);
     }
 
+    /**
+     * A name as a GoogleSQL quoted identifier, always quoted (BigQuery adds reserved keywords over
+     * time): enclosed in backticks, with the escape sequences of string literals, which quoted
+     * identifiers share (the lexical structure page of BigQuery's SQL reference): a backslash and a
+     * backtick escaped with a backslash, line ends and tabs as {@code \n}, {@code \r}, {@code \t}
+     * (a quoted identifier cannot hold a raw line end), other control characters as {@code \}{@code uhhhh}.
+     */
     static String ident(String name) {
-        return quote(name);
+        StringBuilder out = new StringBuilder(name.length() + 2).append('`');
+        name.chars().forEach(ch -> {
+            switch (ch) {
+                case '\\' -> out.append("\\\\");
+                case '`' -> out.append("\\`");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (Character.isISOControl(ch)) {
+                        out.append(String.format("\\u%04x", ch));
+                    } else {
+                        out.append((char) ch);
+                    }
+                }
+            }
+        });
+        return out.append('`').toString();
     }
 
     private static QueryParameterValue strings(List<String> values) {

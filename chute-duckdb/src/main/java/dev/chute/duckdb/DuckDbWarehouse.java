@@ -170,6 +170,12 @@ public final class DuckDbWarehouse implements Warehouse {
         return new ChuteException(ErrorCode.WAREHOUSE_UNAVAILABLE, what + ": " + DuckDbErrors.firstLine(String.valueOf(e.getMessage())), e);
     }
 
+    /** Quoted by DuckDB's rule (double quotes, an embedded one doubled), always, whatever the name: the quoting of Chute's own SQL. */
+    @Override
+    public String quoteIdentifier(String name) {
+        return Sql.ident(name);
+    }
+
     @Override
     public String describe() {
         return "duckdb:" + file;

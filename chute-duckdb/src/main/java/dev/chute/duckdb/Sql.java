@@ -9,6 +9,7 @@ final class Sql {
     private Sql() {
     }
 
+    /** Always quoted (which words are keywords changes between DuckDB versions): double quotes, an embedded one doubled. */
     static String ident(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }

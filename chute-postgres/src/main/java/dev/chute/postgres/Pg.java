@@ -2,17 +2,28 @@ package dev.chute.postgres;
 
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
+import java.sql.SQLException;
 import java.util.Collection;
 import java.util.stream.Collectors;
+import org.postgresql.core.Utils;
 
 /** Quoting for identifiers and literals. Every name that reaches PostgreSQL goes through here. */
 final class Pg {
     private Pg() {
     }
 
+    /**
+     * A quoted identifier, always quoted (whether a name is a keyword depends on the server's
+     * version): the JDBC driver's own quoting, which doubles embedded double quotes.
+     */
     static String ident(String name) {
         refuseNul(name, "an identifier");
-        return "\"" + name.replace("\"", "\"\"") + "\"";
+        try {
+            return Utils.escapeIdentifier(new StringBuilder(name.length() + 2), name).toString();
+        } catch (SQLException e) {
+            // the driver refuses only NUL, refused above with a message that names the value
+            throw new IllegalStateException("the driver refused identifier '" + name + "': " + e.getMessage(), e);
+        }
     }
 
     /** A string literal; PostgreSQL runs with {@code standard_conforming_strings} on (the default since 9.1). */

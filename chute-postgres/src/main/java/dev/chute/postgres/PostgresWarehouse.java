@@ -144,6 +144,12 @@ public final class PostgresWarehouse implements Warehouse {
         }
     }
 
+    /** Quoted as PostgreSQL's JDBC driver quotes identifiers (always, whatever the name): the quoting of Chute's own SQL. */
+    @Override
+    public String quoteIdentifier(String name) {
+        return Pg.ident(name);
+    }
+
     @Override
     public String describe() {
         return "postgres:" + settings.url().replaceFirst("\\?.*$", "");

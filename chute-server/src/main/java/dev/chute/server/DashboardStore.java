@@ -25,8 +25,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -48,18 +48,8 @@ public final class DashboardStore {
     static final String SUFFIX = ".yaml";
     private static final int TOP_VALUES = 10;
     private static final int LATEST_ROWS = 20;
-    private static final Pattern PLAIN_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]*");
     /** Names such as {@code id}, {@code order_id}, {@code orderId}: columns whose top values say little. */
     private static final Pattern ID_LIKE = Pattern.compile("(?i:(.*[_\\- ])?(id|uuid|guid|key))|.*[a-z0-9](Id|ID|Uuid|UUID|Key)");
-    /** Reserved words of the SQL dialect (PostgreSQL's list, which DuckDB shares): such names must be quoted. */
-    private static final Set<String> RESERVED = Set.of("all", "analyse", "analyze", "and", "any", "array", "as", "asc",
-            "asymmetric", "both", "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
-            "current_date", "current_role", "current_time", "current_timestamp", "current_user", "default", "deferrable",
-            "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group",
-            "having", "in", "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp",
-            "not", "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
-            "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user",
-            "using", "variadic", "when", "where", "window", "with", "qualify", "pivot", "unpivot", "lambda");
     /** Text that YAML reads back as the same string without quotes: no ': ', ' #', flow characters or leading indicator. */
     private static final Pattern PLAIN_SCALAR = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 _.()/-]*");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -186,18 +176,16 @@ public final class DashboardStore {
      * day over the first date or timestamp column; the top values of the first text column (one
      * that does not look like an identifier if there is one); the latest rows.
      *
+     * <p>Every name in the tiles' SQL (dataset, table, columns, the tiles' own column names) is
+     * quoted with {@code quote}, the warehouse's own quoting ({@link dev.chute.spi.Warehouse#quoteIdentifier}):
+     * whether a name is a keyword depends on the engine and its version, so none is left bare (issue
+     * 13). Groups and orders refer to the select list by position, because a table column with the
+     * name of an output column ({@code day}, {@code value}) would otherwise be taken instead.
+     *
      * @param columns the table's columns as the warehouse reports them (lineage columns included)
      * @return whether the file was written
      */
-    public boolean ensureTableDashboard(TableId table, List<QueryResult.Column> columns) {
-        return ensureTableDashboard(table, columns, DashboardStore::standardQuote);
-    }
-
-    /**
-     * As {@link #ensureTableDashboard(TableId, List)}, quoting names that need it with the
-     * warehouse's own quoting ({@link dev.chute.spi.Warehouse#quoteIdentifier}).
-     */
-    public boolean ensureTableDashboard(TableId table, List<QueryResult.Column> columns, java.util.function.UnaryOperator<String> quote) {
+    public boolean ensureTableDashboard(TableId table, List<QueryResult.Column> columns, UnaryOperator<String> quote) {
         requireNonNull(table, "table is null");
         requireNonNull(columns, "columns is null");
         requireNonNull(quote, "quote is null");
@@ -230,16 +218,11 @@ public final class DashboardStore {
     }
 
     /** The YAML of a table's overview dashboard (see {@link #ensureTableDashboard}). */
-    static String tableDashboardYaml(TableId table, List<QueryResult.Column> columns) {
-        return tableDashboardYaml(table, columns, DashboardStore::standardQuote);
-    }
-
-    static String tableDashboardYaml(TableId table, List<QueryResult.Column> columns, java.util.function.UnaryOperator<String> quote) {
-        java.util.function.UnaryOperator<String> q = name -> identifier(name, quote);
+    static String tableDashboardYaml(TableId table, List<QueryResult.Column> columns, UnaryOperator<String> q) {
         String from = q.apply(table.dataset()) + "." + q.apply(table.table());
-        // a name with a line break cannot be written inside the YAML block of a tile's SQL
+        // a name with a line break cannot be written inside the YAML block of a tile's SQL, nor one with {{ (a placeholder's start)
         List<QueryResult.Column> data = columns.stream()
-                .filter(c -> !c.name().startsWith("_chute_") && c.name().chars().noneMatch(Character::isISOControl))
+                .filter(c -> !c.name().startsWith("_chute_") && c.name().chars().noneMatch(Character::isISOControl) && !c.name().contains("{{"))
                 .toList();
         boolean loadedAt = columns.stream().anyMatch(c -> c.name().equals(TableSpec.LOADED_AT_COLUMN));
         boolean source = columns.stream().anyMatch(c -> c.name().equals(TableSpec.SOURCE_COLUMN));
@@ -254,20 +237,21 @@ public final class DashboardStore {
                 .append("refresh: ").append(Dashboard.durationText(Dashboard.DEFAULT_REFRESH)).append('\n')
                 .append("time_range: ").append(DashboardTimeRange.ALL.text()).append('\n')
                 .append("tiles:\n");
-        appendTile(yaml, "Rows", "number", List.of("SELECT count(*) AS row_count", "FROM " + from), null, 1);
+        String rowCount = q.apply("row_count");
+        appendTile(yaml, "Rows", "number", List.of("SELECT count(*) AS " + rowCount, "FROM " + from), null, 1);
         if (source) {
             appendTile(yaml, "Files loaded", "number",
-                    List.of("SELECT count(DISTINCT " + q.apply(TableSpec.SOURCE_COLUMN) + ") AS files", "FROM " + from), null, 1);
+                    List.of("SELECT count(DISTINCT " + q.apply(TableSpec.SOURCE_COLUMN) + ") AS " + q.apply("files"), "FROM " + from), null, 1);
         }
         if (loadedAt) {
-            appendTile(yaml, "Rows loaded per day", "bar", perDay(from, q.apply(TableSpec.LOADED_AT_COLUMN)), "day", 2);
+            appendTile(yaml, "Rows loaded per day", "bar", perDay(from, q.apply(TableSpec.LOADED_AT_COLUMN), q), "day", 2);
         }
-        time.ifPresent(c -> appendTile(yaml, "Rows per day by " + c.name(), "line", perDay(from, q.apply(c.name())), "day", 2));
+        time.ifPresent(c -> appendTile(yaml, "Rows per day by " + c.name(), "line", perDay(from, q.apply(c.name()), q), "day", 2));
         text.ifPresent(c -> appendTile(yaml, "Top " + TOP_VALUES + " values of " + c.name(), "bar", List.of(
-                "SELECT coalesce(" + q.apply(c.name()) + ", '(null)') AS value, count(*) AS row_count",
+                "SELECT coalesce(" + q.apply(c.name()) + ", '(null)') AS " + q.apply("value") + ", count(*) AS " + rowCount,
                 "FROM " + from,
-                "GROUP BY value",
-                "ORDER BY row_count DESC, value",
+                "GROUP BY 1",
+                "ORDER BY 2 DESC, 1",
                 "LIMIT " + TOP_VALUES), "value", 2));
         Optional<String> newest = time.map(c -> q.apply(c.name()))
                 .or(() -> loadedAt ? Optional.of(q.apply(TableSpec.LOADED_AT_COLUMN)) : Optional.empty());
@@ -278,13 +262,13 @@ public final class DashboardStore {
         return yaml.toString();
     }
 
-    private static List<String> perDay(String from, String column) {
+    private static List<String> perDay(String from, String column, UnaryOperator<String> q) {
         return List.of(
-                "SELECT CAST(" + column + " AS DATE) AS day, count(*) AS row_count",
+                "SELECT CAST(" + column + " AS DATE) AS " + q.apply("day") + ", count(*) AS " + q.apply("row_count"),
                 "FROM " + from,
                 "WHERE " + column + " >= {{from}} AND " + column + " < {{to}}",
-                "GROUP BY day",
-                "ORDER BY day");
+                "GROUP BY 1",
+                "ORDER BY 1");
     }
 
     /** One tile; {@code x} is null for a number or a table, which name no value column either. */
@@ -310,21 +294,6 @@ public final class DashboardStore {
         } catch (IOException e) {
             throw new ChuteException(ErrorCode.INTERNAL, "cannot quote '" + value + "' for YAML: " + e.getMessage(), e);
         }
-    }
-
-    static String identifier(String name) {
-        return identifier(name, DashboardStore::standardQuote);
-    }
-
-    static String identifier(String name, java.util.function.UnaryOperator<String> quote) {
-        if (PLAIN_IDENTIFIER.matcher(name).matches() && !RESERVED.contains(name)) {
-            return name;
-        }
-        return quote.apply(name);
-    }
-
-    private static String standardQuote(String name) {
-        return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
     private static boolean isTemporal(String type) {

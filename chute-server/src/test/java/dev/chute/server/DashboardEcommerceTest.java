@@ -203,7 +203,7 @@ class DashboardEcommerceTest {
     void generatedTableDashboardRunsAgainstTheLoadedTable() {
         QueryResult empty = chute.query("SELECT * FROM ecommerce.order_events LIMIT 0");
         DashboardStore store = new DashboardStore(home.resolve("dashboards"));
-        assertThat(store.ensureTableDashboard(TABLE, empty.columns())).isTrue();
+        assertThat(store.ensureTableDashboard(TABLE, empty.columns(), chute.warehouse()::quoteIdentifier)).isTrue();
         Dashboard generated = store.get("ecommerce-order_events").orElseThrow();
         assertThat(generated.tiles()).extracting(Dashboard.Tile::title).containsExactly(
                 "Rows", "Files loaded", "Rows loaded per day", "Rows per day by action_time", "Top 10 values of customer_email", "Latest rows");

@@ -13,12 +13,15 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The dashboards directory on real files. */
 class DashboardStoreTest {
+    /** Standard SQL's quoting, as DuckDB and PostgreSQL have it. */
+    private static final UnaryOperator<String> QUOTE = name -> "\"" + name.replace("\"", "\"\"") + "\"";
     static final String SIMPLE = "title: Simple\ntiles:\n  - title: N\n    chart: number\n    sql: SELECT 1\n";
 
     @TempDir
@@ -172,13 +175,13 @@ class DashboardStoreTest {
         DashboardStore store = store();
         TableId table = TableId.parse("sales.orders");
         List<QueryResult.Column> columns = List.of(new QueryResult.Column("id", "BIGINT"), new QueryResult.Column("region", "VARCHAR"));
-        assertThat(store.ensureTableDashboard(table, columns)).isTrue();
+        assertThat(store.ensureTableDashboard(table, columns, QUOTE)).isTrue();
         Path file = home.resolve("dashboards/sales-orders.yaml");
         assertThat(file).exists();
         assertThat(store.get("sales-orders").orElseThrow().title()).isEqualTo("sales.orders");
 
         Files.writeString(file, "title: My edit\n");
-        assertThat(store.ensureTableDashboard(table, columns)).isFalse();
+        assertThat(store.ensureTableDashboard(table, columns, QUOTE)).isFalse();
         assertThat(Files.readString(file)).isEqualTo("title: My edit\n");
         assertThat(fileNames()).containsExactly("sales-orders.yaml");
     }
@@ -194,16 +197,16 @@ class DashboardStoreTest {
                 new QueryResult.Column("_chute_source", "VARCHAR"),
                 new QueryResult.Column("_chute_load_id", "VARCHAR"),
                 new QueryResult.Column("_chute_loaded_at", "TIMESTAMP WITH TIME ZONE"));
-        store.ensureTableDashboard(TableId.parse("shop.order"), columns);
+        store.ensureTableDashboard(TableId.parse("shop.order"), columns, QUOTE);
         Dashboard d = store.get("shop-order").orElseThrow();
         assertThat(d.tiles()).extracting(Dashboard.Tile::title).containsExactly(
                 "Rows", "Files loaded", "Rows loaded per day", "Rows per day by placed at", "Top 10 values of region", "Latest rows");
         assertThat(d.tiles()).extracting(Dashboard.Tile::chart).containsExactly(
                 Dashboard.Chart.NUMBER, Dashboard.Chart.NUMBER, Dashboard.Chart.BAR, Dashboard.Chart.LINE, Dashboard.Chart.BAR, Dashboard.Chart.TABLE);
-        // a reserved word and a name with a space are quoted
-        assertThat(d.tiles().get(0).sql()).contains("FROM shop.\"order\"");
+        // every name is quoted: a keyword, a name with a space, a plain name
+        assertThat(d.tiles().get(0).sql()).contains("FROM \"shop\".\"order\"");
         assertThat(d.tiles().get(3).sql()).contains("CAST(\"placed at\" AS DATE)").contains("\"placed at\" >= {{from}}");
-        assertThat(d.tiles().get(2).sql()).contains("_chute_loaded_at >= {{from}} AND _chute_loaded_at < {{to}}");
+        assertThat(d.tiles().get(2).sql()).contains("\"_chute_loaded_at\" >= {{from}} AND \"_chute_loaded_at\" < {{to}}");
         assertThat(d.yaml()).startsWith("# Written by Chute when it created the table shop.order.");
     }
 
@@ -213,11 +216,11 @@ class DashboardStoreTest {
         List<QueryResult.Column> columns = List.of(
                 new QueryResult.Column("line\nbreak", "TIMESTAMP"),
                 new QueryResult.Column("say \"hi\": #1", "VARCHAR"));
-        assertThat(store.ensureTableDashboard(TableId.parse("m.odd"), columns)).isTrue();
+        assertThat(store.ensureTableDashboard(TableId.parse("m.odd"), columns, QUOTE)).isTrue();
         Dashboard d = store.get("m-odd").orElseThrow();
         assertThat(d.tiles()).extracting(Dashboard.Tile::title).containsExactly("Rows", "Top 10 values of say \"hi\": #1", "Sample rows");
         // a text column is grouped as it is: no cast, which would name a type not every warehouse has
-        assertThat(d.tiles().get(1).sql()).contains("coalesce(\"say \"\"hi\"\": #1\", '(null)') AS value").doesNotContain("VARCHAR");
+        assertThat(d.tiles().get(1).sql()).contains("coalesce(\"say \"\"hi\"\": #1\", '(null)') AS \"value\"").doesNotContain("VARCHAR");
     }
 
     /** BigQuery reads "x" as a string: generated tiles quote names the warehouse's way. */
@@ -235,7 +238,7 @@ class DashboardStoreTest {
     @Test
     void tableWithoutTimeOrTextColumnsStillGetsRowsAndASample() {
         DashboardStore store = store();
-        store.ensureTableDashboard(TableId.parse("m.numbers"), List.of(new QueryResult.Column("n", "BIGINT")));
+        store.ensureTableDashboard(TableId.parse("m.numbers"), List.of(new QueryResult.Column("n", "BIGINT")), QUOTE);
         assertThat(store.get("m-numbers").orElseThrow().tiles()).extracting(Dashboard.Tile::title).containsExactly("Rows", "Sample rows");
     }
 

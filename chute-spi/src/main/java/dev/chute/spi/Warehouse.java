@@ -157,8 +157,10 @@ public interface Warehouse extends AutoCloseable {
     LineagePage lineage(TableId table, long offset, int limit);
 
     /**
-     * A name quoted for this warehouse's SQL, as generated queries (dashboards) need it: standard
-     * SQL's double quotes by default; BigQuery's dialect uses backticks.
+     * A name quoted for this warehouse's SQL, as generated queries (dashboards) need it. Every name
+     * is quoted, keyword or not, so that no list of reserved words is needed (issue 13); the answer
+     * is computed locally, without asking the warehouse. Standard SQL's double quotes by default;
+     * BigQuery's dialect uses backticks.
      */
     default String quoteIdentifier(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
