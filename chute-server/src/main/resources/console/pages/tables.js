@@ -37,6 +37,14 @@ function section(title, testid, loader) {
   return card(title, body, {'data-testid': testid});
 }
 
+// An estimate is never shown as if it were a count (issue 13): it says so, and how it was made.
+function distinctCell(c) {
+  if (c.distinctExact !== false) return fmtNumber(c.distinct);
+  return h('span', {class: 'estimate', 'data-testid': 'distinct-estimate',
+    title: 'An estimate (the warehouse\'s HyperLogLog sketch), not a count: the table is too large to count every column exactly'},
+  '≈ ' + fmtNumber(c.distinct) + ' (estimate)');
+}
+
 function quoteIdent(name) {
   return '"' + String(name).replace(/"/g, '""') + '"';
 }
@@ -78,7 +86,7 @@ async function renderDetail(root, ctx, name) {
       return recordTable([
         {label: 'Column', value: c => h('span', {class: 'mono'}, c.name)},
         {label: 'Nulls', num: true, value: c => fmtNumber(c.nulls)},
-        {label: 'Distinct', num: true, value: c => fmtNumber(c.distinct)},
+        {label: 'Distinct', num: true, testid: 'distinct', value: distinctCell},
         {label: 'Min', value: c => c.min === null ? h('span', {class: 'null'}, 'NULL') : h('span', {class: 'clip', title: c.min}, c.min)},
         {label: 'Max', value: c => c.max === null ? h('span', {class: 'null'}, 'NULL') : h('span', {class: 'clip', title: c.max}, c.max)},
       ], profile.columns || [], {testid: 'profile-table', rowAttrs: c => ({'data-column': c.name})});

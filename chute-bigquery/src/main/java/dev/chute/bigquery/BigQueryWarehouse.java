@@ -966,7 +966,9 @@ public final class BigQueryWarehouse implements Warehouse {
             String col = ident(c.name());
             boolean ordered = !unordered.contains(c.type());
             parts.add("COUNTIF(" + col + " IS NULL)");
-            parts.add(ordered ? "APPROX_COUNT_DISTINCT(" + col + ")" : "0");
+            // exact, not APPROX_COUNT_DISTINCT: BigQuery bills the bytes of the columns read, the same for both (issue 13);
+            // a type that cannot be grouped (JSON, ARRAY, GEOGRAPHY) is counted by its JSON text
+            parts.add(ordered ? "COUNT(DISTINCT " + col + ")" : "COUNT(DISTINCT IF(" + col + " IS NULL, NULL, TO_JSON_STRING(" + col + ")))");
             parts.add(ordered ? "CAST(MIN(" + col + ") AS STRING)" : "CAST(NULL AS STRING)");
             parts.add(ordered ? "CAST(MAX(" + col + ") AS STRING)" : "CAST(NULL AS STRING)");
         }
@@ -974,7 +976,7 @@ public final class BigQueryWarehouse implements Warehouse {
         List<ColumnProfile> out = new ArrayList<>();
         List<Object> row = r.rows().getFirst();
         for (int i = 0; i < columns.size(); i++) {
-            out.add(new ColumnProfile(columns.get(i).name(), columns.get(i).type(), toLong(row.get(4 * i)), toLong(row.get(4 * i + 1)),
+            out.add(new ColumnProfile(columns.get(i).name(), columns.get(i).type(), toLong(row.get(4 * i)), toLong(row.get(4 * i + 1)), true,
                     Optional.ofNullable((String) row.get(4 * i + 2)), Optional.ofNullable((String) row.get(4 * i + 3))));
         }
         return out;

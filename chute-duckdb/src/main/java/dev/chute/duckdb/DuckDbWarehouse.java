@@ -593,11 +593,12 @@ public final class DuckDbWarehouse implements Warehouse {
         if (detail.columns().isEmpty()) {
             return List.of();
         }
+        boolean exact = exactDistinct(detail.rowCount(), detail.columns().size());
         List<String> parts = new ArrayList<>();
         for (QueryResult.Column c : detail.columns()) {
             String col = Sql.ident(c.name());
             parts.add("count(*) - count(" + col + ")");
-            parts.add("approx_count_distinct(" + col + ")");
+            parts.add(exact ? "count(DISTINCT " + col + ")" : "approx_count_distinct(" + col + ")");
             parts.add("CAST(min(" + col + ") AS VARCHAR)");
             parts.add("CAST(max(" + col + ") AS VARCHAR)");
         }
@@ -607,9 +608,19 @@ public final class DuckDbWarehouse implements Warehouse {
         for (int i = 0; i < detail.columns().size(); i++) {
             QueryResult.Column c = detail.columns().get(i);
             out.add(new ColumnProfile(c.name(), c.type(), ((Number) row.get(4 * i)).longValue(), ((Number) row.get(4 * i + 1)).longValue(),
-                    Optional.ofNullable((String) row.get(4 * i + 2)), Optional.ofNullable((String) row.get(4 * i + 3))));
+                    exact, Optional.ofNullable((String) row.get(4 * i + 2)), Optional.ofNullable((String) row.get(4 * i + 3))));
         }
         return out;
+    }
+
+    /**
+     * Whether a profile counts distinct values exactly: up to {@link #EXACT_DISTINCT_MAX_VALUES}
+     * values (rows times columns). Beyond, it asks {@code approx_count_distinct}, a HyperLogLog sketch
+     * whose error DuckDB does not document and that is coarse (809,343 for 1,000,000 unique values,
+     * 1,249 for 1,000): such counts are marked as estimates (issue 13).
+     */
+    static boolean exactDistinct(long rows, int columns) {
+        return rows * Math.max(1, columns) <= EXACT_DISTINCT_MAX_VALUES;
     }
 
     @Override
@@ -628,6 +639,13 @@ public final class DuckDbWarehouse implements Warehouse {
     private TableDetail requireTable(TableId table) {
         return describe(table).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "table " + table + " does not exist"));
     }
+
+    /**
+     * Values (rows times columns) up to which a profile counts distinct values exactly. Measured with
+     * DuckDB 1.4 on two busy cores: 1,000,000 rows of three columns in 0.7 s exactly (0.15 s
+     * estimated), 10,000,000 in 11 to 13 s (2 s estimated).
+     */
+    static final long EXACT_DISTINCT_MAX_VALUES = 20_000_000L;
 
     private static String qualified(TableId table) {
         return Sql.ident(table.dataset()) + "." + Sql.ident(table.table());

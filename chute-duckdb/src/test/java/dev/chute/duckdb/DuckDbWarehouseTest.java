@@ -115,6 +115,7 @@ class DuckDbWarehouseTest {
         ColumnProfile name = warehouse.profile(TableId.parse("s.t"), LIMIT).stream().filter(p -> p.name().equals("name")).findFirst().orElseThrow();
         assertThat(name.nulls()).isEqualTo(1);
         assertThat(name.distinct()).isEqualTo(2);
+        assertThat(name.distinctExact()).isTrue();
         assertThat(name.min()).contains("a");
         assertThat(name.max()).contains("c");
         assertThat(warehouse.lineage(TableId.parse("s.t"), 10)).extracting(LineageSource::key, LineageSource::rows)

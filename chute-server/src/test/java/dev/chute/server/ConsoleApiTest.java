@@ -157,6 +157,7 @@ class ConsoleApiTest {
         }
         assertThat(price).isNotNull();
         assertThat(price.path("nulls").asLong()).isEqualTo(1);
+        assertThat(price.path("distinctExact").isBoolean()).isTrue();
         assertThat(price.path("min").asText()).isEqualTo("1.5");
         assertThat(price.path("max").asText()).isEqualTo("3.25");
         List<String> sources = new ArrayList<>();

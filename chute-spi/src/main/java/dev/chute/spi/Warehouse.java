@@ -141,7 +141,10 @@ public interface Warehouse extends AutoCloseable {
     /** Up to {@code limit} rows of a table (lineage columns included). */
     QueryResult sample(TableId table, int limit, Duration timeout);
 
-    /** Nulls, distinct count, min and max per column. */
+    /**
+     * Nulls, distinct count, min and max per column. The distinct count is exact where the warehouse
+     * can afford it, and otherwise an estimate marked as one ({@link ColumnProfile#distinctExact}).
+     */
     List<ColumnProfile> profile(TableId table, Duration timeout);
 
     /** Source objects of a table's rows, newest first; empty when the table has no lineage columns. */
