@@ -8,8 +8,7 @@ const STORAGE_KEY = 'chute.sql';
 
 function defaultSql(tables) {
   if (tables.length > 0) {
-    const [dataset, table] = tables[0].table.split('.');
-    return 'SELECT *\nFROM ' + dataset + '.' + table + '\nLIMIT 100';
+    return 'SELECT *\nFROM ' + (tables[0].sqlName || tables[0].table) + '\nLIMIT 100';
   }
   return 'SELECT 42 AS answer';
 }
@@ -45,7 +44,7 @@ export async function render(root, ctx) {
     editor.placeholder = defaultSql(tables) + '\n\n(Ctrl+Enter runs it)';
     if (tables.length) {
       mount(tableList, h('span', {class: 'muted small'}, 'Tables: '), tables.map(t => h('button', {type: 'button', class: 'chip', title: 'Insert the name',
-        onclick: () => insertAtCursor(editor, t.table)}, t.table)));
+        onclick: () => insertAtCursor(editor, t.sqlName || t.table)}, t.table)));
     }
   }).catch(() => {});
 

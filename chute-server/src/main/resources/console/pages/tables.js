@@ -45,19 +45,15 @@ function distinctCell(c) {
   '≈ ' + fmtNumber(c.distinct) + ' (estimate)');
 }
 
-function quoteIdent(name) {
-  return '"' + String(name).replace(/"/g, '""') + '"';
-}
-
 async function renderDetail(root, ctx, name) {
   const path = '/api/tables/' + encodeURIComponent(name);
   const summary = h('div', {class: 'cards'}, h('p', {class: 'muted'}, 'Loading…'));
-  const [dataset, table] = name.split('.');
-  const sql = 'SELECT * FROM ' + quoteIdent(dataset) + '.' + quoteIdent(table) + ' LIMIT 100';
+  // the link's query names the table as the warehouse quotes it (sqlName), known once the table is read
+  const queryLink = h('a', {class: 'button-link', href: '#/sql', 'data-testid': 'query-table'}, 'Query in SQL');
   mount(root,
     h('p', {class: 'crumbs'}, h('a', {href: '#/tables'}, 'Tables'), ' / ', h('span', {class: 'mono'}, name)),
     pageHeader(name, null,
-      h('a', {class: 'button-link', href: '#/sql?q=' + encodeURIComponent(sql), 'data-testid': 'query-table'}, 'Query in SQL'),
+      queryLink,
       h('a', {class: 'button-link', href: '#/loads?table=' + encodeURIComponent(name)}, 'Loads'),
       ctx.can('uploader') ? h('a', {class: 'button-link', href: '#/upload?table=' + encodeURIComponent(name)}, 'Upload files') : null),
     summary);
@@ -69,6 +65,7 @@ async function renderDetail(root, ctx, name) {
     mount(summary, errorBanner(e.message));
     return;
   }
+  queryLink.href = '#/sql?q=' + encodeURIComponent('SELECT * FROM ' + detail.sqlName + ' LIMIT 100');
   mount(summary,
     h('div', {class: 'stat', 'data-testid': 'row-count'}, h('div', {class: 'stat-label'}, 'Rows'), h('div', {class: 'stat-value', 'data-testid': 'row-count-value'}, fmtNumber(detail.rowCount ?? detail.rows))),
     h('div', {class: 'stat'}, h('div', {class: 'stat-label'}, 'Files loaded'), h('div', {class: 'stat-value'}, fmtNumber(detail.files))),

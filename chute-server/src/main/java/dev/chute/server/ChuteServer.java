@@ -560,7 +560,13 @@ public final class ChuteServer implements AutoCloseable {
 
     private ArrayNode tablesJson(Instant now) {
         Map<TableId, Duration> freshness = chute.config().freshness();
-        return ApiJson.array(chute.warehouse().tables(), t -> ApiJson.table(t, Optional.ofNullable(freshness.get(t.table())), now));
+        return ApiJson.array(chute.warehouse().tables(), t -> ApiJson.table(t, Optional.ofNullable(freshness.get(t.table())), now)
+                .put("sqlName", sqlName(t.table())));
+    }
+
+    /** The table's name as the warehouse's SQL writes it, each part quoted its way (issue 13): what the console puts in queries. */
+    private String sqlName(TableId table) {
+        return chute.warehouse().quoteIdentifier(table.dataset()) + "." + chute.warehouse().quoteIdentifier(table.table());
     }
 
     // ---- loads and failures
@@ -751,6 +757,7 @@ public final class ChuteServer implements AutoCloseable {
         TableSummary summary = chute.warehouse().tables().stream().filter(t -> t.table().equals(id)).findFirst()
                 .orElse(new TableSummary(id, 0, 0, 0, Optional.empty()));
         ObjectNode body = ApiJson.table(summary, Optional.ofNullable(chute.config().freshness().get(id)), Instant.now());
+        body.put("sqlName", sqlName(id));
         ArrayNode columns = body.putArray("columns");
         detail.columns().forEach(c -> columns.addObject().put("name", c.name()).put("type", c.type()));
         body.put("rowCount", detail.rowCount());

@@ -147,6 +147,9 @@ class ConsoleApiTest {
         JsonNode table = json(api.get("/api/tables/shop.items"));
         assertThat(table.path("rowCount").asLong()).isEqualTo(3);
         assertThat(table.path("lineage").asBoolean()).isTrue();
+        // issue 13: the console's queries name the table as the warehouse quotes it
+        assertThat(table.path("sqlName").asText()).isEqualTo("\"shop\".\"items\"");
+        assertThat(json(api.get("/api/tables")).path("tables").get(0).path("sqlName").asText()).isEqualTo("\"shop\".\"items\"");
         assertThat(table.path("columns").get(0).path("name").asText()).isEqualTo("sku");
         assertThat(json(api.get("/api/tables/shop.items/sample?limit=2")).path("rows")).hasSize(2);
         JsonNode price = null;
