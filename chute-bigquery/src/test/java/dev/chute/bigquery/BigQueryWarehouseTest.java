@@ -288,6 +288,29 @@ class BigQueryWarehouseTest {
                 "INSERT INTO `chute-test-project._chute.undone`", "DELETE FROM `chute-test-project._chute.ledger` WHERE load_id = @load_id", "COMMIT TRANSACTION;");
     }
 
+    /** Issue 13 item 3: a profile counts distinct values exactly (it bills the same bytes as an estimate) and says so. */
+    @Test
+    void profileCountsDistinctValuesExactly() throws IOException {
+        BigQueryWarehouse w = open(Map.of());
+        w.load(batch("L1", ordersSpec(), object("ecommerce/order_events/p.csv", HEADER + "\n1,a,created,2022-08-19T18:52:48Z\n", 1)), f -> true);
+        TableId table = TableId.parse("ecommerce.order_events");
+        int columns = w.describe(table).orElseThrow().columns().size();
+        List<String> names = new java.util.ArrayList<>();
+        List<String> values = new java.util.ArrayList<>();
+        for (int i = 0; i < columns; i++) {
+            names.addAll(List.of("n" + i + ":INTEGER", "d" + i + ":INTEGER", "min" + i, "max" + i));
+            values.addAll(List.of("0", "1", "a", "b"));
+        }
+        server.answer(new QueryRule(job -> sql(job).startsWith("SELECT COUNTIF("), job -> QueryAnswer.rows(names, List.of(values))));
+
+        assertThat(w.profile(table, Duration.ofSeconds(10))).hasSize(columns).allSatisfy(p -> {
+            assertThat(p.distinct()).isEqualTo(1);
+            assertThat(p.distinctExact()).isTrue();
+        });
+        String profile = server.insertedJobs().stream().map(BigQueryWarehouseTest::sql).filter(q -> q.startsWith("SELECT COUNTIF(")).findFirst().orElseThrow();
+        assertThat(profile).contains("COUNT(DISTINCT `order_id`)").doesNotContain("APPROX");
+    }
+
     private static String op(JsonNode job) {
         return job.path("configuration").path("labels").path("chute_op").asText();
     }
