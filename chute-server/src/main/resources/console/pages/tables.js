@@ -37,12 +37,14 @@ function section(title, testid, loader) {
   return card(title, body, {'data-testid': testid});
 }
 
-// An estimate is never shown as if it were a count (issue 13): it says so, and how it was made.
+// An estimate is never shown as if it were a count (issue 13): it says so, how good it is, and how it was made.
 function distinctCell(c) {
   if (c.distinctExact !== false) return fmtNumber(c.distinct);
+  const error = typeof c.distinctError === 'number' ? ', ±' + Math.round(c.distinctError * 100) + '% standard error' : '';
   return h('span', {class: 'estimate', 'data-testid': 'distinct-estimate',
-    title: 'An estimate (the warehouse\'s HyperLogLog sketch), not a count: the table is too large to count every column exactly'},
-  '≈ ' + fmtNumber(c.distinct) + ' (estimate)');
+    title: 'An estimate (the warehouse\'s HyperLogLog sketch), not a count: the table is too large to count every column exactly.'
+      + ' About two estimates in three are within the standard error of the count, nineteen in twenty within twice it.'},
+  '≈ ' + fmtNumber(c.distinct) + ' (estimate' + error + ')');
 }
 
 async function renderDetail(root, ctx, name) {

@@ -94,7 +94,7 @@ class ConsoleProfileBrowserTest {
         page.navigate(up.url() + "/#/tables/s.wide");
         Locator c0 = page.locator("[data-testid=\"profile-table\"] tr[data-column=\"c0\"] td[data-col=\"distinct\"]");
         awaitUi("the profile of s.wide shown", () -> c0.count() == 1);
-        assertThat(c0.textContent()).startsWith("≈ ").endsWith("(estimate)");
+        assertThat(c0.textContent()).startsWith("≈ ").endsWith("(estimate, ±13% standard error)");
         assertThat(page.getByTestId("distinct-estimate").count()).isEqualTo(WIDE_COLUMNS);
         assertThat(tab.problems()).isEmpty();
     }

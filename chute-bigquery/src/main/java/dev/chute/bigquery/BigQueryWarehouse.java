@@ -976,7 +976,7 @@ public final class BigQueryWarehouse implements Warehouse {
         List<ColumnProfile> out = new ArrayList<>();
         List<Object> row = r.rows().getFirst();
         for (int i = 0; i < columns.size(); i++) {
-            out.add(new ColumnProfile(columns.get(i).name(), columns.get(i).type(), toLong(row.get(4 * i)), toLong(row.get(4 * i + 1)), true,
+            out.add(new ColumnProfile(columns.get(i).name(), columns.get(i).type(), toLong(row.get(4 * i)), toLong(row.get(4 * i + 1)), java.util.OptionalDouble.empty(),
                     Optional.ofNullable((String) row.get(4 * i + 2)), Optional.ofNullable((String) row.get(4 * i + 3))));
         }
         return out;

@@ -608,7 +608,7 @@ public final class DuckDbWarehouse implements Warehouse {
         for (int i = 0; i < detail.columns().size(); i++) {
             QueryResult.Column c = detail.columns().get(i);
             out.add(new ColumnProfile(c.name(), c.type(), ((Number) row.get(4 * i)).longValue(), ((Number) row.get(4 * i + 1)).longValue(),
-                    exact, Optional.ofNullable((String) row.get(4 * i + 2)), Optional.ofNullable((String) row.get(4 * i + 3))));
+                    exact ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(APPROX_DISTINCT_ERROR), Optional.ofNullable((String) row.get(4 * i + 2)), Optional.ofNullable((String) row.get(4 * i + 3))));
         }
         return out;
     }
@@ -616,8 +616,8 @@ public final class DuckDbWarehouse implements Warehouse {
     /**
      * Whether a profile counts distinct values exactly: up to {@link #EXACT_DISTINCT_MAX_VALUES}
      * values (rows times columns). Beyond, it asks {@code approx_count_distinct}, a HyperLogLog sketch
-     * whose error DuckDB does not document and that is coarse (809,343 for 1,000,000 unique values,
-     * 1,249 for 1,000): such counts are marked as estimates (issue 13).
+     * that is coarse (962,761 for 1,000,000 unique values, 1,249 for 1,000): such counts are marked as
+     * estimates with {@link #APPROX_DISTINCT_ERROR} (issue 13).
      */
     static boolean exactDistinct(long rows, int columns) {
         return rows * Math.max(1, columns) <= EXACT_DISTINCT_MAX_VALUES;
@@ -646,6 +646,14 @@ public final class DuckDbWarehouse implements Warehouse {
      * estimated), 10,000,000 in 11 to 13 s (2 s estimated).
      */
     static final long EXACT_DISTINCT_MAX_VALUES = 20_000_000L;
+
+    /**
+     * The relative standard error of {@code approx_count_distinct}. DuckDB's documentation gives none;
+     * its HyperLogLog (src/include/duckdb/common/types/hyperloglog.hpp, since 1.1) keeps 2^6 = 64
+     * registers, and a HyperLogLog of m registers has a standard error of 1.04/sqrt(m) (Flajolet et
+     * al. 2007), so 13%. The measured errors above (3.7%, 25%) are within one and two of it.
+     */
+    static final double APPROX_DISTINCT_ERROR = 0.13;
 
     private static String qualified(TableId table) {
         return Sql.ident(table.dataset()) + "." + Sql.ident(table.table());

@@ -46,7 +46,13 @@ class DuckDbProfileDistinctTest {
         create(file, "CREATE TABLE s.wide AS SELECT " + select + " FROM range(1000000)");
         try (DuckDbWarehouse w = DuckDbWarehouse.open(file, dir.resolve("stage"))) {
             List<ColumnProfile> profile = w.profile(TableId.parse("s.wide"), LIMIT);
-            assertThat(profile).hasSize(columns).allSatisfy(p -> assertThat(p.distinctExact()).as(p.name()).isFalse());
+            assertThat(profile).hasSize(columns).allSatisfy(p -> {
+                assertThat(p.distinctExact()).as(p.name()).isFalse();
+                // the label's error bound holds: within three standard errors of the truth
+                double error = p.distinctError().orElseThrow();
+                assertThat(error).isEqualTo(DuckDbWarehouse.APPROX_DISTINCT_ERROR);
+                assertThat((double) p.distinct()).as(p.name()).isBetween(1_000_000 * (1 - 3 * error), 1_000_000 * (1 + 3 * error));
+            });
         }
     }
 

@@ -498,7 +498,7 @@ public final class PostgresWarehouse implements Warehouse {
         for (int i = 0; i < detail.columns().size(); i++) {
             QueryResult.Column c = detail.columns().get(i);
             // PostgreSQL has no approximate count: count(DISTINCT) is exact
-            out.add(new ColumnProfile(c.name(), c.type(), ((Number) row.get(4 * i)).longValue(), ((Number) row.get(4 * i + 1)).longValue(), true,
+            out.add(new ColumnProfile(c.name(), c.type(), ((Number) row.get(4 * i)).longValue(), ((Number) row.get(4 * i + 1)).longValue(), java.util.OptionalDouble.empty(),
                     Optional.ofNullable((String) row.get(4 * i + 2)), Optional.ofNullable((String) row.get(4 * i + 3))));
         }
         return out;

@@ -776,9 +776,12 @@ public final class ChuteServer implements AutoCloseable {
         TableId id = tableParam(ctx);
         requireTable(id);
         ArrayNode columns = ApiJson.object().arrayNode();
-        chute.querySlots().run(() -> chute.warehouse().profile(id, chute.config().get(ChuteConfig.QUERY_TIMEOUT))).forEach(p -> columns.addObject()
-                .put("name", p.name()).put("type", p.type()).put("nulls", p.nulls()).put("distinct", p.distinct()).put("distinctExact", p.distinctExact())
-                .put("min", p.min().orElse(null)).put("max", p.max().orElse(null)));
+        chute.querySlots().run(() -> chute.warehouse().profile(id, chute.config().get(ChuteConfig.QUERY_TIMEOUT))).forEach(p -> {
+            ObjectNode column = columns.addObject()
+                    .put("name", p.name()).put("type", p.type()).put("nulls", p.nulls()).put("distinct", p.distinct()).put("distinctExact", p.distinctExact());
+            p.distinctError().ifPresent(e -> column.put("distinctError", e));
+            column.put("min", p.min().orElse(null)).put("max", p.max().orElse(null));
+        });
         ctx.json(ApiJson.object().set("columns", columns));
     }
 
