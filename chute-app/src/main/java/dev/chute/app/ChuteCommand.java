@@ -5,9 +5,11 @@ import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine.Command;
 
-@Command(name = "chute", mixinStandardHelpOptions = true, versionProvider = ChuteCommand.Version.class,
+// scope INHERIT: every subcommand, also one added later, answers -h/--help (before checking its required parameters) and -V/--version
+@Command(name = "chute", mixinStandardHelpOptions = true, scope = picocli.CommandLine.ScopeType.INHERIT, versionProvider = ChuteCommand.Version.class,
         description = "Event-driven loader: a file lands in a bucket, Chute loads it into a warehouse table exactly once and archives it.",
-        subcommands = {UpCommand.class, LoadCommand.class, StatusCommand.class, QueryCommand.class, ReplayCommand.class, DoctorCommand.class, TokenCommand.class, ConsoleCommand.class})
+        subcommands = {UpCommand.class, LoadCommand.class, StatusCommand.class, QueryCommand.class, ReplayCommand.class, DoctorCommand.class, TokenCommand.class, ConsoleCommand.class,
+                BenchCommand.class})
 final class ChuteCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
