@@ -45,7 +45,6 @@ final class ReplayCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         moved.forEach(k -> out.println("replayed " + k));
-        out.printf("%d file(s) moved back to landing%n", moved.size());
         out.flush();
         // a name the user typed that matched nothing is an error (a typo, or the file was already replayed), not a quiet "0 files"
         List<String> unmatched = new ArrayList<>();
@@ -55,6 +54,10 @@ final class ReplayCommand implements Callable<Integer> {
             if (moved.stream().noneMatch(k -> k.equals(key) || k.startsWith(prefix))) {
                 unmatched.add(paths.get(i).equals(key) ? key : paths.get(i) + " (key " + key + ")");
             }
+        }
+        if (!moved.isEmpty() || unmatched.isEmpty()) {
+            out.printf("%d file(s) moved back to landing%n", moved.size());
+            out.flush();
         }
         if (!unmatched.isEmpty()) {
             PrintWriter err = spec.commandLine().getErr();

@@ -72,6 +72,7 @@ class CommandLineTest {
         assertThat(replay.err()).as(replay::toString).startsWith("chute: nothing in failed/ matches nope.csv")
                 .contains(home.resolve("failed").toString());
         assertThat(home.resolve("failed/shop/orders/bad.csv")).as("a name that matches nothing moves nothing").exists();
+        assertThat(replay.out()).as(replay::toString).isEmpty();
 
         Run all = run("replay", "--home", home.toString(), "shop/orders/bad.csv");
         assertThat(all.exit()).as(all::toString).isZero();
