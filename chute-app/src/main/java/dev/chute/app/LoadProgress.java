@@ -58,6 +58,13 @@ final class LoadProgress implements PipelineListener, AutoCloseable {
     public synchronized void planned(long files, long totalBytes) {
         filesTotal = files;
         bytesTotal = totalBytes;
+        if (terminal) {
+            print();
+        } else {
+            // the whole, up front: what the periodic lines count towards
+            out.println("loading " + files + (files == 1 ? " file, " : " files, ") + size(totalBytes));
+            out.flush();
+        }
     }
 
     @Override
@@ -132,6 +139,15 @@ final class LoadProgress implements PipelineListener, AutoCloseable {
             b.append(", ETA ").append(clock(left));
         }
         return b.toString();
+    }
+
+    /** 950 bytes, 12.3 KB, 1.2 MB, 3.4 GB (powers of 1000, like the MB/s). */
+    static String size(long bytes) {
+        if (bytes < 1000) {
+            return bytes + " bytes";
+        }
+        String counted = count(bytes);
+        return counted.substring(0, counted.length() - 1) + " " + counted.charAt(counted.length() - 1) + "B";
     }
 
     /** 950, 12.3K, 1.2M, 3.4G. */

@@ -37,7 +37,8 @@ final class Logging {
         } else {
             PatternLayoutEncoder encoder = new PatternLayoutEncoder();
             encoder.setContext(context);
-            encoder.setPattern("%d{HH:mm:ss.SSS,UTC} %-5level %msg%n%ex{short}");
+            // an exception's stack trace only under --verbose; otherwise its class and message (and its causes'), no frames
+            encoder.setPattern("%d{HH:mm:ss.SSS,UTC} %-5level %msg%n" + (verbose ? "%ex" : "%ex{0}"));
             encoder.start();
             appender.setEncoder(encoder);
         }

@@ -50,7 +50,7 @@ final class Remote {
         }
         instance.token().ifPresent(t -> request.header("Authorization", "Bearer " + t));
         try {
-            HttpResponse<java.util.stream.Stream<String>> response = client.send(request.timeout(Duration.ofHours(24)).build(),
+            HttpResponse<java.util.stream.Stream<String>> response = client.send(request.timeout(Duration.ofMinutes(30)).build(),
                     HttpResponse.BodyHandlers.ofLines());
             try (java.util.stream.Stream<String> lines = response.body()) {
                 if (response.statusCode() >= 400) {

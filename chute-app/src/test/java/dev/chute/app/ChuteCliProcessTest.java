@@ -157,12 +157,12 @@ class ChuteCliProcessTest {
         ChuteProcess up = chute.up(home);
         Path file = Files.writeString(root.resolve("extra.csv"), "id,qty\n1,5\n2,7\n");
 
-        ChuteProcesses.CliResult load = chute.run(home, "load", "--table", "shop.extra", "--progress-every", "1ms", file.toString());
+        ChuteProcesses.CliResult load = chute.run(home, "load", "--table", "shop.extra", file.toString());
 
         assertThat(load.exitCode()).as(load::toString).isZero();
         // issue 13: through the server too, progress of the whole (the server streams the load's events)
         assertThat(load.stdout()).as(load::toString)
-                .containsPattern("(?m)^loaded [01]/1 files, [02] rows, ")
+                .startsWith("loading 1 file, 15 bytes\n")
                 .contains("1 file(s) loaded (2 rows), 0 duplicate(s), 0 failed");
         assertThat(file).exists();
         assertThat(up.count("select count(*) from shop.extra")).isEqualTo(2);

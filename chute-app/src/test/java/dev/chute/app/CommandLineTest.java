@@ -129,6 +129,7 @@ class CommandLineTest {
         Run load = run("load", "--home", root.resolve("home").toString(), "--progress-every", "1ms", root.resolve("many").toString());
 
         assertThat(load.exit()).as(load::toString).isZero();
+        assertThat(load.out()).as(load::toString).startsWith("loading 30 files, 290 bytes\n");
         List<String> progress = load.out().lines().filter(l -> l.startsWith("loaded ")).toList();
         assertThat(progress).as(load::toString).isNotEmpty()
                 .allMatch(l -> l.matches("loaded \\d+/30 files, \\d+ rows, \\d+\\.\\d MB/s, (ETA (\\?|\\d+:\\d\\d)|done)"), "a progress line of the 30 files");

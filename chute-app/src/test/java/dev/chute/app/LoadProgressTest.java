@@ -32,6 +32,9 @@ class LoadProgressTest {
         assertThat(LoadProgress.count(999)).isEqualTo("999");
         assertThat(LoadProgress.count(999_950)).isEqualTo("1.0M");
         assertThat(LoadProgress.count(3_400_000_000L)).isEqualTo("3.4G");
+        assertThat(LoadProgress.size(950)).isEqualTo("950 bytes");
+        assertThat(LoadProgress.size(12_345)).isEqualTo("12 KB");
+        assertThat(LoadProgress.size(1_250_000)).isEqualTo("1.3 MB");
         assertThat(LoadProgress.clock(32)).isEqualTo("0:32");
         assertThat(LoadProgress.clock(725)).isEqualTo("12:05");
         assertThat(LoadProgress.clock(3723)).isEqualTo("1:02:03");
