@@ -25,7 +25,7 @@ final class LoadProgress implements PipelineListener, AutoCloseable {
     private final PrintWriter out;
     private final boolean terminal;
     private final LongSupplier clock;
-    private final long started;
+    private long started;
     private final ScheduledExecutorService timer;
     private long filesTotal = -1;
     private long bytesTotal;
@@ -58,6 +58,8 @@ final class LoadProgress implements PipelineListener, AutoCloseable {
     public synchronized void planned(long files, long totalBytes) {
         filesTotal = files;
         bytesTotal = totalBytes;
+        // the rate and the time left count from here, not from opening the warehouse
+        started = clock.getAsLong();
         if (terminal) {
             print();
         } else {

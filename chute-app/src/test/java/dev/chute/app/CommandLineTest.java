@@ -59,6 +59,15 @@ class CommandLineTest {
         }
     }
 
+    /** The benchmarks are another module, on the class path only where {@code ./chute bench} puts them: elsewhere the command says so. */
+    @Test
+    void benchWithoutTheBenchmarksModuleSaysHowToRunThem() {
+        Run bench = run("bench", "--rows", "10");
+
+        assertThat(bench.exit()).as(bench::toString).isEqualTo(2);
+        assertThat(bench.err()).as(bench::toString).contains("the benchmarks are not part of this build").contains("./chute bench");
+    }
+
     /** Issue 13: {@code chute replay nope.csv} said "0 file(s) moved" and exited 0. */
     @Test
     void replayOfANameThatMatchesNothingExitsOneSayingWhatWasLookedForAndWhere() throws IOException {
@@ -134,6 +143,9 @@ class CommandLineTest {
         assertThat(progress).as(load::toString).isNotEmpty()
                 .allMatch(l -> l.matches("loaded \\d+/30 files, \\d+ rows, \\d+\\.\\d MB/s, (ETA (\\?|\\d+:\\d\\d)|done)"), "a progress line of the 30 files");
         assertThat(load.out()).as(load::toString).doesNotContain("\r").contains("30 file(s) loaded (30 rows)");
+        // a batch commits as a whole: 30 files go in two, so that the count moves before the end
+        Run loads = run("query", "--home", root.resolve("home").toString(), "--format", "csv", "select count(distinct load_id) as loads from _chute.ledger");
+        assertThat(loads.out()).as(loads::toString).isEqualTo("loads\n2\n");
     }
 
     @Test

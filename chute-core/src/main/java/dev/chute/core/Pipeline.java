@@ -1242,11 +1242,15 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    private static final int ONE_SHOT_STEPS = 20;
+    private static final int ONE_SHOT_MIN_BATCH = 20;
+
     /**
      * Loads files in place (they are not moved), through the same routing, ledger and batching as
      * the pipeline: {@code chute load}. With a table, every file goes to it under the key
      * {@code dataset/table/<file name>}; without, a directory argument is routed by each file's path
-     * relative to it, like landing.
+     * relative to it, like landing. Files commit in batches (at most {@code batch.max_files} each, and
+     * about {@value #ONE_SHOT_STEPS} of them for a load of many files), each reported to {@code progress} as its batch ends.
      */
     public List<OneShotResult> loadFiles(List<Path> paths, Optional<TableId> table, PipelineListener progress) {
         List<Item> items = new ArrayList<>();
@@ -1329,12 +1333,16 @@ public final class Pipeline implements AutoCloseable {
             }
             byTable.computeIfAbsent(item.route.table(), t -> new ArrayList<>()).add(item);
         }
+        // a batch commits as a whole, so progress moves batch by batch: a load of many files goes in about
+        // ONE_SHOT_STEPS batches (of ONE_SHOT_MIN_BATCH files at least), not in one that shows nothing until the end
+        long toLoad = byTable.values().stream().mapToLong(List::size).sum();
+        int perBatch = (int) Math.min(batchMaxFiles, Math.max(ONE_SHOT_MIN_BATCH, (toLoad + ONE_SHOT_STEPS - 1) / ONE_SHOT_STEPS));
         for (Map.Entry<TableId, List<Item>> entry : byTable.entrySet()) {
             List<Item> tableItems = entry.getValue();
             for (int from = 0; from < tableItems.size(); ) {
                 int to = from;
                 long bytes = 0;
-                while (to < tableItems.size() && to - from < batchMaxFiles && (to == from || bytes < batchMaxBytes)) {
+                while (to < tableItems.size() && to - from < perBatch && (to == from || bytes < batchMaxBytes)) {
                     bytes += tableItems.get(to).version.size();
                     to++;
                 }
