@@ -53,6 +53,7 @@ class CommandLineTest {
         Run help = run("--help");
 
         assertThat(help.exit()).isZero();
+        assertThat(help.out()).as(help::toString).contains("Exit codes:", "  1   the work failed", "  2   usage or configuration error");
         assertThat(Main.commandLine().getSubcommands()).containsKey("bench");
         for (String command : Main.commandLine().getSubcommands().keySet()) {
             assertThat(help.out()).as(help::toString).containsPattern("(?m)^  " + command + " ");
