@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "chute", mixinStandardHelpOptions = true, scope = picocli.CommandLine.ScopeType.INHERIT, versionProvider = ChuteCommand.Version.class,
         description = "Event-driven loader: a file lands in a bucket, Chute loads it into a warehouse table exactly once and archives it.",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:success (a duplicate is a success)", "1:the work failed (files, a query, a replay name, doctor's checks)",
+        exitCodeList = {"0:success (a duplicate is a success)", "1:the work failed (files, a query, a replay name, a check of doctor)",
                 "2:usage or configuration error", "3:chute up stopped on an error of the JVM itself"},
         subcommands = {UpCommand.class, LoadCommand.class, StatusCommand.class, QueryCommand.class, ReplayCommand.class, DoctorCommand.class, TokenCommand.class, ConsoleCommand.class,
                 BenchCommand.class})
