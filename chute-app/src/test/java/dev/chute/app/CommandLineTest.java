@@ -157,6 +157,19 @@ class CommandLineTest {
         assertThat(load.err()).as(load::toString).contains("--progress-every has value 'soon'; expected a duration such as 500ms, 5s or 1m");
     }
 
+    /** Issue 13: a port in use was reported twice, by Javalin ("Failed to start Javalin") and by chute up. */
+    @Test
+    void upOnAPortInUseSaysSoOnceAndExitsTwo() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run up = run("up", "--home", root.resolve("home").toString(), "--port", Integer.toString(taken.getLocalPort()));
+
+            assertThat(up.exit()).as(up::toString).isEqualTo(2);
+            assertThat(up.err()).as(up::toString).contains("chute: cannot start the HTTP server on 127.0.0.1:" + taken.getLocalPort())
+                    .doesNotContain("Failed to start Javalin").doesNotContain("\tat ");
+            assertThat(occurrences(up.err(), String.valueOf(taken.getLocalPort()))).as(up::toString).isEqualTo(1);
+        }
+    }
+
     /** Issue 13: bound to 0.0.0.0, the start-up line showed 127.0.0.1 only, not where the server really listens. */
     @Test
     void theStartUpLineNamesTheConsoleUrlAndTheAddressReallyBound() {
