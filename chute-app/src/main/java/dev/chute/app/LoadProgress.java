@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * The progress of {@code chute load}: files done of the total, rows, MB/s and an ETA. On a terminal
@@ -19,16 +18,14 @@ import java.util.function.LongSupplier;
  */
 final class LoadProgress implements PipelineListener, AutoCloseable {
     /** What has been done so far; {@link #line} renders it. */
-    record Snapshot(long filesDone, long filesTotal, long failed, long rows, long bytes, long bytesTotal, long elapsedNanos) {
+    record Snapshot(long filesDone, long filesTotal, long failed, long rows, long bytes, long elapsedNanos) {
     }
 
     private final PrintWriter out;
     private final boolean terminal;
-    private final LongSupplier clock;
     private long started;
     private final ScheduledExecutorService timer;
     private long filesTotal = -1;
-    private long bytesTotal;
     private long filesDone;
     private long failed;
     private long rows;
@@ -36,30 +33,24 @@ final class LoadProgress implements PipelineListener, AutoCloseable {
     private int lastWidth;
     private boolean printed;
 
-    /** Starts printing every {@code interval}; {@link #close} prints the last state and stops. */
+    /** Starts printing every {@code interval} once the files are known; {@link #close} stops. */
     LoadProgress(PrintWriter out, boolean terminal, Duration interval) {
-        this(out, terminal, System::nanoTime);
-        timer.scheduleAtFixedRate(this::print, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private LoadProgress(PrintWriter out, boolean terminal, LongSupplier clock) {
         this.out = out;
         this.terminal = terminal;
-        this.clock = clock;
-        this.started = clock.getAsLong();
+        this.started = System.nanoTime();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "chute-load-progress");
             t.setDaemon(true);
             return t;
         });
+        timer.scheduleAtFixedRate(this::print, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
     public synchronized void planned(long files, long totalBytes) {
         filesTotal = files;
-        bytesTotal = totalBytes;
         // the rate and the time left count from here, not from opening the warehouse
-        started = clock.getAsLong();
+        started = System.nanoTime();
         if (terminal) {
             print();
         } else {
@@ -88,7 +79,7 @@ final class LoadProgress implements PipelineListener, AutoCloseable {
     }
 
     synchronized Snapshot snapshot() {
-        return new Snapshot(filesDone, filesTotal, failed, rows, bytes, bytesTotal, clock.getAsLong() - started);
+        return new Snapshot(filesDone, filesTotal, failed, rows, bytes, System.nanoTime() - started);
     }
 
     private synchronized void print() {
