@@ -27,10 +27,13 @@ export function chartPanel(result) {
     xSelect.disabled = oneValue;
     ySelect.disabled = oneValue;
     seriesSelect.disabled = oneValue || chart === 'pie';
+    drawChart(chartEl, result, {chart, x: xSelect.value, y, series: chart === 'pie' ? null : seriesSelect.value || null});
     mount(hint, oneValue ? 'A number shows the first column of the first row.'
       : chart === 'pie' ? 'A pie uses the first value column; x names the slices.'
-        : 'Ctrl-click to pick several value columns.');
-    drawChart(chartEl, result, {chart, x: xSelect.value, y, series: chart === 'pie' ? null : seriesSelect.value || null});
+        : 'Ctrl-click to pick several value columns.',
+    chartEl.dataset.aggregated ? h('span', {'data-testid': 'chart-aggregated'}, chart === 'pie'
+      ? ' Rows that share an x value are summed into one slice; aggregate in SQL (GROUP BY) for another view.'
+      : ' Rows that share an x value (and series) are summed into one point; pick a series, or aggregate in SQL (GROUP BY), for another view.') : null);
   };
   for (const el of [typeSelect, xSelect, ySelect, seriesSelect]) el.addEventListener('change', draw);
   const panel = h('div', {class: 'chart-panel', 'data-testid': 'chart-panel'},

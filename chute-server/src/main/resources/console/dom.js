@@ -126,7 +126,26 @@ export function fmtIsoDuration(text) {
   return parts.join(' ') || '0 s';
 }
 
-/** A point in time shown in local time, with the ISO value in a tooltip. */
+/** The browser's short name of its time zone at a date ("UTC", "CET", "GMT+2"). */
+function zoneName(date) {
+  const part = new Intl.DateTimeFormat(undefined, {timeZoneName: 'short'}).formatToParts(date).find(p => p.type === 'timeZoneName');
+  return part ? part.value : '';
+}
+
+const pad2 = n => String(n).padStart(2, '0');
+
+/** "2024-05-01 12:00:00 CEST": a point in time in the browser's time zone, ISO-8601 order, the zone named. */
+export function fmtTime(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return date.getFullYear() + '-' + pad2(date.getMonth() + 1) + '-' + pad2(date.getDate()) + ' ' +
+    pad2(date.getHours()) + ':' + pad2(date.getMinutes()) + ':' + pad2(date.getSeconds()) + ' ' + zoneName(date);
+}
+
+/**
+ * A point in time (an ISO-8601 instant with its offset) shown in the browser's time zone, labelled
+ * with it, the ISO value in a tooltip.
+ */
 export function timeEl(iso) {
   if (iso === null || iso === undefined || iso === '') {
     return h('span', {class: 'muted'}, '—');
@@ -135,7 +154,7 @@ export function timeEl(iso) {
   if (Number.isNaN(date.getTime())) {
     return h('span', {}, String(iso));
   }
-  return h('time', {datetime: iso, title: iso}, date.toLocaleString(undefined, {dateStyle: 'short', timeStyle: 'medium'}));
+  return h('time', {datetime: iso, title: iso}, fmtTime(iso));
 }
 
 export function relativeTime(iso) {

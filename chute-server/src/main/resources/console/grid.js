@@ -11,6 +11,15 @@ export function isTimestampTzType(type) {
   return /^TIMESTAMP WITH TIME ZONE|^TIMESTAMPTZ/i.test(String(type || ''));
 }
 
+// a timestamp's value as the API writes it: with an offset (a point in time) or without (a local date-time)
+const ZONED = /^[+-]?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+const LOCAL = /^([+-]?\d{4,}-\d\d-\d\d)T(\d\d:\d\d:\d\d(\.\d+)?)$/;
+
+/** A timestamp column of any warehouse: DuckDB's and PostgreSQL's TIMESTAMP[TZ], BigQuery's TIMESTAMP and DATETIME. */
+function isTimestampType(type) {
+  return /^(TIMESTAMP|DATETIME)/i.test(String(type || ''));
+}
+
 /** One cell of a query result, shown by its column type. */
 export function cellContent(value, type) {
   if (value === null || value === undefined) {
@@ -19,8 +28,11 @@ export function cellContent(value, type) {
   if (isNumericType(type)) {
     return fmtNumber(value);
   }
-  if (isTimestampTzType(type) && typeof value === 'string') {
-    return timeEl(value);
+  if (typeof value === 'string' && isTimestampType(type)) {
+    // a point in time is shown in the browser's zone, named; a timestamp without time zone has none to show
+    if (ZONED.test(value)) return timeEl(value);
+    const local = LOCAL.exec(value);
+    if (local) return h('span', {class: 'local-time', title: 'TIMESTAMP without time zone: ' + value}, local[1] + ' ' + local[2]);
   }
   if (typeof value === 'object') {
     return JSON.stringify(value);

@@ -1,7 +1,7 @@
 // Dashboards: the list, and one dashboard as a 4-column grid of tiles; range picker, auto refresh,
 // and an Edit mode that saves the YAML back.
 import {api, qs} from '../api.js';
-import {drawChart, disposeChart} from '../charts.js';
+import {drawChart, disposeChart, seriesColors} from '../charts.js';
 import {card, confirmAction, emptyState, errorBanner, fmtNumber, h, infoBanner, mount, pageHeader} from '../dom.js';
 
 const RANGES = [
@@ -83,6 +83,8 @@ async function renderDashboard(root, ctx, id) {
   let timer = null;
   let generation = 0;
   const charts = [];
+  // one for the page: a series (or a pie's slice) has the same colour on every tile
+  const colors = seriesColors();
   ctx.signal.addEventListener('abort', () => {
     clearInterval(timer);
     charts.forEach(disposeChart);
@@ -91,15 +93,20 @@ async function renderDashboard(root, ctx, id) {
   const runTiles = () => {
     const mine = ++generation;
     const range = rangeSelect.value;
+    // the queries run at once, but the tiles are drawn in their order: colours go to series in the
+    // same order at every visit, so a series keeps its colour from one visit to the next too
+    let previous = Promise.resolve();
     dashboard.tiles.forEach((tile, index) => {
       const tileEl = body.querySelector('[data-testid="tile-' + index + '"]');
       const chartEl = tileEl.querySelector('.tile-chart');
       const note = tileEl.querySelector('.tile-note');
       tileEl.dataset.loading = 'true';
-      api.get(path + '/tiles/' + index + qs({range}), {signal: ctx.signal}).then(result => {
+      const answer = api.get(path + '/tiles/' + index + qs({range}), {signal: ctx.signal});
+      answer.catch(() => {}); // handled below, once the tiles before this one are drawn
+      previous = previous.then(() => answer).then(result => {
         if (mine !== generation) return;
         mount(note, result.truncated ? (result.truncatedBy === 'bytes' ? 'Truncated result (query.max_bytes).' : 'Truncated result (query.max_rows).') : '');
-        drawChart(chartEl, result, tile);
+        drawChart(chartEl, result, tile, colors);
         tileEl.dataset.state = 'ok';
       }).catch(e => {
         if (e.name === 'AbortError' || mine !== generation) return;

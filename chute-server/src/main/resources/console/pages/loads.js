@@ -202,7 +202,10 @@ export async function render(root, ctx) {
     return h('ul', {class: 'failure-list', 'data-testid': 'failures-list'}, list.map(f => h('li', {'data-testid': 'failure', 'data-key': f.key},
       h('div', {class: 'failure-head'},
         h('span', {class: 'mono', 'data-testid': 'failure-key'}, f.key),
-        f.table ? tableLink(f.table) : null,
+        // a file that failed before its table was ever created names a table with no page yet
+        f.table ? (f.tableExists === false
+          ? h('span', {class: 'mono muted', 'data-testid': 'failure-table', title: 'table not created yet: no file has loaded into it'}, f.table)
+          : tableLink(f.table)) : null,
         badge(f.code || 'failed', f.retryable ? 'warn' : 'bad', {title: f.retryable ? 'retryable: Chute tries again by itself' : 'permanent: fix the cause, then replay'}),
         h('span', {class: 'muted small'}, fmtNumber(f.attempts) + (Number(f.attempts) === 1 ? ' attempt' : ' attempts') + ' · last ', timeEl(f.lastFailedAt)),
         h('span', {class: 'spacer'}),

@@ -8,7 +8,26 @@ import {failureDetail} from './loads.js';
 
 const PART_LABELS = {intake: 'Intake', warehouse: 'Warehouse', store: 'Store'};
 
-function healthCards(health, backlog, tables) {
+/** Failed files need a person even while every part is up: a count and a state that is not OK while any is unresolved. */
+function failedCard(failed) {
+  const attention = failed > 0;
+  return h('div', {class: 'stat ' + (attention ? 'bad' : 'ok'), 'data-testid': 'failed-files', 'data-state': attention ? 'attention' : 'ok'},
+    h('div', {class: 'stat-label', title: 'files in failed/ not loaded since'}, h('span', {class: 'dot ' + (attention ? 'bad' : 'ok')}), 'Failed files'),
+    h('div', {class: 'stat-value', 'data-testid': 'failed-files-value'}, attention ? fmtNumber(failed) : 'OK'),
+    h('div', {class: 'stat-detail'}, attention
+      ? h('a', {href: '#/loads'}, (failed === 1 ? 'file needs' : 'files need') + ' attention: fix the cause, then Replay')
+      : h('span', {class: 'muted'}, 'none')));
+}
+
+/** One line that says whether anything needs a person: ok, attention (failed files) or degraded (a part is down). */
+function stateBadge(state, failed) {
+  const text = state === 'degraded' ? 'degraded: a part is down'
+    : state === 'attention' ? 'attention: ' + fmtNumber(failed) + (failed === 1 ? ' failed file' : ' failed files')
+    : 'all OK';
+  return badge(text, state === 'ok' ? 'ok' : 'bad', {'data-testid': 'overview-state', 'data-state': state});
+}
+
+function healthCards(health, backlog, tables, failed) {
   const parts = Object.entries(health.parts || {});
   // row counts may be big integers sent as strings: add them exactly
   const totalRows = tables.reduce((sum, t) => sum + (/^-?\d+$/.test(String(t.rows)) ? BigInt(t.rows) : 0n), 0n);
@@ -18,6 +37,7 @@ function healthCards(health, backlog, tables) {
       h('div', {class: 'stat-label'}, h('span', {class: 'dot ' + (part.ok ? 'ok' : 'bad')}), PART_LABELS[name] || name),
       h('div', {class: 'stat-value'}, part.ok ? 'OK' : 'Down'),
       h('div', {class: 'stat-detail muted', title: part.detail || ''}, part.detail || ''))),
+    failedCard(failed),
     h('div', {class: 'stat' + (backlog > 0 ? ' warn' : ''), 'data-testid': 'backlog'},
       h('div', {class: 'stat-label', title: 'files in landing not loaded yet'}, 'Backlog'),
       h('div', {class: 'stat-value', 'data-testid': 'backlog-value'}, backlog < 0 ? '—' : fmtNumber(backlog)),
@@ -103,6 +123,7 @@ function ignoredList(ignored, count) {
 
 export async function render(root, ctx) {
   const live = h('span', {class: 'live', 'data-testid': 'live-indicator', 'data-live': 'false'}, h('span', {class: 'dot'}), 'connecting…');
+  const stateSlot = h('span', {});
   const banner = h('div', {});
   const cardsSlot = h('div', {});
   const chartEl = h('div', {class: 'chart', 'data-testid': 'throughput-chart'});
@@ -111,7 +132,7 @@ export async function render(root, ctx) {
   const failuresSlot = h('div', {});
   const ignoredSlot = h('div', {});
   mount(root,
-    pageHeader('Overview', 'What Chute took in during the last hour, and how every table is doing.', live),
+    pageHeader('Overview', 'What Chute took in during the last hour, and how every table is doing.', stateSlot, live),
     banner,
     cardsSlot,
     h('div', {class: 'row'},
@@ -128,7 +149,9 @@ export async function render(root, ctx) {
       root.dataset.updates = String(updates);
       mount(banner);
       const tables = data.tables || [];
-      mount(cardsSlot, healthCards(data.health || {parts: {}}, Number(data.backlog || 0), tables));
+      const failed = Number(data.failedFiles || 0);
+      mount(stateSlot, stateBadge(data.state || 'ok', failed));
+      mount(cardsSlot, healthCards(data.health || {parts: {}}, Number(data.backlog || 0), tables, failed));
       const throughput = data.throughput || [];
       throughputChart(chartEl, throughput);
       mount(chartEmpty, throughput.length === 0 ? h('p', {class: 'muted center small'}, 'Nothing loaded in the last hour.') : null);

@@ -84,7 +84,7 @@ export async function render(root, ctx) {
       csvButton.disabled = true;
       jsonButton.disabled = true;
       mount(errorSlot, h('div', {class: 'banner error query-error', role: 'alert', 'data-testid': 'sql-error'},
-        h('strong', {}, e.status === 400 ? 'Query refused: ' : 'Query failed: '), h('span', {'data-testid': 'sql-error-message'}, e.message)));
+        h('strong', {'data-testid': 'sql-error-kind'}, errorLabel(e)), h('span', {'data-testid': 'sql-error-message'}, e.message)));
     } finally {
       running = false;
       runButton.disabled = false;
@@ -126,6 +126,17 @@ function insertAtCursor(textarea, text) {
   const end = textarea.selectionEnd;
   textarea.setRangeText(text, start, end, 'end');
   textarea.focus();
+}
+
+/**
+ * What kind of error a query met: refused by the read-only guard (a matter of security), an error the
+ * warehouse found in the query (a table that does not exist, a typo), or another failure.
+ */
+function errorLabel(e) {
+  const code = e.body && e.body.code;
+  if (code === 'QUERY_REFUSED') return 'Query refused: ';
+  if (code === 'QUERY_FAILED') return 'Error in the query: ';
+  return 'Query failed: ';
 }
 
 /** Why an answer holds only the first rows: the limit that cut it, and where to raise it. */

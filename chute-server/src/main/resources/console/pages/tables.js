@@ -91,16 +91,42 @@ async function renderDetail(root, ctx, name) {
     if (detail.lineage === false) {
       return h('p', {class: 'muted'}, 'This table has no lineage columns (lineage: false), so Chute cannot tell which file each row came from.');
     }
-    const lineage = await api.get(path + '/lineage' + qs({limit: 100}), {signal: ctx.signal});
-    const sources = lineage.sources || [];
-    if (sources.length === 0) return emptyState('No source files recorded.', null, 'lineage-empty');
-    return recordTable([
-      {label: 'Source file', value: s => h('span', {class: 'mono'}, s.key)},
-      {label: 'Load', value: s => h('a', {href: '#/loads?table=' + encodeURIComponent(name)}, String(s.loadId))},
-      {label: 'Rows', num: true, value: s => fmtNumber(s.rows)},
-      {label: 'Loaded', value: s => timeEl(s.loadedAt)},
-    ], sources, {testid: 'lineage-table', rowAttrs: s => ({'data-key': s.key})});
+    return lineagePager(path, name, ctx.signal);
   }));
+}
+
+const LINEAGE_PAGE = 50;
+
+/** The table's source files a page at a time, newest first, with where this page is in the total ("1–50 of 1,234"). */
+async function lineagePager(path, name, signal) {
+  const root = h('div', {'data-testid': 'lineage-pager'});
+  const show = async offset => {
+    const lineage = await api.get(path + '/lineage' + qs({offset, limit: LINEAGE_PAGE}), {signal});
+    const sources = lineage.sources || [];
+    const total = Number(lineage.total || 0);
+    if (total === 0) {
+      mount(root, emptyState('No source files recorded.', null, 'lineage-empty'));
+      return;
+    }
+    const go = next => show(next).catch(e => {
+      if (e.name !== 'AbortError') mount(root, errorBanner(e.message, 'lineage-error'));
+    });
+    const range = sources.length === 0 ? 'none of ' + fmtNumber(total)
+      : fmtNumber(offset + 1) + '–' + fmtNumber(offset + sources.length) + ' of ' + fmtNumber(total);
+    mount(root,
+      recordTable([
+        {label: 'Source file', value: s => h('span', {class: 'mono'}, s.key)},
+        {label: 'Load', value: s => h('a', {href: '#/loads?table=' + encodeURIComponent(name)}, String(s.loadId))},
+        {label: 'Rows', num: true, value: s => fmtNumber(s.rows)},
+        {label: 'Loaded', value: s => timeEl(s.loadedAt)},
+      ], sources, {testid: 'lineage-table', rowAttrs: s => ({'data-key': s.key})}),
+      h('div', {class: 'pager'},
+        h('button', {type: 'button', disabled: offset === 0, 'data-testid': 'lineage-prev', onclick: () => go(Math.max(0, offset - LINEAGE_PAGE))}, '‹ Previous'),
+        h('span', {'data-testid': 'lineage-range'}, range),
+        h('button', {type: 'button', disabled: offset + sources.length >= total, 'data-testid': 'lineage-next', onclick: () => go(offset + LINEAGE_PAGE)}, 'Next ›')));
+  };
+  await show(0);
+  return root;
 }
 
 export async function render(root, ctx) {

@@ -28,6 +28,7 @@ final class DoctorCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     private int problems;
+    private boolean configurationProblem;
 
     @Override
     public Integer call() {
@@ -55,8 +56,9 @@ final class DoctorCommand implements Callable<Integer> {
         ChuteConfig config = null;
         try {
             config = options.loadConfig();
-            check(out, true, "configuration is valid", "");
+            check(out, true, "configuration keys and values are valid", "");
         } catch (RuntimeException e) {
+            configurationProblem = true;
             check(out, false, "configuration", e.getMessage());
         }
         Optional<HomeLock.RunningInstance> running = HomeLock.running(home);
@@ -80,6 +82,11 @@ final class DoctorCommand implements Callable<Integer> {
                     for (dev.chute.spi.Warehouse.Check c : chute.warehouseChecks()) {
                         check(out, c.ok(), "warehouse: " + c.what(), c.fix());
                     }
+                } catch (dev.chute.spi.ChuteException e) {
+                    // opening checks the tables with the warehouse (column types, options): a bad one is the configuration's fault
+                    boolean configuration = e.code() == dev.chute.spi.ErrorCode.CONFIGURATION;
+                    configurationProblem |= configuration;
+                    check(out, false, configuration ? "configuration" : "warehouse", e.getMessage());
                 } catch (RuntimeException e) {
                     check(out, false, "warehouse", e.getMessage());
                 }
@@ -87,7 +94,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         out.println(problems == 0 ? "All checks passed." : problems + " problem(s) found.");
         out.flush();
-        return problems == 0 ? Main.OK : Main.FILES_FAILED;
+        return problems == 0 ? Main.OK : configurationProblem ? Main.USAGE : Main.FILES_FAILED;
     }
 
     private void check(PrintWriter out, boolean ok, String what, String fix) {

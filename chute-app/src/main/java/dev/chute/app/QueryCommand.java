@@ -96,7 +96,8 @@ final class QueryCommand implements Callable<Integer> {
                 out.print(String.join(",", names.stream().map(QueryCommand::csvField).toList()) + "\n");
                 for (JsonNode row : result.path("rows")) {
                     List<String> fields = new ArrayList<>();
-                    row.forEach(v -> fields.add(v.isNull() ? "" : csvField(v.asText())));
+                    // a struct or list is its JSON text (asText of a container is empty)
+                    row.forEach(v -> fields.add(v.isNull() ? "" : csvField(v.isContainerNode() ? v.toString() : v.asText())));
                     out.print(String.join(",", fields) + "\n");
                 }
             }

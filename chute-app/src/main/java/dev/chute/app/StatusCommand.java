@@ -8,7 +8,6 @@ import dev.chute.spi.LedgerEntry;
 import dev.chute.spi.TableSummary;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -54,18 +53,22 @@ final class StatusCommand implements Callable<Integer> {
 
     private static void print(StatusReport r, Path home, PrintWriter out) {
         out.printf("Chute on %s: %s%n", home, r.running() ? "running" : "not running");
-        out.printf("store %s, warehouse %s%n%n", r.store(), r.warehouse());
+        out.printf("store %s, warehouse %s%n", r.store(), r.warehouse());
+        // the first thing to read: whether anything needs a person (failed files stay failed until replayed and loaded)
+        out.printf("State: %s%n%n", r.failedFiles() > 0
+                ? "attention: " + r.failedFiles() + " failed file" + (r.failedFiles() == 1 ? "" : "s") + " not loaded (fix the cause, then chute replay)"
+                : "ok");
         out.println("Tables");
         TextTable tables = new TextTable(List.of("table", "files", "rows", "last load"));
         for (TableSummary t : r.tables()) {
-            tables.add(List.of(t.table().toString(), Long.toString(t.files()), Long.toString(t.rows()), t.lastLoad().map(Instant::toString).orElse("")));
+            tables.add(List.of(t.table().toString(), Long.toString(t.files()), Long.toString(t.rows()), t.lastLoad().map(Json::text).orElse("")));
         }
         tables.print(out);
         out.println();
         out.println("Recent loads");
         TextTable loads = new TextTable(List.of("when", "table", "file", "rows", "duration ms"));
         for (LedgerEntry e : r.recentLoads()) {
-            loads.add(List.of(e.committedAt().toString(), e.table().toString(), e.key(), Long.toString(e.rows()), Long.toString(e.durationMillis())));
+            loads.add(List.of(Json.text(e.committedAt()), e.table().toString(), e.key(), Long.toString(e.rows()), Long.toString(e.durationMillis())));
         }
         loads.print(out);
         out.println();
@@ -84,7 +87,7 @@ final class StatusCommand implements Callable<Integer> {
             out.println("  none");
         }
         for (FailureRecord f : r.recentFailures()) {
-            out.printf("  %s  %s  [%s, %d attempt(s)] %s%n", f.lastFailedAt(), f.key(), f.error().code(), f.attempts(), f.error().reason());
+            out.printf("  %s  %s  [%s, %d attempt(s)] %s%n", Json.text(f.lastFailedAt()), f.key(), f.error().code(), f.attempts(), f.error().reason());
         }
     }
 }

@@ -38,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsoleBrowserTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Path SAMPLE = repositoryRoot().resolve("samples").resolve("order_events_001.csv");
+    /** The README walkthrough's sample set: every samples/order_events_*.csv (issue 13, item 6). */
+    private static final List<Path> SAMPLES = sampleSet();
 
     private static ConsoleBrowser browser;
 
@@ -50,7 +52,7 @@ class ConsoleBrowserTest {
 
     @BeforeAll
     static void launchBrowser() {
-        // a test that cannot run here fails, it never skips: ./run-tests installs Chromium (scripts/install-browser.sh)
+        // a test that cannot run here fails, it never skips: ./run-tests installs Chromium (scripts/install-test-tools.sh)
         assertThat(ConsoleBrowser.available()).as("no Chromium at " + ConsoleBrowser.CHROMIUM
                 + ": install it with apt-get install -y chromium (./run-tests does); the console's browser tests need it").isTrue();
         browser = ConsoleBrowser.launch();
@@ -79,12 +81,12 @@ class ConsoleBrowserTest {
         }
     }
 
+    /** Issue 13, item 6: the dashboard of the README, from exactly the sample set the walkthrough copies. */
     @Test
     void ecommerceDashboardDrawsItsTilesFromTheLoadedSample() throws IOException {
         ChuteProcess up = signedIn(chute.up(home));
-        Sample sample = Sample.read(SAMPLE);
-        land("ecommerce/order_events/order_events_001.csv", Files.readAllBytes(SAMPLE));
-        awaitArchived("ecommerce/order_events/order_events_001.csv");
+        Sample sample = Sample.read(SAMPLES);
+        landSampleSet();
 
         page.navigate(up.url() + "/#/dashboards/ecommerce");
 
@@ -401,14 +403,12 @@ class ConsoleBrowserTest {
     @Test
     void overviewAndDashboardScreenshots() throws IOException {
         ChuteProcess up = signedIn(chute.up(home));
-        land("ecommerce/order_events/order_events_001.csv", Files.readAllBytes(SAMPLE));
-        land("ecommerce/order_events/order_events_002.csv", Sample.week().getBytes(StandardCharsets.UTF_8));
-        awaitArchived("ecommerce/order_events/order_events_001.csv");
-        awaitArchived("ecommerce/order_events/order_events_002.csv");
-        land("ecommerce/order_events/order_events_003.csv",
+        // exactly what the README walkthrough copies (issue 13, item 6), and one file that fails
+        landSampleSet();
+        land("ecommerce/order_events/order_events_012.csv",
                 "order_id,customer_email,action,action_time\n9f0e7c1a-2000-11ed-81ce-0242ac110001,oops@example.com,paid,next tuesday\n"
                         .getBytes(StandardCharsets.UTF_8));
-        await("the malformed file failed").atMost(WAIT).until(() -> Files.exists(home.resolve("failed/ecommerce/order_events/order_events_003.csv")));
+        await("the malformed file failed").atMost(WAIT).until(() -> Files.exists(home.resolve("failed/ecommerce/order_events/order_events_012.csv")));
         Path dir = System.getProperty("chute.screenshots") != null
                 ? repositoryRoot().resolve("docs").resolve("images")
                 : Path.of("target", "screenshots").toAbsolutePath();
@@ -468,6 +468,26 @@ class ConsoleBrowserTest {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** Lands every file of the sample set, as the walkthrough's cp does, and waits until all are archived. */
+    private void landSampleSet() throws IOException {
+        for (Path file : SAMPLES) {
+            land("ecommerce/order_events/" + file.getFileName(), Files.readAllBytes(file));
+        }
+        for (Path file : SAMPLES) {
+            awaitArchived("ecommerce/order_events/" + file.getFileName());
+        }
+    }
+
+    private static List<Path> sampleSet() {
+        try (java.util.stream.Stream<Path> files = Files.list(repositoryRoot().resolve("samples"))) {
+            List<Path> set = files.filter(f -> f.getFileName().toString().matches("order_events_\\d+\\.csv")).sorted().toList();
+            assertThat(set).as("the sample set in samples/").hasSizeGreaterThan(1);
+            return set;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private void awaitArchived(String key) {
         await(key + " archived").atMost(WAIT).until(() -> HomeFiles.keys(home.resolve("archive")).contains(key));
     }
@@ -495,7 +515,15 @@ class ConsoleBrowserTest {
     /** What the test expects of an order_events file, counted from the file itself. */
     private record Sample(long rows, long orders, long actions, long dayActions, long customers, String lastCustomer) {
         static Sample read(Path file) throws IOException {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return read(List.of(file));
+        }
+
+        static Sample read(List<Path> files) throws IOException {
+            List<String> lines = new java.util.ArrayList<>();
+            for (Path file : files) {
+                List<String> fileLines = Files.readAllLines(file, StandardCharsets.UTF_8);
+                lines.addAll(lines.isEmpty() ? fileLines : fileLines.subList(1, fileLines.size()));
+            }
             List<String> header = List.of(lines.get(0).split(","));
             int order = header.indexOf("order_id");
             int customer = header.indexOf("customer_email");
@@ -520,22 +548,6 @@ class ConsoleBrowserTest {
                 dayActions.add(day + "/" + f[action]);
             }
             return new Sample(rows, orders.size(), actions.size(), dayActions.size(), customers.size(), customers.last());
-        }
-
-        /** A week of orders going through the funnel, for a dashboard that shows something. */
-        static String week() {
-            StringBuilder csv = new StringBuilder("order_id,customer_email,action,action_time\n");
-            String[] stages = {"created", "paid", "shipped", "delivered"};
-            String[] customers = {"ana@example.com", "bo@example.com", "chen@example.com", "dara@example.com", "eli@example.com", "femi@example.com"};
-            for (int i = 0; i < 60; i++) {
-                String id = String.format("5a%06d-2000-11ed-81ce-0242ac110004", i);
-                int reached = i % 7 == 0 ? 1 : i % 5 == 0 ? 2 : i % 3 == 0 ? 3 : 4;
-                for (int s = 0; s < reached; s++) {
-                    OffsetDateTime at = OffsetDateTime.of(2022, 8, 20 + (i % 7) + s, 9 + (i % 8), (i * 7) % 60, 0, 0, ZoneOffset.UTC);
-                    csv.append(id).append(',').append(customers[(i * 5) % customers.length]).append(',').append(stages[s]).append(',').append(at.toInstant()).append('\n');
-                }
-            }
-            return csv.toString();
         }
     }
 }

@@ -29,6 +29,42 @@ final class BigQueryTypes {
         return Schema.of(fields);
     }
 
+    /**
+     * Why BigQuery has no such type, or empty: its contract server runs no SQL, so this follows
+     * BigQuery's documented types (the names above) and its parameterized decimal rules: a scale from
+     * 0 to 38 and a precision from max(1, scale) to scale + 38 (up to scale + 29 with scale 9 at most
+     * for NUMERIC, beyond that BIGNUMERIC).
+     */
+    static java.util.Optional<String> problem(String declared) {
+        String t = declared.trim().toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
+        Matcher decimal = DECIMAL.matcher(t);
+        if (decimal.matches()) {
+            String p = decimal.group(1);
+            String s = decimal.group(2) == null ? "0" : decimal.group(2);
+            // more than three digits is out of range whatever they are (and would not fit an int)
+            boolean inRange = p.length() <= 3 && s.length() <= 3;
+            if (inRange) {
+                int precision = Integer.parseInt(p);
+                int scale = Integer.parseInt(s);
+                inRange = scale <= 38 && precision >= Math.max(1, scale) && precision <= scale + 38;
+            }
+            if (!inRange) {
+                return java.util.Optional.of("BigQuery's decimals take a scale from 0 to 38 and a precision from max(1, scale) to scale + 38, found precision "
+                        + p + " and scale " + s);
+            }
+            return java.util.Optional.empty();
+        }
+        try {
+            type("", declared);
+            return java.util.Optional.empty();
+        } catch (ChuteException e) {
+            return java.util.Optional.of("BigQuery's types are " + KNOWN);
+        }
+    }
+
+    private static final String KNOWN = "BIGINT/INT64, DOUBLE/FLOAT64, DECIMAL(p,s)/NUMERIC, BIGNUMERIC, VARCHAR/STRING, BOOLEAN, DATE, TIME, DATETIME,"
+            + " TIMESTAMP, JSON, BYTES, GEOGRAPHY";
+
     static StandardSQLTypeName type(String column, String declared) {
         String t = declared.trim().toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
         Matcher decimal = DECIMAL.matcher(t);
@@ -53,7 +89,7 @@ final class BigQueryTypes {
             case "BYTES", "BLOB", "BYTEA" -> StandardSQLTypeName.BYTES;
             case "GEOGRAPHY" -> StandardSQLTypeName.GEOGRAPHY;
             default -> throw new ChuteException(ErrorCode.CONFIGURATION, "column " + column + " is declared '" + declared
-                    + "'; expected a type BigQuery has: BIGINT/INT64, DOUBLE/FLOAT64, DECIMAL(p,s)/NUMERIC, VARCHAR/STRING, BOOLEAN, DATE, TIME, DATETIME, TIMESTAMP, JSON, BYTES, GEOGRAPHY");
+                    + "'; expected a type BigQuery has: " + KNOWN);
         };
     }
 }

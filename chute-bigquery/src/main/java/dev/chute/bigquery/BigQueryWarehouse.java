@@ -34,6 +34,7 @@ import dev.chute.spi.FailureRecord;
 import dev.chute.spi.FileFormat;
 import dev.chute.spi.FileOutcome;
 import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LineagePage;
 import dev.chute.spi.LineageSource;
 import dev.chute.spi.LoadBatch;
 import dev.chute.spi.LoadError;
@@ -296,6 +297,12 @@ public final class BigQueryWarehouse implements Warehouse {
             }
         }
         return Optional.empty();
+    }
+
+    /** See {@link BigQueryTypes#problem}: BigQuery's documented type names and decimal bounds, checked without a call. */
+    @Override
+    public Optional<String> rejectsType(String type) {
+        return BigQueryTypes.problem(type);
     }
 
     /** BigQuery's CSV reader has no escape character: a table that sets one (other than its quote) is refused, never loaded with it ignored. */
@@ -671,14 +678,15 @@ public final class BigQueryWarehouse implements Warehouse {
             checked = bigquery.create(JobInfo.of(dry));
         } catch (BigQueryException e) {
             if (e.getCode() == 400) {
-                throw new ChuteException(ErrorCode.CONFIGURATION, "query refused by BigQuery: " + e.getMessage());
+                // the dry run found an error in the query (invalidQuery, notFound): wrong, not forbidden
+                throw new ChuteException(ErrorCode.QUERY_FAILED, "BigQuery reports an error in the query: " + e.getMessage());
             }
             throw unavailable("cannot check the query", e);
         }
         JobStatistics.QueryStatistics stats = checked.getStatistics();
         String type = stats == null || stats.getStatementType() == null ? "UNKNOWN" : stats.getStatementType().toString();
         if (!type.equals("SELECT")) {
-            throw new ChuteException(ErrorCode.CONFIGURATION, "only a read-only SELECT may run here; BigQuery's dry run says this statement is " + type);
+            throw new ChuteException(ErrorCode.QUERY_REFUSED, "only a read-only SELECT may run here; BigQuery's dry run says this statement is " + type);
         }
         QueryJobConfiguration config = QueryJobConfiguration.newBuilder(sql).setUseLegacySql(false)
                 .setMaximumBytesBilled(settings.maxBytesBilled())
@@ -691,7 +699,7 @@ public final class BigQueryWarehouse implements Warehouse {
     private QueryResult result(Job job, int maxRows, long maxBytes) {
         BigQueryError error = job.getStatus().getError();
         if (error != null) {
-            throw new ChuteException(BigQueryLoadErrors.transientReason(error.getReason(), error.getMessage()) ? ErrorCode.WAREHOUSE_UNAVAILABLE : ErrorCode.CONFIGURATION,
+            throw new ChuteException(BigQueryLoadErrors.transientReason(error.getReason(), error.getMessage()) ? ErrorCode.WAREHOUSE_UNAVAILABLE : ErrorCode.QUERY_FAILED,
                     "query failed: " + error.getReason() + ": " + error.getMessage());
         }
         TableResult result;
@@ -735,12 +743,30 @@ public final class BigQueryWarehouse implements Warehouse {
         return new QueryResult(columns, rows, truncatedBy);
     }
 
-    private static Object value(Field field, FieldValue v) {
+    /** A value of BigQuery's answer as a plain value; a DATETIME (no time zone) stays the text BigQuery gives, without an offset. */
+    static Object value(Field field, FieldValue v) {
         if (v == null || v.isNull()) {
             return null;
         }
-        if (field.getMode() == Field.Mode.REPEATED || v.getAttribute() != FieldValue.Attribute.PRIMITIVE) {
-            return v.getValue() == null ? null : v.getValue().toString();
+        if (v.getAttribute() == FieldValue.Attribute.REPEATED) {
+            // an ARRAY: each element is a value of the same field, not repeated
+            Field element = field.toBuilder().setMode(Field.Mode.NULLABLE).build();
+            List<Object> items = new ArrayList<>();
+            for (FieldValue item : v.getRepeatedValue()) {
+                items.add(value(element, item));
+            }
+            return java.util.Collections.unmodifiableList(items);
+        }
+        if (v.getAttribute() == FieldValue.Attribute.RECORD) {
+            // a STRUCT: its fields by name, in the schema's order
+            FieldList subFields = field.getSubFields();
+            FieldValueList record = v.getRecordValue();
+            Map<String, Object> fields = new java.util.LinkedHashMap<>();
+            for (int k = 0; k < record.size(); k++) {
+                Field sub = subFields != null && k < subFields.size() ? subFields.get(k) : Field.of("f" + k, LegacySQLTypeName.STRING);
+                fields.put(sub.getName(), value(sub, record.get(k)));
+            }
+            return fields;
         }
         LegacySQLTypeName type = field.getType();
         if (type.equals(LegacySQLTypeName.INTEGER)) {
@@ -955,17 +981,20 @@ public final class BigQueryWarehouse implements Warehouse {
     }
 
     @Override
-    public List<LineageSource> lineage(TableId table, int limit) {
+    public LineagePage lineage(TableId table, long offset, int limit) {
         Optional<TableDetail> detail = describe(table);
         if (detail.isEmpty() || !detail.get().lineage()) {
-            return List.of();
+            return new LineagePage(List.of(), offset, 0);
         }
         // rows of a multi-file load job carry no source key (a load job does not say which file a row came from)
-        String sql = "SELECT IFNULL(" + ident(TableSpec.SOURCE_COLUMN) + ", CONCAT('(one of the files of load ', " + ident(TableSpec.LOAD_ID_COLUMN) + ", ')')), "
-                + ident(TableSpec.LOAD_ID_COLUMN) + ", COUNT(*), MAX(" + ident(TableSpec.LOADED_AT_COLUMN) + ") AS loaded_at FROM " + qualified(table)
-                + " GROUP BY 1, 2 ORDER BY loaded_at DESC LIMIT @limit";
-        return read(sql, Map.of("limit", QueryParameterValue.int64((long) limit)), "status",
+        String groups = "SELECT IFNULL(" + ident(TableSpec.SOURCE_COLUMN) + ", CONCAT('(one of the files of load ', " + ident(TableSpec.LOAD_ID_COLUMN) + ", ')')) AS source, "
+                + ident(TableSpec.LOAD_ID_COLUMN) + " AS load_id, COUNT(*) AS row_count, MAX(" + ident(TableSpec.LOADED_AT_COLUMN) + ") AS loaded_at FROM " + qualified(table)
+                + " GROUP BY 1, 2";
+        List<LineageSource> sources = read(groups + " ORDER BY loaded_at DESC, 1, 2 LIMIT @limit OFFSET @offset",
+                Map.of("limit", QueryParameterValue.int64((long) limit), "offset", QueryParameterValue.int64(Math.max(0, offset))), "status",
                 r -> new LineageSource(r.get(0).getStringValue(), r.get(1).getStringValue(), r.get(2).getLongValue(), r.get(3).getTimestampInstant()));
+        long total = read("SELECT COUNT(*) FROM (" + groups + ")", Map.of(), "status", r -> r.get(0).getLongValue()).stream().findFirst().orElse(0L);
+        return new LineagePage(sources, offset, total);
     }
 
     @Override

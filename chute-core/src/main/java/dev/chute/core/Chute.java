@@ -78,7 +78,7 @@ public final class Chute implements AutoCloseable {
             throw e;
         }
         try {
-            refuseUnsupportedOptions(config, warehouse);
+            checkTables(config, warehouse, config.get(ChuteConfig.WAREHOUSE_TYPE));
         } catch (RuntimeException e) {
             warehouse.close();
             store.close();
@@ -117,6 +117,38 @@ public final class Chute implements AutoCloseable {
             pipeline = Optional.of(new Pipeline(store, warehouse, sources, config, stateDir, listener));
         }
         return new Chute(home, config, store, warehouse, pipeline, push);
+    }
+
+    /**
+     * Checks the configured tables and routes with the warehouse before anything loads: a table option
+     * it cannot honour, or a column type it does not know ({@link Warehouse#rejectsType}, asked of the
+     * warehouse itself), stops the start with a {@link ErrorCode#CONFIGURATION} error naming the key
+     * path of each, rather than failing every file at load time. {@link #open} calls it for every
+     * command (and so for {@code chute doctor}); other hosts of a {@link Pipeline} call it before
+     * starting one. {@code warehouseName} is the {@code warehouse.type} the messages name.
+     */
+    public static void checkTables(ChuteConfig config, Warehouse warehouse, String warehouseName) {
+        refuseUnsupportedOptions(config, warehouse);
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<TableId, TableSpec> e : config.tables().entrySet()) {
+            problems.addAll(typeProblems("tables." + e.getKey(), e.getValue(), warehouse, warehouseName));
+        }
+        List<ChuteConfig.Route> routes = config.routes();
+        for (int i = 0; i < routes.size(); i++) {
+            if (routes.get(i).spec().isPresent()) {
+                problems.addAll(typeProblems("routes[" + i + "]", routes.get(i).spec().get(), warehouse, warehouseName));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, String.join("\n", problems));
+        }
+    }
+
+    private static List<String> typeProblems(String where, TableSpec spec, Warehouse warehouse, String warehouseName) {
+        List<String> problems = new ArrayList<>();
+        spec.columnTypes().forEach((column, type) -> warehouse.rejectsType(type).ifPresent(why -> problems.add("configuration key '" + where
+                + ".columns." + column + "' has value '" + type + "', which is not a type the " + warehouseName + " warehouse knows: " + why)));
+        return problems;
     }
 
     /** A table option the warehouse cannot honour stops the start, naming the key: nothing is silently ignored. */

@@ -177,14 +177,19 @@ public final class ChuteConfig {
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new ChuteException(ErrorCode.CONFIGURATION, origin + " is not valid YAML"
+                    + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+                    + ": " + e.getOriginalMessage().strip().replaceAll("\\s*\\n\\s*", " "));
         } catch (IOException e) {
-            throw new ChuteException(ErrorCode.CONFIGURATION, origin + " is not valid YAML: " + e.getMessage());
+            throw new ChuteException(ErrorCode.CONFIGURATION, "cannot read " + origin + ": " + e.getMessage());
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return defaults();
         }
         if (!root.isObject()) {
-            throw new ChuteException(ErrorCode.CONFIGURATION, origin + ": expected a mapping of sections at the top level, found " + root.getNodeType());
+            throw new ChuteException(ErrorCode.CONFIGURATION, origin + ": expected a mapping of sections at the top level, found " + kind(root));
         }
         Map<String, String> scalars = new LinkedHashMap<>();
         Map<String, String> store = new LinkedHashMap<>();
@@ -205,14 +210,14 @@ public final class ChuteConfig {
                         TableId id = parseTable("tables." + e.getKey(), e.getKey());
                         tables.put(id, tableSpec("tables." + e.getKey(), e.getValue()));
                         JsonNode fresh = e.getValue().get("freshness");
-                        if (fresh != null && !TABLE_FRESHNESS.parse(fresh.asText()).isZero()) {
+                        if (fresh != null && fresh.isValueNode() && !TABLE_FRESHNESS.parse(fresh.asText()).isZero()) {
                             freshness.put(id, TABLE_FRESHNESS.parse(fresh.asText()));
                         }
                     });
                 }
                 case "routes" -> {
                     if (!value.isArray()) {
-                        throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'routes' must be a list of {match, table, ...}, found " + value.getNodeType());
+                        throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'routes' must be a list of {match, table, ...}, found " + kind(value));
                     }
                     int i = 0;
                     for (JsonNode route : value) {
@@ -221,7 +226,7 @@ public final class ChuteConfig {
                 }
                 case "events" -> {
                     if (!value.isArray()) {
-                        throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'events' must be a list of {type: nats|amqp|sqs|http, ...}, found " + value.getNodeType());
+                        throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'events' must be a list of {type: nats|amqp|sqs|http, ...}, found " + kind(value));
                     }
                     int i = 0;
                     for (JsonNode entry : value) {
@@ -230,7 +235,8 @@ public final class ChuteConfig {
                         Map<String, String> settings = new LinkedHashMap<>();
                         entry.fields().forEachRemaining(e -> {
                             if (e.getValue().isContainerNode()) {
-                                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + "." + e.getKey() + "' must be a scalar");
+                                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + "." + e.getKey()
+                                        + "' must be a single value (a string, number or true/false), found " + kind(e.getValue()));
                             }
                             settings.put(e.getKey(), e.getValue().asText());
                         });
@@ -245,7 +251,8 @@ public final class ChuteConfig {
                     Map<String, String> target = name.equals("store") ? store : warehouse;
                     value.fields().forEachRemaining(e -> {
                         if (e.getValue().isContainerNode()) {
-                            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + name + "." + e.getKey() + "' must be a scalar");
+                            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + name + "." + e.getKey()
+                                    + "' must be a single value (a string, number or true/false), found " + kind(e.getValue()));
                         }
                         target.put(e.getKey(), e.getValue().asText());
                     });
@@ -256,7 +263,8 @@ public final class ChuteConfig {
                 default -> {
                     if (!SECTIONS.contains(name)) {
                         throw new ChuteException(ErrorCode.CONFIGURATION,
-                                "unknown configuration section '" + name + "' in " + origin + "; expected one of " + String.join(", ", SECTIONS));
+                                "unknown configuration section '" + name + "' in " + origin + "; expected one of " + String.join(", ", SECTIONS)
+                                        + ConfigKey.didYouMean(name, SECTIONS));
                     }
                     requireObject(name, value);
                     value.fields().forEachRemaining(e -> {
@@ -265,11 +273,11 @@ public final class ChuteConfig {
                             tokens.addAll(tokens(e.getValue()));
                             return;
                         }
+                        List<String> known = KEYS.stream().map(ConfigKey::name).filter(k -> k.startsWith(name + ".")).toList();
                         ConfigKey<?> declared = KEYS.stream().filter(k -> k.name().equals(key)).findFirst()
                                 .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + key + "' in " + origin
-                                        + "; known keys of '" + name + "': " + String.join(", ", KEYS.stream().map(ConfigKey::name)
-                                        .filter(k -> k.startsWith(name + ".")).toList())));
-                        String text = e.getValue().asText();
+                                        + "; known keys of '" + name + "': " + String.join(", ", known) + ConfigKey.didYouMean(key, known)));
+                        String text = scalar(key, e.getValue(), declared.type());
                         declared.parse(text);
                         scalars.put(key, text);
                     });
@@ -281,7 +289,7 @@ public final class ChuteConfig {
 
     private static List<ApiToken> tokens(JsonNode list) {
         if (!list.isArray()) {
-            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'server.tokens' must be a list of {name, role, sha256}, found " + list.getNodeType());
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'server.tokens' must be a list of {name, role, sha256}, found " + kind(list));
         }
         List<ApiToken> out = new ArrayList<>();
         int i = 0;
@@ -290,12 +298,13 @@ public final class ChuteConfig {
             requireObject(where, t);
             t.fieldNames().forEachRemaining(f -> {
                 if (!List.of("name", "role", "sha256").contains(f)) {
-                    throw new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + where + "." + f + "'; expected name, role, sha256");
+                    throw new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + where + "." + f + "'; expected name, role, sha256"
+                            + ConfigKey.didYouMean(f, List.of("name", "role", "sha256")));
                 }
             });
-            String name = t.path("name").asText("");
-            String role = t.path("role").asText("");
-            String hash = t.path("sha256").asText("").toLowerCase(Locale.ROOT);
+            String name = t.has("name") ? scalar(where + ".name", t.get("name"), "the token's name") : "";
+            String role = t.has("role") ? scalar(where + ".role", t.get("role"), "viewer, uploader or admin") : "";
+            String hash = (t.has("sha256") ? scalar(where + ".sha256", t.get("sha256"), "64 hex digits") : "").toLowerCase(Locale.ROOT);
             if (name.isBlank()) {
                 throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".name' is missing; give each token a name");
             }
@@ -312,8 +321,34 @@ public final class ChuteConfig {
 
     private static void requireObject(String name, JsonNode value) {
         if (!value.isObject()) {
-            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + name + "' must be a mapping, found " + value.getNodeType());
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + name + "' must be a mapping (key: value lines), found " + kind(value));
         }
+    }
+
+    /** A single value's text; a missing value, a list or a mapping fails naming the key and what it takes. */
+    private static String scalar(String key, JsonNode value, String expected) {
+        if (value == null || value.isNull()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + key + "' has no value; expected " + expected);
+        }
+        if (!value.isValueNode()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + key + "' must be a single value, found " + kind(value)
+                    + "; expected " + expected);
+        }
+        return value.asText();
+    }
+
+    /** How a YAML value reads to the person who wrote it (not Jackson's node type names). */
+    private static String kind(JsonNode value) {
+        if (value.isObject()) {
+            return "a mapping";
+        }
+        if (value.isArray()) {
+            return "a list";
+        }
+        if (value.isNull()) {
+            return "no value";
+        }
+        return "'" + value.asText() + "'";
     }
 
     private static TableId parseTable(String key, String text) {
@@ -324,19 +359,57 @@ public final class ChuteConfig {
         }
     }
 
+    /** The keys a route takes: its own two, then a table's. */
+    static List<String> routeKeys() {
+        List<String> known = new ArrayList<>(List.of("match", "table"));
+        known.addAll(tableKeys());
+        return known;
+    }
+
+    /** The keys a {@code tables.<name>} entry (or a route) takes. */
+    static List<String> tableKeys() {
+        List<String> known = new ArrayList<>(List.of("columns"));
+        TABLE_KEYS.forEach(k -> known.add(k.name().substring("tables.*.".length())));
+        return known;
+    }
+
     private static Route route(String where, JsonNode node) {
         requireObject(where, node);
-        JsonNode match = node.get("match");
-        JsonNode table = node.get("table");
-        if (match == null || table == null) {
-            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + "' needs 'match' (a glob on the key) and 'table' (dataset.table)");
+        List<String> known = routeKeys();
+        node.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                throw unknownKey(where, f, known);
+            }
+        });
+        for (String needed : List.of("match", "table")) {
+            if (!node.has(needed)) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + "." + needed + "' is missing; a route needs 'match'"
+                        + " (a glob on the key, such as sales/*.csv) and 'table' (dataset.table)");
+            }
+        }
+        String match = scalar(where + ".match", node.get("match"), "a glob on the key, such as sales/*.csv");
+        String table = scalar(where + ".table", node.get("table"), "dataset.table");
+        if (match.isBlank()) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".match' is empty; expected a glob on the key, such as sales/*.csv");
+        }
+        try {
+            java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + match);
+        } catch (IllegalArgumentException e) {
+            throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".match' has value '" + match
+                    + "'; expected a glob on the key (* within a directory, ** across directories, ? one character, [abc], {a,b}), which this is not");
         }
         ObjectNode options = ((ObjectNode) node).deepCopy();
         options.remove("match");
         options.remove("table");
-        TableId id = parseTable(where + ".table", table.asText());
+        TableId id = parseTable(where + ".table", table);
         Optional<TableSpec> spec = options.isEmpty() ? Optional.empty() : Optional.of(tableSpec(where, options));
-        return new Route(match.asText(), id, spec);
+        return new Route(match, id, spec);
+    }
+
+    /** An unknown key of a list entry or a table, named with its path, the keys allowed there and the closest one. */
+    private static ChuteException unknownKey(String where, String key, List<String> known) {
+        return new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + "': unknown key '" + key + "' (known: "
+                + String.join(", ", known) + ")" + ConfigKey.didYouMean(key, known));
     }
 
     static TableSpec tableSpec(String where, JsonNode node) {
@@ -347,7 +420,8 @@ public final class ChuteConfig {
             if (e.getKey().equals("columns")) {
                 requireObject(where + ".columns", e.getValue());
                 e.getValue().fields().forEachRemaining(c -> {
-                    String type = c.getValue().asText();
+                    String type = scalar(where + ".columns." + c.getKey(), c.getValue(),
+                            "a SQL type name such as BIGINT, DOUBLE, DECIMAL(18,2), VARCHAR, DATE, TIMESTAMPTZ").strip();
                     if (!COLUMN_TYPE.matcher(type).matches()) {
                         throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".columns." + c.getKey()
                                 + "' has type '" + type + "'; expected a SQL type name such as BIGINT, DOUBLE, DECIMAL(18,2), VARCHAR, DATE, TIMESTAMPTZ");
@@ -358,9 +432,8 @@ public final class ChuteConfig {
             }
             String key = "tables.*." + e.getKey();
             ConfigKey<?> declared = TABLE_KEYS.stream().filter(k -> k.name().equals(key)).findFirst()
-                    .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + where + "." + e.getKey()
-                            + "'; known table keys: columns, " + String.join(", ", TABLE_KEYS.stream().map(k -> k.name().substring(9)).toList())));
-            String text = e.getValue().asText();
+                    .orElseThrow(() -> unknownKey(where, e.getKey(), where.startsWith("routes[") ? routeKeys() : tableKeys()));
+            String text = scalar(where + "." + e.getKey(), e.getValue(), declared.type());
             try {
                 declared.parse(text);
             } catch (ChuteException bad) {

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /**
  * One scalar configuration key, declared once: its dotted name, type, default, documentation and
@@ -33,7 +34,9 @@ public record ConfigKey<T>(String name, String type, String defaultText, String 
         } catch (ChuteException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw invalid(value, e.getMessage());
+            // the parsers' own words (NumberFormatException's "For input string", an overflow) are not for
+            // users: the key's type already says what is allowed
+            throw invalid(value, null);
         }
     }
 
@@ -95,12 +98,31 @@ public record ConfigKey<T>(String name, String type, String defaultText, String 
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+        // multiplyExact: a size past what a long holds is refused, never wrapped around to a small or negative one
         return switch (unit) {
-            case "KB" -> n << 10;
-            case "MB" -> n << 20;
-            case "GB" -> n << 30;
+            case "KB" -> Math.multiplyExact(n, 1L << 10);
+            case "MB" -> Math.multiplyExact(n, 1L << 20);
+            case "GB" -> Math.multiplyExact(n, 1L << 30);
             default -> n;
         };
+    }
+
+    /**
+     * The hint for a misspelt key: {@code ; did you mean 'x'?} naming the known key closest to
+     * {@code unknown} (two edits apart, or a third of its letters for long ones), or nothing when none is that close.
+     */
+    public static String didYouMean(String unknown, java.util.Collection<String> known) {
+        LevenshteinDistance distance = new LevenshteinDistance(Math.max(2, unknown.length() / 3));
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = distance.apply(unknown.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
+            if (d >= 0 && d < bestDistance) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return best == null ? "" : "; did you mean '" + best + "'?";
     }
 
     static Duration parseDuration(String text) {

@@ -1,6 +1,7 @@
 package dev.chute.core;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -15,12 +16,18 @@ import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 
 /**
- * JSON as Chute writes it, in the CLI and the HTTP API alike: timestamps as ISO-8601 UTC strings,
- * integers beyond 2^53 and decimals as strings (so JavaScript clients lose no digit).
+ * JSON as Chute writes it, in the CLI and the HTTP API alike: a timestamp with time zone as an
+ * ISO-8601 UTC string ({@code 2024-05-01T10:00:00Z}), a timestamp without time zone as ISO-8601
+ * without any offset ({@code 2024-05-01T10:00:00}: it has none), structs and maps as JSON objects,
+ * lists as JSON arrays, integers beyond 2^53 and decimals as strings (so JavaScript clients lose no
+ * digit).
  */
 public final class Json {
     private static final long MAX_SAFE = (1L << 53);
@@ -114,41 +121,78 @@ public final class Json {
                     g.writeNumber(d);
                 }
             }
+            case Map<?, ?> m -> {
+                g.writeStartObject();
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    g.writeFieldName(String.valueOf(e.getKey()));
+                    writeValue(g, e.getValue());
+                }
+                g.writeEndObject();
+            }
+            case List<?> l -> {
+                g.writeStartArray();
+                for (Object item : l) {
+                    writeValue(g, item);
+                }
+                g.writeEndArray();
+            }
             default -> g.writeString(text(v));
         }
     }
 
     static void addValue(ArrayNode array, Object v) {
-        switch (v) {
-            case null -> array.addNull();
-            case Boolean b -> array.add(b);
-            case Long l -> {
-                if (Math.abs(l) <= MAX_SAFE) {
-                    array.add(l);
-                } else {
-                    array.add(l.toString());
-                }
-            }
-            case BigInteger b -> array.add(b.toString());
-            case BigDecimal d -> array.add(d.toPlainString());
-            case Double d -> {
-                if (d.isNaN() || d.isInfinite()) {
-                    array.add(d.toString());
-                } else {
-                    array.add(d);
-                }
-            }
-            default -> array.add(text(v));
-        }
+        array.add(node(v));
     }
 
-    /** A value as text: timestamps ISO-8601 UTC, everything else as it prints. */
+    /** One value as a tree node, as {@link #writeValue} writes it. */
+    static JsonNode node(Object v) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        return switch (v) {
+            case null -> f.nullNode();
+            case Boolean b -> f.booleanNode(b);
+            case Long l -> Math.abs(l) <= MAX_SAFE ? f.numberNode(l) : f.textNode(l.toString());
+            case BigInteger b -> f.textNode(b.toString());
+            case BigDecimal d -> f.textNode(d.toPlainString());
+            case Double d -> d.isNaN() || d.isInfinite() ? f.textNode(d.toString()) : f.numberNode(d);
+            case Map<?, ?> m -> {
+                ObjectNode o = f.objectNode();
+                m.forEach((k, item) -> o.set(String.valueOf(k), node(item)));
+                yield o;
+            }
+            case List<?> l -> {
+                ArrayNode items = f.arrayNode();
+                l.forEach(item -> items.add(node(item)));
+                yield items;
+            }
+            default -> f.textNode(text(v));
+        };
+    }
+
+    /**
+     * A value as text: a timestamp with time zone ISO-8601 in UTC ({@code ...Z}), one without time zone
+     * ISO-8601 without an offset (the same digits, seconds always written), structs, maps and lists as
+     * JSON, everything else as it prints.
+     */
     public static String text(Object v) {
         if (v == null) {
             return "";
         }
         if (v instanceof Instant i) {
             return DateTimeFormatter.ISO_INSTANT.format(i);
+        }
+        if (v instanceof LocalDateTime t) {
+            // ISO_INSTANT's layout (seconds always, fractions in groups of three) without its zone: it has none
+            String utc = DateTimeFormatter.ISO_INSTANT.format(t.toInstant(ZoneOffset.UTC));
+            return utc.substring(0, utc.length() - 1);
+        }
+        if (v instanceof Map<?, ?> || v instanceof List<?>) {
+            java.io.StringWriter out = new java.io.StringWriter();
+            try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+                writeValue(g, v);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return out.toString();
         }
         if (v instanceof BigDecimal d) {
             return d.toPlainString();

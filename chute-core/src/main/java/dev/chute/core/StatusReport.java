@@ -23,11 +23,13 @@ import java.util.Optional;
  * @param ignored entries of landing that are never loaded (links, FIFOs, temporary and hidden names), with the reason;
  *     at most {@link Chute#MAX_IGNORED_LISTED}
  * @param ignoredCount how many such entries there are in all
+ * @param failedFiles how many failures are unresolved: files in {@code failed/} whose version has not been loaded since
+ *     (a replayed file that then loads is resolved); while there are any, Chute needs attention
  */
 public record StatusReport(Instant generatedAt, boolean running, String store, String warehouse, List<TableSummary> tables,
                            List<LedgerEntry> recentLoads, long backlog, long landingFiles, Map<String, String> retrying,
                            List<FailureRecord> recentFailures, Optional<Instant> lastReconcile,
-                           List<SkippedEntry> ignored, long ignoredCount) {
+                           List<SkippedEntry> ignored, long ignoredCount, long failedFiles) {
     public StatusReport {
         requireNonNull(generatedAt, "generatedAt is null");
         requireNonNull(store, "store is null");
@@ -46,6 +48,13 @@ public record StatusReport(Instant generatedAt, boolean running, String store, S
                 .orElse(Map.of());
         return new StatusReport(Instant.now(), pipeline.isPresent(), store, warehouse.describe(), warehouse.tables(),
                 warehouse.recentLoads(recent), pipeline.map(Pipeline::backlog).orElse(-1L), landingFiles, retrying,
-                warehouse.recentFailures(recent), pipeline.flatMap(Pipeline::lastReconcile), ignored.entries(), ignored.count());
+                warehouse.recentFailures(recent), pipeline.flatMap(Pipeline::lastReconcile), ignored.entries(), ignored.count(),
+                warehouse.unresolvedFailureCount());
+    }
+
+    /** {@code ok}, or {@code attention} while failures are unresolved. */
+    @com.fasterxml.jackson.annotation.JsonProperty("state")
+    public String state() {
+        return failedFiles > 0 ? "attention" : "ok";
     }
 }

@@ -64,14 +64,19 @@ public record DuckDbLimits(long memoryLimit, int threads, Path tempDirectory, lo
             long n = Long.parseLong(m.group(1));
             String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
             if (!unit.equals("%") || n >= 1 && n <= 100) {
-                return switch (unit) {
-                    case "%" -> percent.applyAsLong((int) n);
-                    case "KB" -> n << 10;
-                    case "MB" -> n << 20;
-                    case "GB" -> n << 30;
-                    case "TB" -> n << 40;
-                    default -> n;
-                };
+                // multiplyExact: a size past what a long holds is refused below, never wrapped around
+                try {
+                    return switch (unit) {
+                        case "%" -> percent.applyAsLong((int) n);
+                        case "KB" -> Math.multiplyExact(n, 1L << 10);
+                        case "MB" -> Math.multiplyExact(n, 1L << 20);
+                        case "GB" -> Math.multiplyExact(n, 1L << 30);
+                        case "TB" -> Math.multiplyExact(n, 1L << 40);
+                        default -> n;
+                    };
+                } catch (ArithmeticException tooLarge) {
+                    // reported below
+                }
             }
         }
         throw ConnectorContext.invalid("warehouse", key, text, "a size such as 512MB or 2GB, or a percentage from 1% to 100%");

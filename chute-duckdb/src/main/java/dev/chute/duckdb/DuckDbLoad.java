@@ -18,6 +18,7 @@ import dev.chute.sql.CsvEscapes;
 import dev.chute.sql.CsvLine;
 import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.CsvRecords;
+import dev.chute.sql.DeclaredColumns;
 import dev.chute.sql.DuckDbReading;
 import dev.chute.sql.HeaderGuess;
 import dev.chute.sql.TextHead;
@@ -700,6 +701,16 @@ final class DuckDbLoad {
             shape = widenAcross(group, shape);
         }
         LinkedHashMap<String, Column> existing = tableColumns();
+        List<String> names = shape.columns.stream().map(col -> col.name).toList();
+        Optional<ChuteException> undeclared = DeclaredColumns.missing(table, spec, names, existing.keySet());
+        if (undeclared.isPresent()) {
+            // every file of a group has the same columns (one header, or one file)
+            Map<LoadFile, LoadError> failures = new LinkedHashMap<>();
+            for (LoadFile f : group) {
+                failures.put(f, LoadError.of(ErrorCode.SCHEMA_CONFLICT, f.version().key() + ": " + undeclared.get().getMessage()));
+            }
+            throw new FilesFailed(failures);
+        }
         List<Column> fileColumns = new ArrayList<>();
         for (Column col : shape.columns) {
             String configured = spec.columnTypes().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(col.name))

@@ -53,10 +53,16 @@ final class DuckDbQueryGuard {
     private static final String FILES_REFUSED = "queries may read warehouse tables only, not files or URLs";
 
     /** Thrown for a query that is refused or invalid: the caller's mistake, shown as it is. */
+    /** The guard's verdict: the query would write, read a file or URL, or is not one read-only statement. */
     static final class QueryRefused extends ChuteException {
         QueryRefused(String message) {
-            super(ErrorCode.CONFIGURATION, message);
+            super(ErrorCode.QUERY_REFUSED, message);
         }
+    }
+
+    /** DuckDB's own error in a query (a syntax error, a table or column that does not exist): the query is wrong, not refused. */
+    static ChuteException queryFailed(String message) {
+        return new ChuteException(ErrorCode.QUERY_FAILED, message);
     }
 
     void check(DuckDBConnection connection, String sql) {
@@ -81,7 +87,7 @@ final class DuckDbQueryGuard {
             if (message.contains("Only SELECT")) {
                 throw new QueryRefused("only read-only queries are allowed: expected one SELECT statement (writes, DDL, ATTACH, COPY, INSTALL, SET and PRAGMA are refused)");
             }
-            throw new QueryRefused("the query is not valid SQL: " + DuckDbErrors.firstLine(message));
+            throw queryFailed("the query is not valid SQL: " + DuckDbErrors.firstLine(message));
         }
         int statements = tree.path("statements").size();
         if (statements != 1) {
@@ -107,7 +113,8 @@ final class DuckDbQueryGuard {
                 // a name DuckDB took for a file outside the stage (a replacement scan): say what is allowed, not which file
                 throw new QueryRefused("the query reads a file: " + FILES_REFUSED);
             }
-            throw new QueryRefused(DuckDbErrors.firstLine(message));
+            // binding the plan found an error in the query itself: a table or column that does not exist, a type mismatch
+            throw queryFailed(DuckDbErrors.firstLine(message));
         } catch (IOException e) {
             throw new QueryRefused("cannot read the query's plan: " + e.getMessage());
         }

@@ -2,12 +2,16 @@ package dev.chute.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ColumnProfile;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.FailureRecord;
 import dev.chute.spi.FileOutcome;
 import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LineagePage;
 import dev.chute.spi.LineageSource;
 import dev.chute.spi.LoadBatch;
 import dev.chute.spi.LoadSummary;
@@ -67,6 +71,7 @@ public final class DuckDbWarehouse implements Warehouse {
     private final Path file;
     private final Path stageRoot;
     private final boolean readOnly;
+    private static final ObjectMapper TYPE_PROBE_JSON = new ObjectMapper();
     private final DuckDBConnection connection;
     private final Object writeLock = new Object();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -285,7 +290,7 @@ public final class DuckDbWarehouse implements Warehouse {
                         + DuckDbLimits.human(limits.memoryLimit()) + " (warehouse.memory_limit), spilling at most " + DuckDbLimits.human(limits.maxTempSize())
                         + " to " + limits.tempDirectory() + " (warehouse.max_temp_directory_size); " + DuckDbErrors.firstLine(message));
             }
-            return new DuckDbQueryGuard.QueryRefused(DuckDbErrors.firstLine(message));
+            return DuckDbQueryGuard.queryFailed(DuckDbErrors.firstLine(message));
         });
     }
 
@@ -372,9 +377,19 @@ public final class DuckDbWarehouse implements Warehouse {
         if (type.startsWith("TIMESTAMP WITH TIME ZONE") || type.equals("TIMESTAMPTZ")) {
             return rs.getObject(i, OffsetDateTime.class).toInstant();
         }
+        return plain(raw);
+    }
+
+    /**
+     * A value of DuckDB's driver as one of {@link QueryResult}'s plain values. A TIMESTAMP without time
+     * zone stays a local date-time: it has no offset, and UTC is not assumed for it. Structs, maps and
+     * lists become maps and lists of plain values, so that they are written as JSON objects and arrays.
+     */
+    static Object plain(Object raw) throws SQLException {
         return switch (raw) {
-            case Timestamp t -> t.toLocalDateTime().toInstant(ZoneOffset.UTC);
-            case LocalDateTime t -> t.toInstant(ZoneOffset.UTC);
+            case null -> null;
+            case Timestamp t -> t.toLocalDateTime();
+            case LocalDateTime t -> t;
             case OffsetDateTime t -> t.toInstant();
             case java.sql.Date d -> d.toLocalDate();
             case java.sql.Time t -> t.toLocalTime();
@@ -391,6 +406,28 @@ public final class DuckDbWarehouse implements Warehouse {
             case Double d -> d;
             case String s -> s;
             case java.util.UUID u -> u.toString();
+            case org.duckdb.DuckDBStruct struct -> {
+                Map<String, Object> fields = new java.util.LinkedHashMap<>();
+                for (Map.Entry<String, Object> e : struct.getMap().entrySet()) {
+                    fields.put(e.getKey(), plain(e.getValue()));
+                }
+                yield fields;
+            }
+            case Map<?, ?> map -> {
+                // a MAP's keys may be of any type: as JSON object keys they are text
+                Map<String, Object> entries = new java.util.LinkedHashMap<>();
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    entries.put(String.valueOf(plain(e.getKey())), plain(e.getValue()));
+                }
+                yield entries;
+            }
+            case java.sql.Array array -> {
+                List<Object> items = new ArrayList<>();
+                for (Object item : (Object[]) array.getArray()) {
+                    items.add(plain(item));
+                }
+                yield java.util.Collections.unmodifiableList(items);
+            }
             default -> raw.toString();
         };
     }
@@ -415,6 +452,11 @@ public final class DuckDbWarehouse implements Warehouse {
     @Override
     public Optional<FailureRecord> failure(String key) {
         return failures("object_key = " + Sql.literal(requireNonNull(key, "key is null")), 1).stream().findFirst();
+    }
+
+    @Override
+    public long unresolvedFailureCount() {
+        return readList(LedgerSql.UNRESOLVED_FAILURE_COUNT, rs -> rs.getLong(1)).stream().findFirst().orElse(0L);
     }
 
     @Override
@@ -565,15 +607,16 @@ public final class DuckDbWarehouse implements Warehouse {
     }
 
     @Override
-    public List<LineageSource> lineage(TableId table, int limit) {
+    public LineagePage lineage(TableId table, long offset, int limit) {
         if (!requireTable(table).lineage()) {
-            return List.of();
+            return new LineagePage(List.of(), offset, 0);
         }
-        String sql = "SELECT " + Sql.ident(TableSpec.SOURCE_COLUMN) + ", " + Sql.ident(TableSpec.LOAD_ID_COLUMN) + ", count(*), max("
-                + Sql.ident(TableSpec.LOADED_AT_COLUMN) + ") AS loaded_at FROM " + qualified(table) + " GROUP BY ALL ORDER BY loaded_at DESC, 1 LIMIT "
-                + Math.max(0, limit);
-        return readList(sql, rs -> new LineageSource(rs.getString(1), rs.getString(2), rs.getLong(3),
-                rs.getObject(4, OffsetDateTime.class).toInstant()));
+        String groups = "SELECT " + Sql.ident(TableSpec.SOURCE_COLUMN) + ", " + Sql.ident(TableSpec.LOAD_ID_COLUMN) + ", count(*), max("
+                + Sql.ident(TableSpec.LOADED_AT_COLUMN) + ") AS loaded_at FROM " + qualified(table) + " GROUP BY ALL";
+        List<LineageSource> sources = readList(groups + " ORDER BY loaded_at DESC, 1, 2 LIMIT " + Math.max(0, limit) + " OFFSET " + Math.max(0, offset),
+                rs -> new LineageSource(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getObject(4, OffsetDateTime.class).toInstant()));
+        long total = readList("SELECT count(*) FROM (" + groups + ")", rs -> rs.getLong(1)).stream().findFirst().orElse(0L);
+        return new LineagePage(sources, offset, total);
     }
 
     private TableDetail requireTable(TableId table) {
@@ -605,6 +648,69 @@ public final class DuckDbWarehouse implements Warehouse {
             }
             throw unavailable("cannot read the ledger", e);
         }
+    }
+
+    /**
+     * Asks DuckDB's own parser and binder about {@code CAST(NULL AS type)}. The statement is parsed
+     * first, without running anything ({@code json_serialize_sql} takes it as a value), and must be
+     * exactly that cast and nothing else; only then is it bound ({@code DESCRIBE}, which resolves the
+     * type's name without reading any row).
+     */
+    @Override
+    public Optional<String> rejectsType(String type) {
+        String probe = "SELECT CAST(NULL AS " + type + ")";
+        try (DuckDBConnection c = (DuckDBConnection) connection.duplicate()) {
+            JsonNode parsed = parse(c, probe);
+            if (parsed.path("error").asBoolean()) {
+                return Optional.of(parsed.path("error_message").asText("not a type"));
+            }
+            if (!withoutCastType(parsed).equals(withoutCastType(parse(c, "SELECT CAST(NULL AS INTEGER)")))) {
+                return Optional.of("it is more than one type name");
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("DESCRIBE " + probe)) {
+                rs.next();
+                return Optional.empty();
+            } catch (SQLException e) {
+                if (DuckDbErrors.warehouseTrouble(e)) {
+                    throw unavailable("cannot check column type '" + type + "'", e);
+                }
+                return Optional.of(engineMessage(e));
+            }
+        } catch (SQLException | IOException e) {
+            throw unavailable("cannot check column type '" + type + "'", e instanceof SQLException q ? q : new SQLException(e));
+        }
+    }
+
+    private static JsonNode parse(Connection c, String sql) throws SQLException, IOException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT json_serialize_sql(CAST(? AS VARCHAR))")) {
+            ps.setString(1, sql);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return TYPE_PROBE_JSON.readTree(rs.getString(1));
+            }
+        }
+    }
+
+    private static JsonNode withoutCastType(JsonNode parsed) {
+        JsonNode copy = parsed.deepCopy();
+        for (JsonNode statement : copy.path("statements")) {
+            for (JsonNode item : statement.path("node").path("select_list")) {
+                if (item instanceof ObjectNode cast) {
+                    cast.remove("cast_type");
+                }
+            }
+        }
+        return copy;
+    }
+
+    /** DuckDB's message without its kind prefix and without the statement it quotes ({@code LINE 1: ...}). */
+    static String engineMessage(SQLException e) {
+        String message = String.valueOf(e.getMessage());
+        int statement = message.indexOf("\nLINE ");
+        if (statement >= 0) {
+            message = message.substring(0, statement);
+        }
+        return message.replaceFirst("^[A-Z][A-Za-z ]* Error: ", "").strip().replaceAll("\\s*\\n\\s*", " ");
     }
 
     @Override

@@ -26,7 +26,8 @@ public final class DuckDbWarehouseFactory implements WarehouseFactory {
     public Warehouse create(ConnectorContext context) {
         context.requireKnown("warehouse", java.util.Set.of("path", "read_only", "memory_limit", "threads", "max_temp_directory_size"));
         Path file = context.home().resolve(context.setting("path").orElse("warehouse.duckdb"));
-        boolean readOnly = Boolean.parseBoolean(context.setting("read_only").orElse("false"));
+        // "yes" or "1" is refused, never read as false
+        boolean readOnly = context.bool("warehouse", "read_only", false);
         Path stage = stageRoot(context.home());
         DuckDbLimits limits = DuckDbLimits.of(context, DuckDbWarehouse.defaultTempDirectory(stage));
         return readOnly ? DuckDbWarehouse.openReadOnly(file, stage, limits) : DuckDbWarehouse.open(file, stage, limits);

@@ -79,6 +79,13 @@ final class FunctionEngine implements AutoCloseable {
             store.close();
             throw e;
         }
+        try {
+            dev.chute.core.Chute.checkTables(config, warehouse, config.get(ChuteConfig.WAREHOUSE_TYPE));
+        } catch (RuntimeException e) {
+            warehouse.close();
+            store.close();
+            throw e;
+        }
         FunctionEvents events = new FunctionEvents();
         Pipeline pipeline = new Pipeline(store, warehouse, List.of(events), config, home.resolve(".chute"), new LoggingListener());
         pipeline.start();

@@ -22,6 +22,8 @@ public final class LocalObjectStoreFactory implements ObjectStoreFactory {
     @Override
     public ObjectStore create(ConnectorContext context) {
         context.requireKnown("store", java.util.Set.of("landing", "archive", "failed", "watch"));
+        // checked here too, so that every command (not only chute up) refuses a bad value
+        context.bool("store", "watch", true);
         Path home = context.home();
         return new LocalObjectStore(
                 home.resolve(context.setting("landing").orElse("landing")),
@@ -31,7 +33,8 @@ public final class LocalObjectStoreFactory implements ObjectStoreFactory {
 
     @Override
     public Optional<EventSource> nativeEvents(ObjectStore store, ConnectorContext context) {
-        if (!Boolean.parseBoolean(context.setting("watch").orElse("true"))) {
+        // "no" or "off" is refused, never read as false (nor "yes" as false)
+        if (!context.bool("store", "watch", true)) {
             return Optional.empty();
         }
         return store.localRoot(ObjectRef.Area.LANDING).map(LocalWatchEventSource::new);

@@ -366,7 +366,10 @@ final class PostgresConsole implements AutoCloseable {
                 if (state.startsWith("08") || state.startsWith("53") || state.isEmpty()) {
                     throw PostgresErrors.unavailable("cannot run query", e);
                 }
-                throw new ChuteException(ErrorCode.CONFIGURATION, PostgresErrors.firstLine(String.valueOf(e.getMessage())));
+                // the reader role's privileges and the read-only transaction are the security boundary: what they stop
+                // is refused; anything else PostgreSQL reports (a table that does not exist, a type error) is the query's own error
+                boolean refused = state.equals("42501") || state.equals("25006");
+                throw new ChuteException(refused ? ErrorCode.QUERY_REFUSED : ErrorCode.QUERY_FAILED, PostgresErrors.firstLine(String.valueOf(e.getMessage())));
             } finally {
                 rollbackQuietly(c);
             }

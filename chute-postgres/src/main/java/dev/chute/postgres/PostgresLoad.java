@@ -996,6 +996,12 @@ final class PostgresLoad {
             fileTypes.add(type);
         }
         Columns existing = tableColumns(c);
+        java.util.Optional<ChuteException> undeclared = dev.chute.sql.DeclaredColumns.missing(table, spec, fullNames,
+                // a name PostgreSQL shortened may be declared as such too
+                java.util.stream.Stream.concat(existing.types.keySet().stream(), fileNames.stream()).toList());
+        if (undeclared.isPresent()) {
+            throw undeclared.get();
+        }
         boolean created = false;
         if (needsChange(existing, fileNames)) {
             PostgresLocks.lock(c, PostgresLocks.Space.SCHEMA, table.dataset());

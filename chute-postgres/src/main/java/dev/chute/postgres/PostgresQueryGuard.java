@@ -189,6 +189,6 @@ final class PostgresQueryGuard {
     }
 
     private static ChuteException refused(String message) {
-        return new ChuteException(ErrorCode.CONFIGURATION, "query refused: " + message);
+        return new ChuteException(ErrorCode.QUERY_REFUSED, "query refused: " + message);
     }
 }

@@ -10,6 +10,7 @@ import dev.chute.spi.ErrorCode;
 import dev.chute.spi.FailureRecord;
 import dev.chute.spi.FileOutcome;
 import dev.chute.spi.LedgerEntry;
+import dev.chute.spi.LineagePage;
 import dev.chute.spi.LineageSource;
 import dev.chute.spi.LoadBatch;
 import dev.chute.spi.LoadSummary;
@@ -230,22 +231,54 @@ public final class PostgresWarehouse implements Warehouse {
         }
         return switch (typeName) {
             case "timestamptz" -> rs.getObject(i, OffsetDateTime.class).toInstant();
-            case "timestamp" -> rs.getObject(i, LocalDateTime.class).toInstant(ZoneOffset.UTC);
+            // without time zone: no offset is assumed for it, it stays a local date-time
+            case "timestamp" -> rs.getObject(i, LocalDateTime.class);
             case "date" -> rs.getObject(i, java.time.LocalDate.class);
             case "time" -> rs.getObject(i, java.time.LocalTime.class);
             case "bool" -> rs.getBoolean(i);
             case "int2", "int4", "int8", "oid" -> rs.getLong(i);
             case "float4", "float8" -> rs.getDouble(i);
-            case "numeric" -> {
-                BigDecimal d = rs.getBigDecimal(i);
-                yield d.scale() <= 0 && d.precision() > 18 ? d.toBigInteger() : d;
-            }
+            case "numeric" -> numeric(rs.getBigDecimal(i));
             default -> switch (sqlType) {
                 case Types.BIGINT, Types.INTEGER, Types.SMALLINT -> rs.getLong(i);
                 case Types.DOUBLE, Types.REAL, Types.FLOAT -> rs.getDouble(i);
+                case Types.ARRAY -> arrayItems(rs.getArray(i).getArray(), typeName);
                 default -> rs.getString(i);
             };
         };
+    }
+
+    private static Object numeric(BigDecimal d) {
+        return d.scale() <= 0 && d.precision() > 18 ? d.toBigInteger() : d;
+    }
+
+    /**
+     * An array's elements (arrays of arrays nested) as a list of plain values, so that it is written
+     * as a JSON array. {@code arrayType} is PostgreSQL's name of the array type ({@code _timestamptz}):
+     * the driver hands both kinds of timestamps over as {@code java.sql.Timestamp}, and only the type
+     * tells a point in time from a local date-time.
+     */
+    private static List<Object> arrayItems(Object array, String arrayType) {
+        List<Object> items = new ArrayList<>();
+        for (int k = 0; k < java.lang.reflect.Array.getLength(array); k++) {
+            Object item = java.lang.reflect.Array.get(array, k);
+            items.add(switch (item) {
+                case null -> null;
+                case Object[] nested -> arrayItems(nested, arrayType);
+                case java.sql.Timestamp t -> arrayType.equals("_timestamptz") ? t.toInstant() : t.toLocalDateTime();
+                case java.sql.Date d -> d.toLocalDate();
+                case java.sql.Time t -> t.toLocalTime();
+                case Short v -> v.longValue();
+                case Integer v -> v.longValue();
+                case Long v -> v;
+                case Float v -> v.doubleValue();
+                case Double v -> v;
+                case Boolean v -> v;
+                case BigDecimal v -> numeric(v);
+                default -> item.toString();
+            });
+        }
+        return java.util.Collections.unmodifiableList(items);
     }
 
     @Override
@@ -268,6 +301,11 @@ public final class PostgresWarehouse implements Warehouse {
     @Override
     public Optional<FailureRecord> failure(String key) {
         return failures("object_key = ?", List.of(requireNonNull(key, "key is null"), 1)).stream().findFirst();
+    }
+
+    @Override
+    public long unresolvedFailureCount() {
+        return readList(LedgerSql.UNRESOLVED_FAILURE_COUNT, List.of(), rs -> rs.getLong(1)).stream().findFirst().orElse(0L);
     }
 
     @Override
@@ -460,15 +498,16 @@ public final class PostgresWarehouse implements Warehouse {
     }
 
     @Override
-    public List<LineageSource> lineage(TableId table, int limit) {
+    public LineagePage lineage(TableId table, long offset, int limit) {
         if (!requireTable(table).lineage()) {
-            return List.of();
+            return new LineagePage(List.of(), offset, 0);
         }
-        String sql = "SELECT " + Pg.ident(TableSpec.SOURCE_COLUMN) + ", " + Pg.ident(TableSpec.LOAD_ID_COLUMN) + ", count(*), max("
-                + Pg.ident(TableSpec.LOADED_AT_COLUMN) + ") AS loaded_at FROM " + Pg.qualified(table.dataset(), table.table())
-                + " GROUP BY 1, 2 ORDER BY loaded_at DESC, 1 LIMIT ?";
-        return readList(sql, List.of(Math.max(0, limit)), rs -> new LineageSource(rs.getString(1), rs.getString(2), rs.getLong(3),
-                rs.getObject(4, OffsetDateTime.class).toInstant()));
+        String groups = "SELECT " + Pg.ident(TableSpec.SOURCE_COLUMN) + ", " + Pg.ident(TableSpec.LOAD_ID_COLUMN) + ", count(*), max("
+                + Pg.ident(TableSpec.LOADED_AT_COLUMN) + ") AS loaded_at FROM " + Pg.qualified(table.dataset(), table.table()) + " GROUP BY 1, 2";
+        List<LineageSource> sources = readList(groups + " ORDER BY loaded_at DESC, 1, 2 LIMIT ? OFFSET ?", List.of(Math.max(0, limit), Math.max(0, offset)),
+                rs -> new LineageSource(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getObject(4, OffsetDateTime.class).toInstant()));
+        long total = readList("SELECT count(*) FROM (" + groups + ") g", List.of(), rs -> rs.getLong(1)).stream().findFirst().orElse(0L);
+        return new LineagePage(sources, offset, total);
     }
 
     private TableDetail requireTable(TableId table) {
@@ -514,6 +553,30 @@ public final class PostgresWarehouse implements Warehouse {
                 return List.of();
             }
             throw PostgresErrors.unavailable("cannot read the ledger", e);
+        }
+    }
+
+    /**
+     * Asks PostgreSQL to read the type as a load would write it ({@link PostgresTypes#configured}):
+     * the name goes in as a value cast to {@code regtype}, whose input is PostgreSQL's own type-name
+     * parser (typmods such as a numeric's precision included), so nothing of it runs as SQL.
+     */
+    @Override
+    public Optional<String> rejectsType(String type) {
+        String pgType = PostgresTypes.configured(type);
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT CAST(CAST(? AS text) AS regtype)")) {
+            ps.setString(1, pgType);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Optional.empty();
+            }
+        } catch (SQLException e) {
+            if (PostgresErrors.warehouseTrouble(e)) {
+                throw PostgresErrors.unavailable("cannot check column type '" + type + "'", e);
+            }
+            String message = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                    ? p.getServerErrorMessage().getMessage() : String.valueOf(e.getMessage());
+            return Optional.of(pgType.equals(type.strip().toLowerCase(java.util.Locale.ROOT)) ? message : message + " (as PostgreSQL type '" + pgType + "')");
         }
     }
 

@@ -7,12 +7,15 @@ import dev.chute.spi.LoadError;
 import dev.chute.spi.TableId;
 import dev.chute.spi.TableSummary;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -21,6 +24,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,7 +56,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code chute_table_rows{table}}, {@code chute_table_last_load_age_seconds{table}}: from the
  *       warehouse's per-table totals, read at most once per {@code tablesMaxAge}; a table that never
  *       loaded has no age series;</li>
- *   <li>JVM and process series ({@code jvm_*}, {@code process_*}, {@code system_*}).</li>
+ *   <li>JVM and process series ({@code jvm_*}, {@code process_*}, {@code system_*}), named as Prometheus
+ *       expects: {@code process_cpu_seconds_total} rather than Micrometer's nanosecond counter, and
+ *       {@code system_cpus} rather than a gauge ending in {@code _count}.</li>
  * </ul>
  * Labels carry table names and error codes only, never object keys, so the number of series stays
  * bounded by the number of tables.
@@ -130,6 +136,21 @@ public final class ChuteMetrics implements PipelineListener, AutoCloseable {
                 .baseUnit("seconds")
                 .register(registry);
 
+        // Prometheus' conventions (promtool check metrics): base units in names, no "_count" on a gauge
+        registry.config()
+                .meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")))
+                .meterFilter(new MeterFilter() {
+                    @Override
+                    public Meter.Id map(Meter.Id id) {
+                        return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+                    }
+                });
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            FunctionCounter.builder("process.cpu", os, b -> b.getProcessCpuTime() / 1e9)
+                    .description("CPU time used by the Java virtual machine's process")
+                    .baseUnit("seconds")
+                    .register(registry);
+        }
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);

@@ -17,6 +17,7 @@ import dev.chute.core.Router;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.FailureRecord;
+import dev.chute.spi.LineagePage;
 import dev.chute.spi.LoadSummary;
 import dev.chute.spi.ObjectRef;
 import dev.chute.spi.QueryResult;
@@ -206,12 +207,13 @@ public final class ChuteServer implements AutoCloseable {
         app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
         app.exception(ChuteException.class, (e, ctx) -> {
             HttpStatus status = switch (e.code()) {
-                case CONFIGURATION, UNROUTABLE, UNSUPPORTED_FORMAT -> HttpStatus.BAD_REQUEST;
+                case CONFIGURATION, UNROUTABLE, UNSUPPORTED_FORMAT, QUERY_REFUSED, QUERY_FAILED -> HttpStatus.BAD_REQUEST;
                 case WAREHOUSE_UNAVAILABLE, STORE_UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
                 case OBJECT_GONE -> HttpStatus.NOT_FOUND;
                 default -> HttpStatus.INTERNAL_SERVER_ERROR;
             };
-            error(ctx, status, e.getMessage());
+            // the code tells a query the read-only guard refused (QUERY_REFUSED) from one the warehouse found wrong (QUERY_FAILED)
+            ctx.status(status).json(Map.of("error", e.getMessage(), "code", e.code().name()));
         });
         app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
         // a body cut off (server.read_timeout, server.idle_timeout) is answered 408
@@ -311,16 +313,22 @@ public final class ChuteServer implements AutoCloseable {
                 .register(registry);
         for (dev.chute.spi.EventSource source : p.sources()) {
             String name = source.describe();
-            Map<String, java.util.function.ToDoubleFunction<dev.chute.spi.EventSource>> counters = Map.of(
-                    "chute_events_received", s -> s.counts().received(),
-                    "chute_events_acknowledged", s -> s.counts().acknowledged(),
-                    "chute_events_rejected", s -> s.counts().rejected(),
-                    "chute_events_released", s -> s.counts().released());
-            counters.forEach((metric, f) -> io.micrometer.core.instrument.FunctionCounter.builder(metric, source, f)
-                    .tag("source", name).register(registry));
+            List<EventCounter> counters = List.of(
+                    new EventCounter("chute_events_received", "Messages or deliveries taken in from the event source", s -> s.counts().received()),
+                    new EventCounter("chute_events_acknowledged", "Messages acknowledged: their objects handled, or naming none",
+                            s -> s.counts().acknowledged()),
+                    new EventCounter("chute_events_rejected", "Payloads the store could not decode, removed so that they cannot loop",
+                            s -> s.counts().rejected()),
+                    new EventCounter("chute_events_released", "Messages held longer than allowed, handed back to the broker for redelivery",
+                            s -> s.counts().released()));
+            counters.forEach(c -> io.micrometer.core.instrument.FunctionCounter.builder(c.name(), source, c.value())
+                    .description(c.help()).tag("source", name).register(registry));
             io.micrometer.core.instrument.Gauge.builder("chute_events_pending", source, s -> s.counts().pending())
                     .description("Messages held, waiting for their objects to be committed and archived").tag("source", name).register(registry);
         }
+    }
+
+    private record EventCounter(String name, String help, java.util.function.ToDoubleFunction<dev.chute.spi.EventSource> value) {
     }
 
     /** What the server hears from the pipeline (live events, metrics, table dashboards): add it to the pipeline's listeners. */
@@ -537,7 +545,12 @@ public final class ChuteServer implements AutoCloseable {
         chute.throughput(now.minus(Duration.ofHours(1))).forEach(b -> throughput.addObject()
                 .put("minute", ApiJson.time(b.minute())).put("files", b.files()).put("rows", b.rows()).put("bytes", b.bytes()));
         body.set("tables", tablesJson(now));
-        body.set("failures", ApiJson.array(chute.warehouse().recentFailures(10), ApiJson::failure));
+        List<FailureRecord> failures = chute.warehouse().recentFailures(10);
+        body.set("failures", failuresJson(failures));
+        // files in failed/ need a person even while every part is up: the overview says so, with how many
+        long failed = chute.warehouse().unresolvedFailureCount();
+        body.put("failedFiles", failed);
+        body.put("state", !body.path("health").path("status").asText().equals("ok") ? "degraded" : failed > 0 ? "attention" : "ok");
         Chute.Ignored ignored = chute.ignored();
         ArrayNode listed = body.putArray("ignored");
         ignored.entries().forEach(e -> listed.addObject().put("key", e.key()).put("reason", e.reason()));
@@ -592,7 +605,17 @@ public final class ChuteServer implements AutoCloseable {
         int limit = limit(ctx, 100);
         List<FailureRecord> all = chute.warehouse().recentFailures(table.isPresent() ? 10_000 : limit);
         List<FailureRecord> chosen = all.stream().filter(f -> table.isEmpty() || f.table().equals(table)).limit(limit).toList();
-        ctx.json(ApiJson.object().set("failures", ApiJson.array(chosen, ApiJson::failure)));
+        ctx.json(ApiJson.object().set("failures", failuresJson(chosen)));
+    }
+
+    /**
+     * Failures as JSON, each saying whether its table exists ({@code tableExists}): a file that failed
+     * before its table was ever created names a table that has no page to link to.
+     */
+    private ArrayNode failuresJson(List<FailureRecord> failures) {
+        Map<TableId, Boolean> exists = new java.util.HashMap<>();
+        return ApiJson.array(failures, f -> ApiJson.failure(f).put("tableExists",
+                f.table().map(t -> exists.computeIfAbsent(t, id -> chute.warehouse().describe(id).isPresent())).orElse(false)));
     }
 
     private void replay(Context ctx) {
@@ -608,7 +631,7 @@ public final class ChuteServer implements AutoCloseable {
         Chute.FileStatus status = chute.fileStatus(key);
         ObjectNode body = ApiJson.object().put("key", status.key()).put("state", status.state());
         body.set("load", status.load().flatMap(e -> chute.warehouse().load(e.loadId())).<JsonNode>map(ApiJson::load).orElse(null));
-        body.set("failure", status.failure().<JsonNode>map(ApiJson::failure).orElse(null));
+        body.set("failure", status.failure().<JsonNode>map(f -> failuresJson(List.of(f)).get(0)).orElse(null));
         ctx.json(body);
     }
 
@@ -818,10 +841,33 @@ public final class ChuteServer implements AutoCloseable {
     private void lineage(Context ctx) {
         TableId id = tableParam(ctx);
         requireTable(id);
+        long offset = offset(ctx);
+        LineagePage page = chute.warehouse().lineage(id, offset, limit(ctx, 100));
         ArrayNode sources = ApiJson.object().arrayNode();
-        chute.warehouse().lineage(id, limit(ctx, 100)).forEach(s -> sources.addObject()
+        page.sources().forEach(s -> sources.addObject()
                 .put("key", s.key()).put("loadId", s.loadId()).put("rows", s.rows()).put("loadedAt", ApiJson.time(s.loadedAt())));
-        ctx.json(ApiJson.object().set("sources", sources));
+        ObjectNode body = ApiJson.object();
+        body.set("sources", sources);
+        body.put("offset", page.offset());
+        body.put("total", page.total());
+        ctx.json(body);
+    }
+
+    /** The {@code offset} query parameter: how many items of a list to skip (0 when absent). */
+    private static long offset(Context ctx) {
+        String text = ctx.queryParam("offset");
+        if (text == null || text.isBlank()) {
+            return 0;
+        }
+        try {
+            long n = Long.parseLong(text);
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("query parameter offset is '" + text + "'; expected a whole number from 0 up");
+        }
     }
 
     // ---- queries

@@ -220,7 +220,8 @@ class ChuteMetricsTest {
                 .anyMatch(k -> k.startsWith("jvm_threads_live_threads"))
                 .anyMatch(k -> k.startsWith("jvm_classes_loaded_classes"))
                 .anyMatch(k -> k.startsWith("process_uptime_seconds"))
-                .anyMatch(k -> k.startsWith("system_cpu_count"));
+                .anyMatch(k -> k.startsWith("process_cpu_seconds_total"))
+                .anyMatch(k -> k.startsWith("system_cpus"));
     }
 
     @Test

@@ -38,6 +38,16 @@ public enum ErrorCode {
     OBJECT_GONE(false),
     /** Configuration is invalid. */
     CONFIGURATION(false),
+    /**
+     * A console query was refused before it ran: it would write, read files or URLs, or is not one
+     * read-only statement (the read-only guard's verdict, a matter of security).
+     */
+    QUERY_REFUSED(false),
+    /**
+     * The warehouse ran a console query and reported an error in it: a table or column that does not
+     * exist, a type mismatch, a syntax error, a division by zero. The query is wrong, not forbidden.
+     */
+    QUERY_FAILED(false),
     /** A bug or an unexpected state; treated as retryable so nothing is lost. */
     INTERNAL(true);
 

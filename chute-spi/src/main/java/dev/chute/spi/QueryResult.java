@@ -9,8 +9,12 @@ import java.util.Optional;
 /**
  * The answer to a read-only query. Values are plain Java values: {@code Boolean}, {@code Long},
  * {@code java.math.BigInteger}, {@code java.math.BigDecimal}, {@code Double}, {@code String},
- * {@code java.time.Instant} (timestamps, UTC), {@code java.time.LocalDate},
- * {@code java.time.LocalTime}; SQL NULL is the one place a {@code null} appears.
+ * {@code java.time.Instant} (a timestamp with time zone: a point in time),
+ * {@code java.time.LocalDateTime} (a timestamp without time zone: it has no offset, and none is
+ * added), {@code java.time.LocalDate}, {@code java.time.LocalTime}, {@code java.util.List} (lists and
+ * arrays) and {@code java.util.Map} with {@code String} keys (structs, records, maps), whose elements
+ * are such values again; SQL NULL is the one place a {@code null} appears. A JSON column's value is
+ * its JSON text, a {@code String}.
  *
  * @param truncatedBy the limit that cut the answer short, when the result had more rows than it holds
  */

@@ -98,6 +98,14 @@ public interface Warehouse extends AutoCloseable {
     /** The most recent unresolved failures, newest first. */
     List<FailureRecord> recentFailures(int limit);
 
+    /**
+     * How many failures are unresolved: files in {@code failed/} (or retrying) whose version has not
+     * committed since. This default counts {@link #recentFailures}; SQL warehouses count in one query.
+     */
+    default long unresolvedFailureCount() {
+        return recentFailures(Integer.MAX_VALUE).size();
+    }
+
     /** The ledger entries of one object key (every committed version), newest first. */
     List<LedgerEntry> history(String key);
 
@@ -137,7 +145,16 @@ public interface Warehouse extends AutoCloseable {
     List<ColumnProfile> profile(TableId table, Duration timeout);
 
     /** Source objects of a table's rows, newest first; empty when the table has no lineage columns. */
-    List<LineageSource> lineage(TableId table, int limit);
+    default List<LineageSource> lineage(TableId table, int limit) {
+        return lineage(table, 0, limit).sources();
+    }
+
+    /**
+     * One page of a table's source objects (one per source object and load), newest first, skipping
+     * the first {@code offset}; with the number of them in all. Empty, with a total of 0, when the table
+     * has no lineage columns.
+     */
+    LineagePage lineage(TableId table, long offset, int limit);
 
     /**
      * A name quoted for this warehouse's SQL, as generated queries (dashboards) need it: standard
@@ -157,6 +174,20 @@ public interface Warehouse extends AutoCloseable {
      */
     default List<Check> checks() {
         return List.of();
+    }
+
+    /**
+     * Why this warehouse does not know {@code type} (a column type written in a table's
+     * {@code columns}, as a load would use it), in the warehouse's own words cleaned of statement
+     * text; empty when it knows it. SQL warehouses ask their engine (never a hand-written grammar);
+     * others check their documented type names. The engine calls it once per configured column
+     * whenever it opens the warehouse: before {@code chute up} starts loading, for every other
+     * command, and in {@code chute doctor}; a configuration with such a column does not start. Called
+     * from the opening thread, before any load; may query the warehouse; throws
+     * {@link ErrorCode#WAREHOUSE_UNAVAILABLE} when it cannot be asked. Accepts every type by default.
+     */
+    default Optional<String> rejectsType(String type) {
+        return Optional.empty();
     }
 
     /** One finding: what was checked, whether it is fine, and if not, what to do. */

@@ -86,6 +86,9 @@ public final class LedgerSql {
     private LedgerSql() {
     }
 
+    /** How many failures are unresolved (their version has not committed since). */
+    public static final String UNRESOLVED_FAILURE_COUNT = "SELECT count(*) FROM _chute.failures WHERE NOT resolved";
+
     /**
      * The unresolved failures that meet {@code condition}, newest first, read by
      * {@link #failureRecord}; the caller appends the row limit (a number or a parameter).
