@@ -5,9 +5,14 @@ import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine.Command;
 
-@Command(name = "chute", mixinStandardHelpOptions = true, versionProvider = ChuteCommand.Version.class,
+// scope INHERIT: every subcommand, also one added later, answers -h/--help (before checking its required parameters) and -V/--version
+@Command(name = "chute", mixinStandardHelpOptions = true, scope = picocli.CommandLine.ScopeType.INHERIT, versionProvider = ChuteCommand.Version.class,
         description = "Event-driven loader: a file lands in a bucket, Chute loads it into a warehouse table exactly once and archives it.",
-        subcommands = {UpCommand.class, LoadCommand.class, StatusCommand.class, QueryCommand.class, ReplayCommand.class, DoctorCommand.class, TokenCommand.class, ConsoleCommand.class})
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:success (a duplicate is a success)", "1:the work failed (files, a query, a replay name, a check of doctor)",
+                "2:usage or configuration error", "3:chute up stopped on an error of the JVM itself"},
+        subcommands = {UpCommand.class, LoadCommand.class, StatusCommand.class, QueryCommand.class, ReplayCommand.class, DoctorCommand.class, TokenCommand.class, ConsoleCommand.class,
+                BenchCommand.class})
 final class ChuteCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-@Command(name = "doctor", description = "Check the JDK, the home directory, disk space, the configuration and the warehouse; say what to fix.")
+@Command(name = "doctor", description = {"Check the JDK, the home directory, disk space, the configuration and the warehouse; say what to fix.",
+        "Exit code 0 when every check passed, 1 when one did not (each is listed with what to fix), 2 when the configuration is invalid."})
 final class DoctorCommand implements Callable<Integer> {
     private static final long LOW_DISK = 1L << 30;
 

@@ -2,30 +2,42 @@ package dev.chute.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chute.core.Pipeline;
-import dev.chute.core.PipelineListener;
+import dev.chute.spi.ErrorCode;
 import dev.chute.spi.LoadError;
 import dev.chute.spi.TableId;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "load", description = "Load files or directories once, in place (they are not moved), through the same pipeline and ledger.")
+@Command(name = "load", description = {"Load files or directories once, in place (they are not moved), through the same pipeline and ledger.",
+        "Shows files done of the total, rows, MB/s and an ETA: on a terminal in one updating line, otherwise as a line every --progress-every.",
+        "Exit code 1 when a file failed (each is listed with the reason), 2 on a usage or configuration error."})
 final class LoadCommand implements Callable<Integer> {
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,7})(ms|s|m)");
+
     @Mixin
     HomeOptions options;
 
     @Option(names = "--table", paramLabel = "DATASET.TABLE", description = "Load every file into this table; without it, paths inside a directory are routed like landing keys (<dataset>/<table>/<file>).")
     String table;
+
+    @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "5s",
+            description = "How often a progress line is printed when the output is not a terminal, e.g. 500ms, 5s, 1m (default: ${DEFAULT-VALUE}).")
+    String progressEvery;
 
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories.")
     List<Path> paths;
@@ -35,32 +47,32 @@ final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Duration interval = interval();
         options.configureLogging();
         Path home = options.home();
         Optional<TableId> target = Optional.ofNullable(table).map(TableId::parse);
         List<Path> absolute = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         PrintWriter out = spec.commandLine().getOut();
-        Progress progress = new Progress(out, System.console() != null);
+        boolean terminal = onTerminal();
         List<Row> results = new ArrayList<>();
         Optional<HomeLock.RunningInstance> running = HomeLock.running(home);
-        if (running.isPresent()) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("paths", absolute.stream().map(Path::toString).toList());
-            target.ifPresent(t -> body.put("table", t.toString()));
-            JsonNode answer = new Remote(running.get()).post("/api/load", body);
-            for (JsonNode r : answer.path("results")) {
-                Row row = new Row(r.path("file").asText(), r.path("table").isObject()
-                        ? r.path("table").path("dataset").asText() + "." + r.path("table").path("table").asText() : "",
-                        r.path("status").asText(), r.path("rows").asLong(), r.path("error").path("reason").asText(""));
-                results.add(row);
-                progress.line(row);
+        try (LoadProgress progress = new LoadProgress(out, terminal, terminal ? Duration.ofMillis(250) : interval)) {
+            if (running.isPresent()) {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("paths", absolute.stream().map(Path::toString).toList());
+                target.ifPresent(t -> body.put("table", t.toString()));
+                body.put("progress", true);
+                JsonNode answer = new Remote(running.get()).postStreaming("/api/load", body, event -> RemoteProgress.apply(event, progress));
+                for (JsonNode r : answer.path("results")) {
+                    results.add(new Row(r.path("file").asText(), r.path("status").asText(), r.path("rows").asLong(),
+                            r.path("error").path("code").asText(""), r.path("error").path("reason").asText("")));
+                }
+            } else {
+                for (Pipeline.OneShotResult r : options.direct(chute -> chute.load(absolute, target, progress))) {
+                    results.add(new Row(r.file(), r.status().name(), r.rows(), r.error().map(e -> e.code().name()).orElse(""),
+                            r.error().map(LoadError::reason).orElse("")));
+                }
             }
-        } else {
-            for (Pipeline.OneShotResult r : options.direct(chute -> chute.load(absolute, target, progress))) {
-                results.add(new Row(r.file(), r.table().map(TableId::toString).orElse(""), r.status().name(), r.rows(),
-                        r.error().map(LoadError::reason).orElse("")));
-            }
-            progress.finish();
         }
         long committed = results.stream().filter(r -> r.status.equals("COMMITTED")).count();
         long duplicates = results.stream().filter(r -> r.status.equals("DUPLICATE")).count();
@@ -70,63 +82,51 @@ final class LoadCommand implements Callable<Integer> {
         for (Row r : failed) {
             out.printf("failed: %s: %s%n", r.file, r.reason);
         }
+        if (target.isEmpty() && failed.stream().anyMatch(r -> r.code.equals(ErrorCode.UNROUTABLE.name()))) {
+            out.println(hint(absolute));
+        }
         out.flush();
         return failed.isEmpty() ? Main.OK : Main.FILES_FAILED;
     }
 
-    private record Row(String file, String table, String status, long rows, String reason) {
+    /** Issue 13: a file that is not under a <dataset>/<table>/ folder needs --table; say so with the command to type. */
+    private static String hint(List<Path> absolute) {
+        boolean oneFile = absolute.size() == 1 && Files.isRegularFile(absolute.get(0));
+        return "hint: a file is routed by its path (<dataset>/<table>/<file>, or a route in chute.yaml); to load "
+                + (oneFile ? "it" : "files") + " into one table name it with --table, e.g. chute load --table DATASET.TABLE "
+                + (oneFile ? absolute.get(0).toString() : "PATH...");
     }
 
-    /** A progress bar on a terminal (files, rows, MB/s); plain lines otherwise. */
-    private static final class Progress implements PipelineListener {
-        private final PrintWriter out;
-        private final boolean terminal;
-        private final long started = System.nanoTime();
-        private long files;
-        private long rows;
-        private long bytes;
-
-        Progress(PrintWriter out, boolean terminal) {
-            this.out = out;
-            this.terminal = terminal;
+    /**
+     * Whether standard output is a terminal: {@code System.console()} is null when it is not (Java 21);
+     * from Java 22 on it may be a console all the same, and {@code Console.isTerminal()} tells.
+     */
+    static boolean onTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
         }
-
-        @Override
-        public synchronized void loaded(String key, TableId table, long rowCount, long byteCount, long millis) {
-            files++;
-            rows += rowCount;
-            bytes += byteCount;
-            if (terminal) {
-                double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
-                out.printf("\r[%s] %d files, %d rows, %.1f MB/s   ", "#".repeat((int) Math.min(30, files)), files, rows, bytes / 1e6 / seconds);
-            } else {
-                out.printf("loaded %s -> %s (%d rows)%n", key, table, rowCount);
-            }
-            out.flush();
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true;
         }
+    }
 
-        @Override
-        public synchronized void duplicate(String key) {
-            if (!terminal) {
-                out.printf("duplicate %s (already loaded)%n", key);
-            }
+    private Duration interval() {
+        Matcher m = DURATION.matcher(progressEvery.trim());
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--progress-every has value '" + progressEvery + "'; expected a duration such as 500ms, 5s or 1m");
         }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
+    }
 
-        @Override
-        public synchronized void failed(String key, LoadError error, boolean permanent) {
-            if (!terminal) {
-                out.printf("failed %s: %s%n", key, error.reason());
-            }
-        }
-
-        void line(Row row) {
-            out.printf("%s %s%s (%d rows)%n", row.status.toLowerCase(java.util.Locale.ROOT), row.file, row.table.isEmpty() ? "" : " -> " + row.table, row.rows);
-        }
-
-        void finish() {
-            if (terminal && files > 0) {
-                out.println();
-            }
-        }
+    private record Row(String file, String status, long rows, String code, String reason) {
     }
 }

@@ -37,10 +37,20 @@ final class Logging {
         } else {
             PatternLayoutEncoder encoder = new PatternLayoutEncoder();
             encoder.setContext(context);
-            encoder.setPattern("%d{HH:mm:ss.SSS,UTC} %-5level %msg%n%ex{short}");
+            // an exception's stack trace only under --verbose; otherwise its class and message (and its causes'), no frames
+            encoder.setPattern("%d{HH:mm:ss.SSS,UTC} %-5level %msg%n" + (verbose ? "%ex" : "%ex{0}"));
             encoder.start();
             appender.setEncoder(encoder);
         }
+        // chute up reports a server that cannot start itself, naming the address and the cause: Javalin's own
+        // vaguer line about it would say the same failure twice
+        appender.addFilter(new ch.qos.logback.core.filter.Filter<>() {
+            @Override
+            public ch.qos.logback.core.spi.FilterReply decide(ILoggingEvent event) {
+                return event.getLoggerName().startsWith("io.javalin") && "Failed to start Javalin".equals(event.getMessage())
+                        ? ch.qos.logback.core.spi.FilterReply.DENY : ch.qos.logback.core.spi.FilterReply.NEUTRAL;
+            }
+        });
         appender.start();
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.WARN);

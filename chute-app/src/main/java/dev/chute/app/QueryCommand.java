@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "query", description = "Run one read-only SQL query against the warehouse (through the running instance if there is one).")
+@Command(name = "query", description = {"Run one read-only SQL query against the warehouse (through the running instance if there is one).",
+        "Exit code 1 when the query fails (not valid SQL, refused, timed out), 2 on a usage or configuration error."})
 final class QueryCommand implements Callable<Integer> {
     @Mixin
     HomeOptions options;
@@ -43,10 +44,35 @@ final class QueryCommand implements Callable<Integer> {
         Path home = options.home();
         JsonNode result;
         Optional<HomeLock.RunningInstance> running = HomeLock.running(home);
+        // the query's own failure (not valid SQL, refused, timed out) is exit 1; exit 2 stays for usage and configuration
+        Optional<String> failure;
         if (running.isPresent()) {
-            result = new Remote(running.get()).post("/api/query", Map.of("sql", text));
+            try {
+                result = new Remote(running.get()).post("/api/query", Map.of("sql", text));
+                failure = result.hasNonNull("error") ? Optional.of(result.get("error").asText()) : Optional.empty();
+            } catch (Remote.Refused e) {
+                if (e.status != 400) {
+                    throw e;
+                }
+                result = null;
+                failure = Optional.of(e.getMessage());
+            }
         } else {
-            result = options.direct(chute -> Json.queryResult(chute.query(text)));
+            String[] error = new String[1];
+            result = options.direct(chute -> {
+                try {
+                    return Json.queryResult(chute.query(text));
+                } catch (ChuteException e) {
+                    error[0] = e.getMessage();
+                    return null;
+                }
+            });
+            failure = Optional.ofNullable(error[0]);
+        }
+        if (failure.isPresent()) {
+            spec.commandLine().getErr().println("chute: " + failure.get());
+            spec.commandLine().getErr().flush();
+            return Main.FILES_FAILED;
         }
         print(result, spec.commandLine().getOut());
         return Main.OK;

@@ -13,7 +13,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "replay", description = "Move failed files (not their .error.json sidecars) back to landing for another try.")
+@Command(name = "replay", description = {"Move failed files (not their .error.json sidecars) back to landing for another try.",
+        "Exit code 1 when a PATH given matches no failed file (the others are still moved)."})
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
     HomeOptions options;
@@ -44,8 +45,27 @@ final class ReplayCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         moved.forEach(k -> out.println("replayed " + k));
-        out.printf("%d file(s) moved back to landing%n", moved.size());
         out.flush();
+        // a name the user typed that matched nothing is an error (a typo, or the file was already replayed), not a quiet "0 files"
+        List<String> unmatched = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            String key = keys.get(i);
+            String prefix = key.endsWith("/") ? key : key + "/";
+            if (moved.stream().noneMatch(k -> k.equals(key) || k.startsWith(prefix))) {
+                unmatched.add(paths.get(i).equals(key) ? key : paths.get(i) + " (key " + key + ")");
+            }
+        }
+        if (!moved.isEmpty() || unmatched.isEmpty()) {
+            out.printf("%d file(s) moved back to landing%n", moved.size());
+            out.flush();
+        }
+        if (!unmatched.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("chute: nothing in failed/ matches " + String.join(", ", unmatched) + ": looked for a failed file, or a folder of them,"
+                    + " with that key in the failed area (" + failedRoot + " for a local store); `chute status` lists the recent failures");
+            err.flush();
+            return Main.FILES_FAILED;
+        }
         return Main.OK;
     }
 }

@@ -10,7 +10,6 @@ import dev.chute.server.Notifier;
 import dev.chute.server.ServerAuth;
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ErrorCode;
-import dev.chute.spi.LoadError;
 import dev.chute.spi.TableId;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,8 +120,8 @@ final class UpCommand implements Callable<Integer> {
             listeners.add(n);
             n.start();
         });
-        String host = bindAddress.contains(":") ? "[" + bindAddress + "]" : bindAddress;
-        String url = "http://" + (bindAddress.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port();
+        Listening listening = Listening.of(bindAddress, server.port());
+        String url = listening.url();
         lock.advertise(url, authRequired ? adminSecret : Optional.empty());
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -138,24 +137,54 @@ final class UpCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         chute.start();
         log.info("Chute {} is up: home {}, API {}, drop files into {}/<dataset>/<table>/", ChuteCommand.version(), home, url, home.resolve("landing"));
-        System.out.println(consoleLine(url, auth, exposed));
+        System.out.println(consoleLine(listening, auth, exposed));
         System.out.flush();
         stopped.await();
         return Main.OK;
     }
 
     /**
-     * What {@code chute up} prints for the browser: on loopback a one-time sign-in link (the owner
-     * is the one who sees this terminal); exposed, where logs travel further, only the address.
+     * Where the server really listens: the address it bound (a name resolved, {@code 0.0.0.0} or
+     * {@code ::} meaning every interface) and the port (the one picked when 0 was asked), and the URL
+     * a browser on this machine opens.
      */
-    private static String consoleLine(String url, ServerAuth auth, boolean exposed) {
+    record Listening(String address, boolean everyInterface, boolean loopback, int port, String url) {
+        static Listening of(String bind, int port) {
+            java.net.InetAddress resolved;
+            try {
+                resolved = java.net.InetAddress.getByName(bind);
+            } catch (java.net.UnknownHostException e) {
+                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'server.bind' has value '" + bind + "', which does not resolve to an address");
+            }
+            String address = resolved.getHostAddress();
+            boolean any = resolved.isAnyLocalAddress();
+            // a browser cannot open the wildcard address: on this machine the loopback one reaches the same server
+            String host = any ? (resolved instanceof java.net.Inet6Address ? "[::1]" : "127.0.0.1")
+                    : resolved instanceof java.net.Inet6Address ? "[" + address + "]" : address;
+            return new Listening(address, any, resolved.isLoopbackAddress(), port, "http://" + host + ":" + port);
+        }
+
+        /** {@code listening on 0.0.0.0:8080, every network interface of this machine}. */
+        String describe() {
+            String where = address.contains(":") ? "[" + address + "]:" + port : address + ":" + port;
+            return "listening on " + where + (everyInterface ? ", every network interface of this machine" : loopback ? ", this machine only" : "");
+        }
+    }
+
+    /**
+     * What {@code chute up} prints for the browser: on loopback a one-time sign-in link (the owner
+     * is the one who sees this terminal); exposed, where logs travel further, only the address. Both
+     * say where the server really listens.
+     */
+    static String consoleLine(Listening listening, ServerAuth auth, boolean exposed) {
+        String url = listening.url();
         if (!auth.required()) {
-            return "Console: " + url + "/ (no sign-in: server.auth is none)";
+            return "Console: " + url + "/ (" + listening.describe() + "; no sign-in: server.auth is none)";
         }
         if (exposed) {
-            return "Console: " + url + "/ (sign in with a token; `chute console` on this machine prints a one-time sign-in link)";
+            return "Console: " + url + "/ (" + listening.describe() + "; sign in with a token; `chute console` on this machine prints a one-time sign-in link)";
         }
-        return "Console: " + url + "/signin/" + auth.signInCode() + "\n  (a one-time sign-in link, for you only: it works once, within "
+        return "Console: " + url + "/signin/" + auth.signInCode() + "\n  (" + listening.describe() + "; a one-time sign-in link, for you only: it works once, within "
                 + ServerAuth.signInLifetime().toMinutes() + " minutes; `chute console` prints a new one)";
     }
 
@@ -181,7 +210,10 @@ final class UpCommand implements Callable<Integer> {
         return t.getMessage();
     }
 
-    /** Logs each load, duplicate and failure as one line. */
+    /**
+     * Logs each load and duplicate as one line. A failure is logged by the pipeline, once, with where
+     * the file went (issue 13: it was logged twice).
+     */
     static final class LoggingListener implements PipelineListener {
         @Override
         public void loaded(String key, TableId table, long rows, long bytes, long millis) {
@@ -193,11 +225,5 @@ final class UpCommand implements Callable<Integer> {
             log.info("skipped {}: this version is already loaded", key);
         }
 
-        @Override
-        public void failed(String key, LoadError error, boolean permanent) {
-            if (permanent) {
-                log.warn("failed {}: {}", key, error.reason());
-            }
-        }
     }
 }

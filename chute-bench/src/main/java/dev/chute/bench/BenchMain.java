@@ -28,7 +28,8 @@ public final class BenchMain {
         System.exit(run(System.out, args));
     }
 
-    static int run(PrintStream out, String... args) {
+    /** Runs the benchmarks chosen by {@code args}, printing to {@code out}; returns the exit code. Also called by {@code chute bench} of chute-app. */
+    public static int run(PrintStream out, String... args) {
         BenchOptions options;
         try {
             options = BenchOptions.parse(args);

@@ -1242,15 +1242,24 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    private static final int ONE_SHOT_STEPS = 20;
+    private static final int ONE_SHOT_MIN_BATCH = 20;
+
     /**
      * Loads files in place (they are not moved), through the same routing, ledger and batching as
      * the pipeline: {@code chute load}. With a table, every file goes to it under the key
      * {@code dataset/table/<file name>}; without, a directory argument is routed by each file's path
-     * relative to it, like landing.
+     * relative to it, like landing. Files commit in batches (at most {@code batch.max_files} each, and
+     * about {@value #ONE_SHOT_STEPS} of them for a load of many files), each reported to {@code progress} as its batch ends.
      */
     public List<OneShotResult> loadFiles(List<Path> paths, Optional<TableId> table, PipelineListener progress) {
         List<Item> items = new ArrayList<>();
         List<OneShotResult> results = new ArrayList<>();
+        // first what there is to do, so that progress can say "n of total"; then each file is reported once
+        record Found(Path file, Path base, long size) {
+        }
+        List<Found> found = new ArrayList<>();
+        List<Path> missing = new ArrayList<>();
         for (Path path : paths) {
             Path absolute = path.toAbsolutePath().normalize();
             List<Path> files = new ArrayList<>();
@@ -1266,37 +1275,52 @@ public final class Pipeline implements AutoCloseable {
                 base = absolute.getParent();
                 files.add(absolute);
             } else {
-                results.add(new OneShotResult(absolute.toString(), Optional.empty(), ResultStatus.FAILED, 0,
-                        Optional.of(LoadError.of(ErrorCode.OBJECT_GONE, absolute + " does not exist or is not a regular file or directory"))));
+                missing.add(absolute);
                 continue;
             }
             for (Path file : files) {
-                String relative = base.relativize(file).toString().replace(java.io.File.separatorChar, '/');
-                if (Router.ignored(relative)) {
-                    continue;
-                }
-                try {
-                    Router.Route route;
-                    String key;
-                    if (table.isPresent()) {
-                        key = table.get().dataset() + "/" + table.get().table() + "/" + file.getFileName();
-                        route = router.routeTo(table.get(), file.getFileName().toString());
-                    } else {
-                        key = relative;
-                        route = router.route(relative);
+                if (!Router.ignored(base.relativize(file).toString().replace(java.io.File.separatorChar, '/'))) {
+                    long size;
+                    try {
+                        size = Files.size(file);
+                    } catch (IOException e) {
+                        size = 0;
                     }
-                    String fingerprint = fingerprint(file);
-                    String checksum = Checksums.of(Files.newInputStream(file), file.toString());
-                    Item item = new Item(key, new ObjectVersion(key, checksum, Files.size(file)), Optional.empty(), Optional.of(file), route);
-                    item.externalFingerprint = fingerprint;
-                    items.add(item);
-                } catch (ChuteException e) {
-                    results.add(new OneShotResult(file.toString(), Optional.empty(), ResultStatus.FAILED, 0, Optional.of(LoadError.of(e))));
-                    progress.failed(file.toString(), LoadError.of(e), true);
-                } catch (IOException e) {
-                    LoadError error = LoadError.of(ErrorCode.STORE_UNAVAILABLE, "cannot read " + file + ": " + e);
-                    results.add(new OneShotResult(file.toString(), Optional.empty(), ResultStatus.FAILED, 0, Optional.of(error)));
+                    found.add(new Found(file, base, size));
                 }
+            }
+        }
+        progress.planned(found.size() + missing.size(), found.stream().mapToLong(Found::size).sum());
+        for (Path absolute : missing) {
+            LoadError error = LoadError.of(ErrorCode.OBJECT_GONE, absolute + " does not exist or is not a regular file or directory");
+            results.add(new OneShotResult(absolute.toString(), Optional.empty(), ResultStatus.FAILED, 0, Optional.of(error)));
+            progress.failed(absolute.toString(), error, true);
+        }
+        for (Found f : found) {
+            Path file = f.file();
+            String relative = f.base().relativize(file).toString().replace(java.io.File.separatorChar, '/');
+            try {
+                Router.Route route;
+                String key;
+                if (table.isPresent()) {
+                    key = table.get().dataset() + "/" + table.get().table() + "/" + file.getFileName();
+                    route = router.routeTo(table.get(), file.getFileName().toString());
+                } else {
+                    key = relative;
+                    route = router.route(relative);
+                }
+                String fingerprint = fingerprint(file);
+                String checksum = Checksums.of(Files.newInputStream(file), file.toString());
+                Item item = new Item(key, new ObjectVersion(key, checksum, Files.size(file)), Optional.empty(), Optional.of(file), route);
+                item.externalFingerprint = fingerprint;
+                items.add(item);
+            } catch (ChuteException e) {
+                results.add(new OneShotResult(file.toString(), Optional.empty(), ResultStatus.FAILED, 0, Optional.of(LoadError.of(e))));
+                progress.failed(file.toString(), LoadError.of(e), true);
+            } catch (IOException e) {
+                LoadError error = LoadError.of(ErrorCode.STORE_UNAVAILABLE, "cannot read " + file + ": " + e);
+                results.add(new OneShotResult(file.toString(), Optional.empty(), ResultStatus.FAILED, 0, Optional.of(error)));
+                progress.failed(file.toString(), error, false);
             }
         }
         Map<ObjectVersion, LedgerEntry> committed = warehouse.committed(items.stream().map(Item::version).toList());
@@ -1304,17 +1328,21 @@ public final class Pipeline implements AutoCloseable {
         for (Item item : items) {
             if (committed.containsKey(item.version)) {
                 results.add(new OneShotResult(item.external.orElseThrow().toString(), Optional.of(item.route.table()), ResultStatus.DUPLICATE, 0, Optional.empty()));
-                progress.duplicate(item.key);
+                progress.duplicate(item.external.orElseThrow().toString());
                 continue;
             }
             byTable.computeIfAbsent(item.route.table(), t -> new ArrayList<>()).add(item);
         }
+        // a batch commits as a whole, so progress moves batch by batch: a load of many files goes in about
+        // ONE_SHOT_STEPS batches (of ONE_SHOT_MIN_BATCH files at least), not in one that shows nothing until the end
+        long toLoad = byTable.values().stream().mapToLong(List::size).sum();
+        int perBatch = (int) Math.min(batchMaxFiles, Math.max(ONE_SHOT_MIN_BATCH, (toLoad + ONE_SHOT_STEPS - 1) / ONE_SHOT_STEPS));
         for (Map.Entry<TableId, List<Item>> entry : byTable.entrySet()) {
             List<Item> tableItems = entry.getValue();
             for (int from = 0; from < tableItems.size(); ) {
                 int to = from;
                 long bytes = 0;
-                while (to < tableItems.size() && to - from < batchMaxFiles && (to == from || bytes < batchMaxBytes)) {
+                while (to < tableItems.size() && to - from < perBatch && (to == from || bytes < batchMaxBytes)) {
                     bytes += tableItems.get(to).version.size();
                     to++;
                 }
@@ -1327,6 +1355,7 @@ public final class Pipeline implements AutoCloseable {
                             progress.failed(shown, r.error.orElseThrow(), !r.error.get().code().retryable());
                             recordFailure(r.item, r.error.get(), 1, !r.error.get().code().retryable());
                         }
+                        case DUPLICATE -> progress.duplicate(shown);
                         default -> {
                         }
                     }

@@ -12,6 +12,14 @@ public interface PipelineListener {
     };
 
     /**
+     * A one-shot load ({@code chute load}) found what it will work through: {@code files} files (and
+     * arguments that are neither) of {@code bytes} bytes in all; each of them is then reported once,
+     * as loaded, duplicate or failed. Called once, before the first of those.
+     */
+    default void planned(long files, long bytes) {
+    }
+
+    /**
      * A file's rows were committed. {@code millis} is the warehouse time of the whole batch the file
      * was committed in (staging, reading, ledger, commit), the same for every file of the batch.
      */

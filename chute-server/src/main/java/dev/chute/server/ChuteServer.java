@@ -733,8 +733,71 @@ public final class ChuteServer implements AutoCloseable {
             throw new IllegalArgumentException("expected a JSON body {\"paths\": [\"/abs/file.csv\", ...], \"table\": \"dataset.table\" (optional)}");
         }
         Optional<TableId> table = body.hasNonNull("table") ? Optional.of(TableId.parse(body.get("table").asText())) : Optional.empty();
-        List<Pipeline.OneShotResult> results = chute.load(paths, table, PipelineListener.NONE);
-        ctx.json(Map.of("results", results));
+        if (!body.path("progress").asBoolean()) {
+            List<Pipeline.OneShotResult> results = chute.load(paths, table, PipelineListener.NONE);
+            ctx.json(Map.of("results", results));
+            return;
+        }
+        // {"progress": true}: one JSON object per line as the load goes (planned, loaded, duplicate, failed), then
+        // {"results": [...]}, or {"error": ..., "code": ...} once the status line has gone; chute load draws its progress from them
+        ctx.contentType("application/x-ndjson");
+        LoadEvents events = new LoadEvents(ctx.outputStream());
+        try {
+            events.write(ApiJson.object().putPOJO("results", chute.load(paths, table, events)));
+        } catch (ChuteException e) {
+            events.write(ApiJson.object().put("error", e.getMessage()).put("code", e.code().name()));
+        } catch (RuntimeException e) {
+            log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+            events.write(ApiJson.object().put("error", "internal error: " + e).put("code", ErrorCode.INTERNAL.name()));
+        }
+    }
+
+    /** The events of a one-shot load, written to the response as JSON lines, each flushed as it happens. */
+    private static final class LoadEvents implements PipelineListener {
+        private final java.io.OutputStream out;
+
+        LoadEvents(java.io.OutputStream out) {
+            this.out = out;
+        }
+
+        synchronized void write(ObjectNode event) {
+            try {
+                out.write(Json.mapper().writeValueAsBytes(event));
+                out.write('\n');
+                out.flush();
+            } catch (IOException e) {
+                // the client went away: the load goes on to its end (its files commit or fail as usual)
+                log.debug("cannot send load progress: {}", e.getMessage());
+            }
+        }
+
+        @Override
+        public void planned(long files, long bytes) {
+            ObjectNode event = ApiJson.object();
+            event.putObject("planned").put("files", files).put("bytes", bytes);
+            write(event);
+        }
+
+        @Override
+        public void loaded(String key, TableId table, long rows, long bytes, long millis) {
+            ObjectNode event = ApiJson.object();
+            event.putObject("loaded").put("file", key).put("table", table.toString()).put("rows", rows).put("bytes", bytes);
+            write(event);
+        }
+
+        @Override
+        public void duplicate(String key) {
+            ObjectNode event = ApiJson.object();
+            event.putObject("duplicate").put("file", key);
+            write(event);
+        }
+
+        @Override
+        public void failed(String key, dev.chute.spi.LoadError error, boolean permanent) {
+            ObjectNode event = ApiJson.object();
+            event.putObject("failed").put("file", key).put("code", error.code().name()).put("reason", error.reason()).put("permanent", permanent);
+            write(event);
+        }
     }
 
     // ---- tables

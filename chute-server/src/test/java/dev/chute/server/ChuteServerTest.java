@@ -100,6 +100,35 @@ class ChuteServerTest {
         assertThat(chute.query("SELECT count(*) FROM api.t").rows().get(0).get(0)).isEqualTo(2L);
     }
 
+    /** Issue 13: {@code chute load} through a running server showed no progress; asked for it, the load streams its events. */
+    @Test
+    void loadThroughTheApiStreamsProgressEventsThenTheResults() throws Exception {
+        start("127.0.0.1", Optional.empty());
+        Path good = Files.writeString(home.resolve("good.csv"), "id\n1\n2\n");
+        Path nowhere = Files.writeString(home.resolve("nowhere.csv"), "id\n3\n");
+        HttpResponse<String> r = post("/api/load", "{\"paths\": [\"" + good + "\"], \"table\": \"api.t\", \"progress\": true}");
+        HttpResponse<String> unroutable = post("/api/load", "{\"paths\": [\"" + nowhere + "\"], \"progress\": true}");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/x-ndjson"));
+        List<JsonNode> events = r.body().lines().map(line -> {
+            try {
+                return Json.mapper().readTree(line);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(line, e);
+            }
+        }).toList();
+        assertThat(events).as(r.body()).hasSize(3);
+        assertThat(events.get(0).path("planned").path("files").asLong()).isEqualTo(1);
+        assertThat(events.get(0).path("planned").path("bytes").asLong()).isEqualTo(Files.size(good));
+        assertThat(events.get(1).path("loaded").path("file").asText()).isEqualTo(good.toString());
+        assertThat(events.get(1).path("loaded").path("table").asText()).isEqualTo("api.t");
+        assertThat(events.get(1).path("loaded").path("rows").asLong()).isEqualTo(2);
+        assertThat(events.get(2).path("results").get(0).path("status").asText()).isEqualTo("COMMITTED");
+        assertThat(unroutable.body().lines().toList()).as(unroutable.body()).hasSize(3)
+                .anySatisfy(line -> assertThat(line).contains("\"failed\"").contains("UNROUTABLE").contains("nowhere.csv"));
+    }
+
     @Test
     void exposedServerNeedsTheBearerToken() throws Exception {
         start("0.0.0.0", Optional.of("s3cret"));
