@@ -320,7 +320,9 @@ public final class Chute implements AutoCloseable {
         Map<String, Health> parts = new LinkedHashMap<>();
         pipeline.ifPresent(p -> parts.put("archive", p.archiveProblem()
                 .map(problem -> new Health(false, p.archiving() + " committed file(s) waiting to be archived; last error: " + problem))
-                .orElseGet(() -> new Health(true, p.archiving() + " committed file(s) waiting to be archived"))));
+                // "0 committed file(s)…" cut short on a card read as "no file committed"
+                .orElseGet(() -> new Health(true, p.archiving() == 0 ? "every committed file archived"
+                        : p.archiving() + " committed file(s) waiting to be archived"))));
         pipeline.ifPresent(p -> parts.put("intake", p.running()
                 ? new Health(true, "running; last listing " + p.lastReconcile().map(Instant::toString).orElse("pending") + "; backlog " + p.backlog())
                 : new Health(false, "pipeline thread is not running")));

@@ -130,6 +130,9 @@ class ConsoleTrustApiTest {
         assertThat(after.path("failedFiles").asLong()).isZero();
         assertThat(after.path("state").asText()).isEqualTo("ok");
         assertThat(json(api.get("/api/status")).path("state").asText()).isEqualTo("ok");
+        // the archive card said "0 committed file(s) waiting to be archived", cut on the card to "0 committed file(s…"
+        await().atMost(WAIT).until(() -> json(api.get("/api/overview")).path("health").path("parts").path("archive").path("detail").asText(),
+                detail -> detail.equals("every committed file archived"));
     }
 
     /**
