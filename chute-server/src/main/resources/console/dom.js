@@ -127,7 +127,7 @@ export function fmtIsoDuration(text) {
 }
 
 /** The browser's short name of its time zone at a date ("UTC", "CET", "GMT+2"). */
-function zoneName(date) {
+export function zoneName(date) {
   const part = new Intl.DateTimeFormat(undefined, {timeZoneName: 'short'}).formatToParts(date).find(p => p.type === 'timeZoneName');
   return part ? part.value : '';
 }

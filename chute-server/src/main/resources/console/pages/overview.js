@@ -2,7 +2,7 @@
 // load, duplicate or failure event refetches the overview (debounced).
 import {api, listenEvents} from '../api.js';
 import {drawOption} from '../charts.js';
-import {badge, card, debounce, emptyState, errorBanner, fmtBytes, fmtIsoDuration, fmtNumber, h, mount, pageHeader, relativeTime, tableLink, timeEl} from '../dom.js';
+import {badge, card, debounce, zoneName, emptyState, errorBanner, fmtBytes, fmtIsoDuration, fmtNumber, h, mount, pageHeader, relativeTime, tableLink, timeEl} from '../dom.js';
 import {recordTable} from '../grid.js';
 import {failureDetail} from './loads.js';
 
@@ -65,7 +65,8 @@ function throughputChart(el, throughput) {
     legend: {top: 0},
     tooltip: {trigger: 'axis'},
     // a minute of room on the right so that the current minute's bar shows whole
-    xAxis: {type: 'time', min: start, max: now + 60_000},
+    // minutes in the browser's time zone, named as every time on the page is
+    xAxis: {type: 'time', min: start, max: now + 60_000, name: zoneName(new Date(now)), nameGap: 8},
     yAxis: [
       {type: 'value', name: 'files', minInterval: 1},
       {type: 'value', name: 'rows', splitLine: {show: false}},

@@ -96,6 +96,12 @@ class ConsoleTrustBrowserTest {
         // times on the page are in the browser's zone, and say which
         awaitUi("the failure listed", () -> page.getByTestId("overview-failure").count() == 1);
         assertThat(page.getByTestId("overview-failure").locator("time").textContent()).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\S+");
+        // so are the minutes of the throughput chart: its time axis names the zone it is drawn in
+        Locator throughput = page.getByTestId("throughput-chart");
+        awaitUi("the throughput chart drawn", () -> "true".equals(attribute(throughput, "data-rendered")));
+        String zone = (String) page.evaluate("() => new Intl.DateTimeFormat(undefined, {timeZoneName: 'short'}).formatToParts(new Date())"
+                + ".find(p => p.type === 'timeZoneName').value");
+        assertThat(throughput.evaluate("el => echarts.getInstanceByDom(el).getOption().xAxis[0].name")).isEqualTo(zone);
 
         page.navigate(up.url() + "/#/loads");
         Locator failure = page.locator("[data-testid=\"failure\"][data-key=\"shop/broken/a.jsonl\"]");
