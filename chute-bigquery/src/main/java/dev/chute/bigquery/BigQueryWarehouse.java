@@ -313,6 +313,10 @@ public final class BigQueryWarehouse implements Warehouse {
             return Optional.of("escape has value '" + spec.escape().get() + "', but BigQuery's CSV reader has no escape character (a quote inside"
                     + " a quoted value is written twice); expected auto or none for warehouse bigquery, or load such files with warehouse duckdb or postgres");
         }
+        if (spec.encoding() == TableSpec.Encoding.UTF_16) {
+            return Optional.of("encoding has value 'utf-16', but BigQuery reads UTF-16 only with a fixed byte order (UTF-16BE or UTF-16LE), not from"
+                    + " the file's byte order mark; expected utf-8 or latin-1 for warehouse bigquery, or load such files with warehouse duckdb or postgres");
+        }
         return Optional.empty();
     }
 
@@ -588,11 +592,23 @@ public final class BigQueryWarehouse implements Warehouse {
         return Schema.of(schema.getFields().stream().filter(f -> !f.getName().startsWith("_chute_")).toList());
     }
 
+    /**
+     * BigQuery's name for the encoding of a CSV load. UTF-16 is refused before any load ({@link #refuses}):
+     * BigQuery reads only UTF-16BE or UTF-16LE, while Chute's utf-16 finds the byte order in the file's mark.
+     */
+    private static String loadEncoding(TableSpec.Encoding encoding) {
+        return switch (encoding) {
+            case UTF_8 -> "UTF-8";
+            case LATIN_1 -> "ISO-8859-1";
+            case UTF_16 -> throw new IllegalStateException("encoding utf-16 is refused on bigquery before loading");
+        };
+    }
+
     private static FormatOptions formatOptions(TableSpec spec, FileFormat.Kind kind, int skip) {
         return switch (kind) {
             case CSV, TSV -> {
                 CsvOptions.Builder csv = CsvOptions.newBuilder().setSkipLeadingRows(skip).setFieldDelimiter(String.valueOf(delimiter(spec, kind)))
-                        .setEncoding(spec.encoding().equalsIgnoreCase("iso-8859-1") || spec.encoding().equalsIgnoreCase("latin1") ? "ISO-8859-1" : "UTF-8");
+                        .setEncoding(loadEncoding(spec.encoding()));
                 // BigQuery's empty quote is "no quoting", as TableSpec.NO_QUOTE (quote: none)
                 spec.quote().ifPresent(csv::setQuote);
                 yield csv.build();

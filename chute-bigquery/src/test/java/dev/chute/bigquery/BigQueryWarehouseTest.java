@@ -102,7 +102,7 @@ class BigQueryWarehouseTest {
         columns.put("customer_email", "VARCHAR");
         columns.put("action", "VARCHAR");
         columns.put("action_time", "TIMESTAMP");
-        return new TableSpec(columns, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "utf-8", TableSpec.OnOverwrite.APPEND,
+        return new TableSpec(columns, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), TableSpec.Encoding.UTF_8, TableSpec.OnOverwrite.APPEND,
                 TableSpec.OnTypeConflict.FAIL, 0, true);
     }
 
@@ -409,6 +409,25 @@ class BigQueryWarehouseTest {
         assertThat(load.path("skipLeadingRows").asInt(-1)).isEqualTo(1);
         assertThat(server.table("shop", "notes").orElseThrow().path("schema").path("fields").findValuesAsText("name"))
                 .containsExactly("note", "author", "_chute_source", "_chute_load_id", "_chute_loaded_at");
+    }
+
+    /**
+     * Issue 14 item 5: a latin-1 table (core names the encoding {@code latin-1}, whatever spelling the
+     * configuration used) is loaded as ISO-8859-1, not as UTF-8; so is every other encoding BigQuery reads.
+     */
+    @Test
+    void latin1TableIsLoadedAsIso88591() throws IOException {
+        BigQueryWarehouse w = open(Map.of());
+        LoadFile csv = object("ecommerce/order_events/latin.csv", HEADER + "\n1,a@example.com,cr\u00e9\u00e9,2022-08-19T18:52:48Z\n", 1);
+        TableSpec o = ordersSpec();
+        TableSpec latin1 = new TableSpec(o.columnTypes(), o.format(), o.delimiter(), o.quote(), o.escape(), o.header(), TableSpec.Encoding.LATIN_1, o.onOverwrite(),
+                o.onTypeConflict(), o.maxBadRows(), o.lineage());
+        w.load(batch("L1", latin1, csv), f -> true);
+        assertThat(jobs("chute_load_").getLast().path("configuration").path("load").path("encoding").asText()).isEqualTo("ISO-8859-1");
+
+        LoadFile utf8 = object("ecommerce/order_events/utf8.csv", HEADER + "\n2,b@example.com,created,2022-08-19T18:52:48Z\n", 1);
+        w.load(batch("L2", ordersSpec(), utf8), f -> true);
+        assertThat(jobs("chute_load_").getLast().path("configuration").path("load").path("encoding").asText()).isEqualTo("UTF-8");
     }
 
     /** Issue 11 item 7: BigQuery's CSV reader has no escape character; a table's escape is refused, never ignored. */

@@ -74,7 +74,7 @@ class GcsHeadReaderTest {
     }
 
     private static TableSpec autodetected() {
-        return new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "utf-8", TableSpec.OnOverwrite.APPEND,
+        return new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), TableSpec.Encoding.UTF_8, TableSpec.OnOverwrite.APPEND,
                 TableSpec.OnTypeConflict.FAIL, 0, true);
     }
 

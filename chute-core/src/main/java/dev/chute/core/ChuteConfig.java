@@ -464,13 +464,9 @@ public final class ChuteConfig {
                     + "'; expected a character other than the delimiter and the line ends");
         }
         String header = TABLE_HEADER.parse(values.getOrDefault("header", "auto"));
-        String encoding = switch (values.getOrDefault("encoding", "utf-8").toLowerCase(Locale.ROOT).replace('_', '-')) {
-            case "utf-8", "utf8" -> "utf-8";
-            case "utf-16", "utf16" -> "utf-16";
-            case "latin-1", "latin1", "iso-8859-1", "iso8859-1" -> "latin-1";
-            default -> throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".encoding' has value '"
-                    + values.get("encoding") + "'; expected utf-8, utf-16 or latin-1 (iso-8859-1)");
-        };
+        TableSpec.Encoding encoding = TableSpec.Encoding.named(values.getOrDefault("encoding", "utf-8"))
+                .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + where + ".encoding' has value '"
+                        + values.get("encoding") + "'; expected utf-8, utf-16 or latin-1 (iso-8859-1)"));
         boolean lineage = TABLE_LINEAGE.parse(values.getOrDefault("lineage", "true"));
         String onOverwrite = TABLE_ON_OVERWRITE.parse(values.getOrDefault("on_overwrite", "append"));
         try {
@@ -480,7 +476,7 @@ public final class ChuteConfig {
                     quote.equals("auto") ? Optional.empty() : Optional.of(quote.equals("none") ? TableSpec.NO_QUOTE : quote),
                     escape.equals("auto") ? Optional.empty() : Optional.of(escape.equals("none") ? TableSpec.NO_ESCAPE : escape),
                     header.equals("auto") ? Optional.empty() : Optional.of(Boolean.parseBoolean(header)),
-                    encoding.toLowerCase(Locale.ROOT),
+                    encoding,
                     TableSpec.OnOverwrite.valueOf(onOverwrite.toUpperCase(Locale.ROOT)),
                     TableSpec.OnTypeConflict.valueOf(TABLE_ON_TYPE_CONFLICT.parse(values.getOrDefault("on_type_conflict", "fail")).toUpperCase(Locale.ROOT)),
                     TABLE_MAX_BAD_ROWS.parse(values.getOrDefault("max_bad_rows", "0")),

@@ -78,7 +78,7 @@ class ChuteConfigTest {
         assertThat(spec.format()).contains(FileFormat.Kind.CSV);
         assertThat(spec.delimiter()).contains("\t");
         assertThat(spec.header()).contains(false);
-        assertThat(spec.encoding()).isEqualTo("latin-1");
+        assertThat(spec.encoding()).isEqualTo(TableSpec.Encoding.LATIN_1);
         assertThat(spec.maxBadRows()).isEqualTo(5);
         assertThat(spec.columnTypes()).containsEntry("id", "BIGINT");
     }

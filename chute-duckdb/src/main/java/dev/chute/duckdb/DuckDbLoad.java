@@ -678,7 +678,7 @@ final class DuckDbLoad {
 
 
     private java.nio.charset.Charset charset() {
-        return DuckDbReading.charset(spec.encoding());
+        return spec.encoding().charset();
     }
 
     private static String compression(LoadFile f) {

@@ -1,6 +1,7 @@
 package dev.chute.duckdb;
 
 import dev.chute.spi.FileFormat;
+import dev.chute.spi.TableSpec;
 import dev.chute.sql.TextHead;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -21,7 +22,7 @@ final class FilePeek {
     /**
      * @throws TextHead.InvalidTextException when the first line is not valid in {@code encoding}
      */
-    static TextHead head(Path file, FileFormat format, String encoding) throws IOException {
+    static TextHead head(Path file, FileFormat format, TableSpec.Encoding encoding) throws IOException {
         if (Files.size(file) == 0) {
             return new TextHead("", false, true, false);
         }

@@ -1,6 +1,7 @@
 package dev.chute.postgres;
 
 import dev.chute.spi.FileFormat;
+import dev.chute.spi.TableSpec;
 import dev.chute.sql.TextHead;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -113,7 +114,7 @@ final class PostgresFiles {
      *
      * @throws TextHead.InvalidTextException when the first line is not valid in {@code encoding}
      */
-    static TextHead head(Path file, FileFormat format, String encoding) throws IOException {
+    static TextHead head(Path file, FileFormat format, TableSpec.Encoding encoding) throws IOException {
         if (Files.size(file) == 0) {
             return new TextHead("", false, true, false);
         }

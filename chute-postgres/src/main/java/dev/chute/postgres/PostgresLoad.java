@@ -209,7 +209,7 @@ final class PostgresLoad {
         try {
             try (InputStream in = PostgresFiles.open(f.path(), f.format().compression());
                  java.io.OutputStream out = java.nio.file.Files.newOutputStream(copy)) {
-                CsvEscapes.unescape(in, out, DuckDbReading.charset(spec.encoding()), delimiter, escape);
+                CsvEscapes.unescape(in, out, spec.encoding().charset(), delimiter, escape);
             }
             try (InputStream in = java.nio.file.Files.newInputStream(copy)) {
                 heads.put(f, TextHead.read(in, spec.encoding(), '"'));
@@ -245,7 +245,7 @@ final class PostgresLoad {
      * names, which PostgreSQL's protocol cannot carry.
      */
     private Optional<LoadError> utf16(LoadFile f) throws IOException {
-        boolean readsUtf16 = isDelimited(f) && DuckDbReading.encoding(spec.encoding()).equals("utf-16");
+        boolean readsUtf16 = isDelimited(f) && spec.encoding() == TableSpec.Encoding.UTF_16;
         if (readsUtf16) {
             return Optional.empty();
         }
@@ -625,7 +625,7 @@ final class PostgresLoad {
      * untouched; true when the copy reads differently and the file is to be loaded again from it.
      */
     private boolean rewriteRecordEnds(LoadFile f, PostgresFileReader.Shape shape) {
-        if (shape == null || shape.csv().isEmpty() || !isDelimited(f) || DuckDbReading.encoding(spec.encoding()).equals("utf-16")
+        if (shape == null || shape.csv().isEmpty() || !isDelimited(f) || spec.encoding() == TableSpec.Encoding.UTF_16
                 || !rewriteTried.add(f)) {
             return false;
         }
@@ -740,7 +740,7 @@ final class PostgresLoad {
 
     /** The physical line where the 1-based data row {@code row} of a file starts (for JSON, its row: one value per line). */
     private long rowLine(LoadFile f, PostgresFileReader.Shape shape, long row) {
-        if (shape.csv().isEmpty() || DuckDbReading.encoding(spec.encoding()).equals("utf-16")) {
+        if (shape.csv().isEmpty() || spec.encoding() == TableSpec.Encoding.UTF_16) {
             return row + (shape.csv().isPresent() && shape.csv().get().header() ? 1 : 0);
         }
         PostgresFileReader.CsvDialect d = shape.csv().get();
@@ -781,7 +781,7 @@ final class PostgresLoad {
      */
     private PostgresErrors.Lines lines(LoadFile f, PostgresFileReader.Shape shape, TreeMap<Long, Reject> skipped) {
         int columns = shape == null ? 0 : shape.columns().size();
-        if (shape == null || shape.csv().isEmpty() || DuckDbReading.encoding(spec.encoding()).equals("utf-16")) {
+        if (shape == null || shape.csv().isEmpty() || spec.encoding() == TableSpec.Encoding.UTF_16) {
             return new PostgresErrors.Lines() {
                 @Override
                 public long line(long reported) {
@@ -920,7 +920,7 @@ final class PostgresLoad {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
         CsvRecords.Dialect dialect = countingDialect(f, shape);
-        java.nio.charset.Charset charset = DuckDbReading.charset(spec.encoding());
+        java.nio.charset.Charset charset = spec.encoding().charset();
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try (java.io.InputStream in = PostgresFiles.open(f.path(), f.format().compression())) {
                 return CsvRecords.count(in, charset, dialect);
@@ -947,7 +947,7 @@ final class PostgresLoad {
             }
             if (count.unterminatedQuoteLine().isEmpty() && read < count.records()) {
                 try (java.io.InputStream again = PostgresFiles.open(f.path(), f.format().compression())) {
-                    missingFrom = CsvRecords.lineOfRecord(again, DuckDbReading.charset(spec.encoding()), dialect, read + 1);
+                    missingFrom = CsvRecords.lineOfRecord(again, spec.encoding().charset(), dialect, read + 1);
                 }
             }
         } catch (java.io.IOException e) {
@@ -1133,12 +1133,12 @@ final class PostgresLoad {
     private long copy(Connection c, PostgresFileReader reader, LoadFile f, PostgresFileReader.Shape shape, Table target) throws SQLException {
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
         String columns = Pg.identList(target.fileTargets);
-        String encoding = DuckDbReading.encoding(spec.encoding());
+        TableSpec.Encoding encoding = spec.encoding();
         Optional<Character> quote = shape.csv().map(d -> d.quote());
         Optional<Character> escape = shape.csv().map(d -> d.escape());
         if (quote.isPresent() && quote.get() == CsvQuoting.NONE) {
             // COPY's CSV format always has a quote: one that never occurs in the file has none (issue 11 item 7)
-            quote = encoding.equals("utf-16") ? Optional.empty() : absentControlCharacter(f);
+            quote = encoding == TableSpec.Encoding.UTF_16 ? Optional.empty() : absentControlCharacter(f);
             escape = quote;
         }
         boolean direct = quote.isPresent() && shape.csv().get().isoDates() && spec.maxBadRows() == 0;
@@ -1147,11 +1147,11 @@ final class PostgresLoad {
             PostgresFileReader.CsvDialect d = shape.csv().get();
             String sql = "COPY " + qualified() + " (" + columns + ") FROM STDIN WITH (FORMAT csv, HEADER " + d.header() + ", DELIMITER "
                     + Pg.literal(String.valueOf(d.delimiter())) + ", QUOTE " + Pg.literal(String.valueOf(quote.get())) + ", ESCAPE "
-                    + Pg.literal(String.valueOf(escape.get())) + (encoding.equals("latin-1") ? ", ENCODING 'LATIN1'" : "") + ")";
+                    + Pg.literal(String.valueOf(escape.get())) + (encoding == TableSpec.Encoding.LATIN_1 ? ", ENCODING 'LATIN1'" : "") + ")";
             LoadFile s = source(f);
             try (InputStream in = PostgresFiles.open(s.path(), s.format().compression())) {
-                if (encoding.equals("utf-16")) {
-                    return copy.copyIn(sql, new InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_16), 1 << 16);
+                if (encoding == TableSpec.Encoding.UTF_16) {
+                    return copy.copyIn(sql, new InputStreamReader(in, encoding.charset()), 1 << 16);
                 }
                 return copy.copyIn(sql, in, 1 << 16);
             } catch (IOException e) {

@@ -90,7 +90,7 @@ class PostgresViewerCannotReachLoadsTest {
             Future<List<FileOutcome>> load = pool.submit(() -> warehouse.load(batch("viewer.t", TableSpec.defaults(), f), x -> true));
             assertThat(load.get(60, TimeUnit.SECONDS)).extracting(FileOutcome::status).containsExactly(FileOutcome.Status.COMMITTED);
             TableSpec replace = new TableSpec(java.util.Map.of(), java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
-                    java.util.Optional.empty(), "utf-8", TableSpec.OnOverwrite.REPLACE, TableSpec.OnTypeConflict.FAIL, 0, true);
+                    java.util.Optional.empty(), TableSpec.Encoding.UTF_8, TableSpec.OnOverwrite.REPLACE, TableSpec.OnTypeConflict.FAIL, 0, true);
             assertThat(warehouse.load(batch("viewer.r", replace, g), x -> true)).extracting(FileOutcome::status)
                     .containsExactly(FileOutcome.Status.COMMITTED);
             // a second worker starts (setup of _chute and of the reader role) while the viewer still holds everything

@@ -235,7 +235,7 @@ class PostgresWarehouseTest {
     @Test
     void explicitTypesEvolutionAndWidening() throws Exception {
         TableSpec typed = new TableSpec(Map.of("amount", "DECIMAL(18,2)", "id", "VARCHAR"), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), "utf-8", TableSpec.OnOverwrite.APPEND, TableSpec.OnTypeConflict.WIDEN, 0, true);
+                Optional.empty(), TableSpec.Encoding.UTF_8, TableSpec.OnOverwrite.APPEND, TableSpec.OnTypeConflict.WIDEN, 0, true);
         load(batch("fin.pay", typed, stage(stage, "fin/pay/1.csv", "id,amount,n\n1,2.50,7\n")));
         assertThat(db.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'fin.pay'::regclass AND attname = 'amount'"))
                 .isEqualTo("numeric(18,2)");
@@ -251,7 +251,7 @@ class PostgresWarehouseTest {
 
     @Test
     void maxBadRowsRejectsRowsUpToTheLimit() throws Exception {
-        TableSpec lenient = new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "utf-8",
+        TableSpec lenient = new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), TableSpec.Encoding.UTF_8,
                 TableSpec.OnOverwrite.APPEND, TableSpec.OnTypeConflict.FAIL, 2, true);
         load(batch("q.m", lenient, stage(stage, "q/m/0.csv", "id,v\n1,1\n")));
         List<FileOutcome> out = load(batch("q.m", lenient, stage(stage, "q/m/1.csv", "id,v\n2,2\nx,3\n4,4\ny,5\n")));
@@ -269,7 +269,7 @@ class PostgresWarehouseTest {
 
     @Test
     void replaceSwapsThePreviousVersionsRows() throws Exception {
-        TableSpec replace = new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "utf-8",
+        TableSpec replace = new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), TableSpec.Encoding.UTF_8,
                 TableSpec.OnOverwrite.REPLACE, TableSpec.OnTypeConflict.FAIL, 0, true);
         load(batch("r.t", replace, stage(stage, "r/t/a.csv", "id\n1\n2\n")));
         load(batch("r.t", replace, stage(stage, "r/t/a.csv", "id\n3\n")));

@@ -189,7 +189,7 @@ class GeneratedDashboardKeywordsTest {
         LoadFile f = new LoadFile(new ObjectVersion(table.dataset() + "/" + table.table() + "/keywords.csv", checksum, content.length), file,
                 FileFormat.fromFileName("keywords.csv").orElseThrow());
         // a header of words above rows of words: say it is one rather than have it guessed
-        TableSpec spec = new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(true), "utf-8",
+        TableSpec spec = new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(true), TableSpec.Encoding.UTF_8,
                 TableSpec.OnOverwrite.APPEND, TableSpec.OnTypeConflict.FAIL, 0, true);
         List<FileOutcome> outcomes = w.load(new LoadBatch("load-" + UUID.randomUUID(), table, spec, List.of(f)), x -> true);
         assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.error()).isEmpty());

@@ -2,8 +2,11 @@ package dev.chute.spi;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,7 +23,7 @@ import java.util.Optional;
  *     none ({@code escape: none}). With quoting it works inside quoted values; in a file read without quoting it works
  *     everywhere, MySQL's way ({@code SELECT ... INTO OUTFILE}: a backslash before a delimiter or a line end)
  * @param header whether CSV files have a header line; detected when empty
- * @param encoding character encoding of text files
+ * @param encoding character encoding of text files (a typed value, so that no warehouse compares spellings)
  * @param onOverwrite what a new version of an already loaded key does
  * @param onTypeConflict what a value that does not fit its column does
  * @param maxBadRows rows per file that may be rejected (to the rejects table) before the file fails
@@ -33,7 +36,7 @@ public record TableSpec(
         Optional<String> quote,
         Optional<String> escape,
         Optional<Boolean> header,
-        String encoding,
+        Encoding encoding,
         OnOverwrite onOverwrite,
         OnTypeConflict onTypeConflict,
         int maxBadRows,
@@ -79,13 +82,13 @@ public record TableSpec(
 
     /** A table spec whose escape character is detected ({@code escape: auto}). */
     public TableSpec(Map<String, String> columnTypes, Optional<FileFormat.Kind> format, Optional<String> delimiter, Optional<String> quote,
-            Optional<Boolean> header, String encoding, OnOverwrite onOverwrite, OnTypeConflict onTypeConflict, int maxBadRows, boolean lineage) {
+            Optional<Boolean> header, Encoding encoding, OnOverwrite onOverwrite, OnTypeConflict onTypeConflict, int maxBadRows, boolean lineage) {
         this(columnTypes, format, delimiter, quote, Optional.empty(), header, encoding, onOverwrite, onTypeConflict, maxBadRows, lineage);
     }
 
     public static TableSpec defaults() {
         return new TableSpec(Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                "utf-8", OnOverwrite.APPEND, OnTypeConflict.FAIL, 0, true);
+                Encoding.UTF_8, OnOverwrite.APPEND, OnTypeConflict.FAIL, 0, true);
     }
 
     /**
@@ -96,6 +99,49 @@ public record TableSpec(
     public TableSpec withDialect(String delimiter, String quote, String escape) {
         return new TableSpec(columnTypes, format, Optional.of(delimiter), Optional.of(quote), Optional.of(escape), header, encoding, onOverwrite,
                 onTypeConflict, maxBadRows, lineage);
+    }
+
+    /**
+     * The character encodings Chute reads text files in. The configuration accepts several spellings
+     * ({@link #named}); everything after that uses this value, never a string.
+     */
+    public enum Encoding {
+        UTF_8("utf-8", StandardCharsets.UTF_8),
+        /** UTF-16 with a byte order mark (big-endian without one), as Java's and DuckDB's UTF-16 readers take it. */
+        UTF_16("utf-16", StandardCharsets.UTF_16),
+        /** ISO-8859-1: every byte is one character. */
+        LATIN_1("latin-1", StandardCharsets.ISO_8859_1);
+
+        private final String configName;
+        private final Charset charset;
+
+        Encoding(String configName, Charset charset) {
+            this.configName = configName;
+            this.charset = charset;
+        }
+
+        /** The name {@code chute.yaml} and the documentation use ({@code utf-8}, {@code utf-16}, {@code latin-1}); also DuckDB's name. */
+        public String configName() {
+            return configName;
+        }
+
+        /** The Java charset, for reading a file's first line. */
+        public Charset charset() {
+            return charset;
+        }
+
+        /**
+         * The encoding a configuration spells {@code name}: {@code utf-8}/{@code utf8}, {@code utf-16}/{@code utf16},
+         * {@code latin-1}/{@code latin1}/{@code iso-8859-1}/{@code iso8859-1}, in any case, {@code _} for {@code -}.
+         */
+        public static Optional<Encoding> named(String name) {
+            return switch (name.strip().toLowerCase(Locale.ROOT).replace('_', '-')) {
+                case "utf-8", "utf8" -> Optional.of(UTF_8);
+                case "utf-16", "utf16" -> Optional.of(UTF_16);
+                case "latin-1", "latin1", "iso-8859-1", "iso8859-1" -> Optional.of(LATIN_1);
+                default -> Optional.empty();
+            };
+        }
     }
 
     public enum OnOverwrite {

@@ -1,9 +1,8 @@
 package dev.chute.sql;
 
 import dev.chute.spi.FileFormat;
+import dev.chute.spi.TableSpec;
 import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * How a staged file's settings read in DuckDB's reader functions ({@code read_csv}, {@code sniff_csv}),
@@ -14,22 +13,14 @@ public final class DuckDbReading {
     private DuckDbReading() {
     }
 
-    /** DuckDB's name for a table's {@code encoding}: {@code utf-8}, {@code latin-1} or {@code utf-16}. */
-    public static String encoding(String configured) {
-        return switch (configured.toLowerCase(Locale.ROOT).replace("_", "-")) {
-            case "latin-1", "latin1", "iso-8859-1", "iso8859-1" -> "latin-1";
-            case "utf-16", "utf16" -> "utf-16";
-            default -> "utf-8";
-        };
+    /** DuckDB's name for a table's {@code encoding}: {@code utf-8}, {@code latin-1} or {@code utf-16} (the names Chute's configuration uses). */
+    public static String encoding(TableSpec.Encoding configured) {
+        return configured.configName();
     }
 
     /** The Java charset of a table's {@code encoding}, for reading a file's first line. */
-    public static Charset charset(String configured) {
-        return switch (encoding(configured)) {
-            case "latin-1" -> StandardCharsets.ISO_8859_1;
-            case "utf-16" -> StandardCharsets.UTF_16;
-            default -> StandardCharsets.UTF_8;
-        };
+    public static Charset charset(TableSpec.Encoding configured) {
+        return configured.charset();
     }
 
     /** The {@code , compression = '...'} option of {@code read_csv} for a file's compression. */

@@ -2,6 +2,7 @@ package dev.chute.sql;
 
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.LoadError;
+import dev.chute.spi.TableSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -71,27 +72,27 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
      * @throws InvalidTextException when the first line holds bytes that are not valid in the encoding
      * @throws IOException when the content cannot be read
      */
-    public static TextHead read(InputStream content, String encoding) throws IOException {
+    public static TextHead read(InputStream content, TableSpec.Encoding encoding) throws IOException {
         return read(content, encoding, CsvQuoting.NONE);
     }
 
     /**
-     * Reads the head of a file as {@link #read(InputStream, String)} does, but with a first line that
+     * Reads the head of a file as {@link #read(InputStream, TableSpec.Encoding)} does, but with a first line that
      * runs on over line ends inside values quoted with {@code quote} (RFC 4180: a quote at any place
      * opens or closes, a doubled one is a quote inside), so that it holds the whole first record: for
      * a copy Chute wrote itself in standard CSV ({@link CsvEscapes#unescape}), whose values may span
      * lines. A quote still open at the end of the sample ends the first line at its first line end.
      */
-    public static TextHead read(InputStream content, String encoding, char quote) throws IOException {
+    public static TextHead read(InputStream content, TableSpec.Encoding encoding, char quote) throws IOException {
         byte[] bytes = content.readNBytes(SAMPLE_BYTES);
         boolean complete = bytes.length < SAMPLE_BYTES || content.read() < 0;
-        Charset charset = DuckDbReading.charset(encoding);
+        Charset charset = encoding.charset();
         CharsetDecoder decoder = charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         // a UTF-8 byte order mark is not part of the first line (PostgreSQL's reader drops it before, DuckDB's does not)
         int bom = bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB && (bytes[2] & 0xff) == 0xBF
-                && DuckDbReading.encoding(encoding).equals("utf-8") ? 3 : 0;
+                && encoding == TableSpec.Encoding.UTF_8 ? 3 : 0;
         ByteBuffer in = ByteBuffer.wrap(bytes, bom, bytes.length - bom);
         CharBuffer out = CharBuffer.allocate(bytes.length + 1);
         CoderResult result = decoder.decode(in, out, complete);
@@ -111,7 +112,7 @@ public record TextHead(String firstLine, boolean hasMoreLines, boolean empty, bo
         }
         if (result.isError() && end == text.length()) {
             // the undecodable bytes are in the first line (no line end was decoded before them)
-            throw InvalidTextException.firstLine(bytes, bom, in.position(), result.length(), DuckDbReading.encoding(encoding));
+            throw InvalidTextException.firstLine(bytes, bom, in.position(), result.length(), encoding.configName());
         }
         // undecodable bytes after the first line are the engine's to report, with their line;
         // the sample is what decoded before them, and it is complete only if nothing was left out

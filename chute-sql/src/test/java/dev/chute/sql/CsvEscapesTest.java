@@ -18,7 +18,7 @@ class CsvEscapesTest {
             + "HumanEval/1\tdef g():\\\n\\\tpass\\\n\tg\t\\\treturn 1\\\n\n";
 
     private static TextHead head(String text) throws IOException {
-        return TextHead.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "utf-8");
+        return TextHead.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), TableSpec.Encoding.UTF_8);
     }
 
     private static String unescape(String text, char delimiter) throws IOException {
@@ -96,7 +96,7 @@ class CsvEscapesTest {
     @Test
     void headOfTheCopyHoldsTheWholeFirstRecordWhichIsData() throws IOException {
         String copy = unescape(MYSQL, '\t');
-        TextHead h = TextHead.read(new ByteArrayInputStream(copy.getBytes(StandardCharsets.UTF_8)), "utf-8", '"');
+        TextHead h = TextHead.read(new ByteArrayInputStream(copy.getBytes(StandardCharsets.UTF_8)), TableSpec.Encoding.UTF_8, '"');
         assertThat(CsvLine.split(h.firstLine(), '\t', '"')).hasSize(4);
         assertThat(h.following()).startsWith("HumanEval/1");
         TableSpec copySpec = TableSpec.defaults().withDialect("\t", "\"", TableSpec.NO_ESCAPE);

@@ -51,21 +51,21 @@ class CsvQuotingTest {
     void aCrOnlyTsvWithAQuotedMultiLineFieldKeepsQuoting() throws IOException {
         // the shape of FiveThirtyEight's poll-of-pollsters.tsv: CR line ends, a quoted answer holding line breaks
         String file = "Pollster\tAnswer\tScore\rABC\t\"We poll by phone.\r\rAnd online.\"\t3\rXYZ\tNo comment\t4\r";
-        TextHead head = TextHead.read(new ByteArrayInputStream(file.getBytes(StandardCharsets.UTF_8)), "utf-8");
+        TextHead head = TextHead.read(new ByteArrayInputStream(file.getBytes(StandardCharsets.UTF_8)), TableSpec.Encoding.UTF_8);
         assertThat(head.firstLine()).isEqualTo("Pollster\tAnswer\tScore");
         assertThat(head.quotesAreText()).isFalse();
     }
 
     @Test
     void onlyTabSeparatedFilesAreReadWithoutQuotingUnlessConfigured() throws IOException {
-        TextHead head = TextHead.read(new ByteArrayInputStream("a\tb\n1\tx\"y\n".getBytes(StandardCharsets.UTF_8)), "utf-8");
+        TextHead head = TextHead.read(new ByteArrayInputStream("a\tb\n1\tx\"y\n".getBytes(StandardCharsets.UTF_8)), TableSpec.Encoding.UTF_8);
         TableSpec defaults = TableSpec.defaults();
         assertThat(CsvQuoting.quote(defaults, FileFormat.Kind.TSV, head)).isEqualTo(CsvQuoting.NONE);
         assertThat(CsvQuoting.quote(defaults, FileFormat.Kind.CSV, head)).isEqualTo(CsvQuoting.NONE);
         TableSpec commas = withQuoteAndDelimiter(Optional.empty(), Optional.of(","));
         assertThat(CsvQuoting.quote(commas, FileFormat.Kind.CSV, head)).isEqualTo('"');
         TableSpec none = withQuoteAndDelimiter(Optional.of(""), Optional.empty());
-        TextHead plain = TextHead.read(new ByteArrayInputStream("a,b\n1,\"x\"\n".getBytes(StandardCharsets.UTF_8)), "utf-8");
+        TextHead plain = TextHead.read(new ByteArrayInputStream("a,b\n1,\"x\"\n".getBytes(StandardCharsets.UTF_8)), TableSpec.Encoding.UTF_8);
         assertThat(CsvQuoting.quote(none, FileFormat.Kind.CSV, plain)).isEqualTo(CsvQuoting.NONE);
         assertThat(CsvQuoting.quote(defaults, FileFormat.Kind.CSV, plain)).isEqualTo('"');
     }
@@ -74,11 +74,11 @@ class CsvQuotingTest {
     @Test
     void onlyFieldsStartingWithASingleQuoteAskTheSnifferForTheQuote() throws IOException {
         TableSpec defaults = TableSpec.defaults();
-        TextHead single = TextHead.read(new ByteArrayInputStream("123|TEST8|text1\n345|TEST8|'text\\'2\\'text'\n".getBytes(StandardCharsets.UTF_8)), "utf-8");
+        TextHead single = TextHead.read(new ByteArrayInputStream("123|TEST8|text1\n345|TEST8|'text\\'2\\'text'\n".getBytes(StandardCharsets.UTF_8)), TableSpec.Encoding.UTF_8);
         assertThat(CsvQuoting.askSnifferForQuote(defaults, FileFormat.Kind.CSV, single, '|')).isTrue();
-        TextHead both = TextHead.read(new ByteArrayInputStream("a|b\n'x'|\"y\"\n".getBytes(StandardCharsets.UTF_8)), "utf-8");
+        TextHead both = TextHead.read(new ByteArrayInputStream("a|b\n'x'|\"y\"\n".getBytes(StandardCharsets.UTF_8)), TableSpec.Encoding.UTF_8);
         assertThat(CsvQuoting.askSnifferForQuote(defaults, FileFormat.Kind.CSV, both, '|')).isFalse();
-        TextHead apostrophe = TextHead.read(new ByteArrayInputStream("a,b\n1,it's\n".getBytes(StandardCharsets.UTF_8)), "utf-8");
+        TextHead apostrophe = TextHead.read(new ByteArrayInputStream("a,b\n1,it's\n".getBytes(StandardCharsets.UTF_8)), TableSpec.Encoding.UTF_8);
         assertThat(CsvQuoting.askSnifferForQuote(defaults, FileFormat.Kind.CSV, apostrophe, ',')).isFalse();
         assertThat(CsvQuoting.askSnifferForQuote(withQuoteAndDelimiter(Optional.of("\""), Optional.empty()), FileFormat.Kind.CSV, single, '|')).isFalse();
     }

@@ -18,7 +18,7 @@ class HeaderGuessTest {
     }
 
     private static Optional<Boolean> guess(TableSpec spec, String file) throws IOException {
-        TextHead head = TextHead.read(new ByteArrayInputStream(file.getBytes(StandardCharsets.UTF_8)), "utf-8");
+        TextHead head = TextHead.read(new ByteArrayInputStream(file.getBytes(StandardCharsets.UTF_8)), TableSpec.Encoding.UTF_8);
         return HeaderGuess.header(spec, FileFormat.Kind.CSV, head);
     }
 

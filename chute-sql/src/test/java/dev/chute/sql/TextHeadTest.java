@@ -3,6 +3,7 @@ package dev.chute.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chute.spi.TableSpec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Issue 11 item 4: a file's first line is decoded as strictly as the rest. */
 class TextHeadTest {
     private static TextHead read(byte[] bytes, String encoding) throws IOException {
-        return TextHead.read(new ByteArrayInputStream(bytes), encoding);
+        return TextHead.read(new ByteArrayInputStream(bytes), TableSpec.Encoding.named(encoding).orElseThrow());
     }
 
     private static byte[] bytes(int... values) {
