@@ -92,6 +92,23 @@ class PostgresWarehouseTest {
         assertThat(db.count("SELECT count(*) FROM shop.lin WHERE _chute_source = 'shop/lin/d.csv' AND _chute_load_id = '" + next.loadId() + "'")).isEqualTo(1);
     }
 
+    /**
+     * Issue 14 item 5: the table's encoding (now a typed value) still reaches PostgreSQL's COPY: a latin-1
+     * file and a UTF-16 file (with its byte order mark) load with their accented letters intact.
+     */
+    @Test
+    void latin1AndUtf16TablesKeepTheirLetters() throws Exception {
+        TableSpec d = TableSpec.defaults();
+        for (TableSpec.Encoding encoding : new TableSpec.Encoding[] {TableSpec.Encoding.LATIN_1, TableSpec.Encoding.UTF_16}) {
+            String table = "enc_" + encoding.name().toLowerCase(java.util.Locale.ROOT);
+            TableSpec spec = new TableSpec(d.columnTypes(), d.format(), d.delimiter(), d.quote(), d.escape(), d.header(), encoding, d.onOverwrite(),
+                    d.onTypeConflict(), d.maxBadRows(), d.lineage());
+            LoadFile f = stage(stage, "shop/" + table + "/a.csv", "id,name\n1,caf\u00e9 cr\u00e8me\n".getBytes(encoding.charset()));
+            assertThat(load(batch("shop." + table, spec, f))).extracting(FileOutcome::status).containsExactly(FileOutcome.Status.COMMITTED);
+            assertThat(db.scalar("SELECT name FROM shop." + table)).as(encoding.configName()).isEqualTo("caf\u00e9 cr\u00e8me");
+        }
+    }
+
     @Test
     void avroIsRefusedByNameWithTheWarehouseThatLoadsItAndTheRestOfTheBatchCommits() throws Exception {
         LoadFile avro = stage(stage, "shop/avro_orders/part-0001.avro", new byte[] {'O', 'b', 'j', 1});
