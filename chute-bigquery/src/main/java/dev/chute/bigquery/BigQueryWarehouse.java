@@ -48,6 +48,7 @@ import dev.chute.spi.TableSpec;
 import dev.chute.spi.TableSummary;
 import dev.chute.spi.ThroughputBucket;
 import dev.chute.spi.UndoResult;
+import dev.chute.spi.UnsupportedOption;
 import dev.chute.spi.Warehouse;
 import dev.chute.sql.QueryResults;
 import java.math.BigDecimal;
@@ -289,12 +290,12 @@ public final class BigQueryWarehouse implements Warehouse {
             return Optional.of(LoadError.of(ErrorCode.UNSUPPORTED_FORMAT, f.version().key() + ": BigQuery loads CSV and JSON uncompressed or gzip-compressed, and Parquet and Avro as they are;"
                     + " found " + kind + " with " + f.format().compression() + " compression"));
         }
-        if (kind == FileFormat.Kind.CSV || kind == FileFormat.Kind.TSV) {
-            // refused at start already (refuses); kept for specs that reach a load some other way
-            Optional<String> refused = refuses(spec);
-            if (refused.isPresent()) {
-                return Optional.of(LoadError.of(ErrorCode.CONFIGURATION, f.version().key() + ": " + refused.get()));
-            }
+        // refused at start already (unsupported); kept for specs that reach a load some other way
+        List<UnsupportedOption> unsupported = unsupported(spec);
+        if (!unsupported.isEmpty()) {
+            UnsupportedOption o = unsupported.getFirst();
+            return Optional.of(LoadError.of(ErrorCode.CONFIGURATION, f.version().key() + ": table option " + o.key() + " '" + o.value()
+                    + "' is not supported on warehouse bigquery (supported: " + String.join(", ", o.supported()) + "): " + o.why()));
         }
         return Optional.empty();
     }
@@ -305,19 +306,10 @@ public final class BigQueryWarehouse implements Warehouse {
         return BigQueryTypes.problem(type);
     }
 
-    /** BigQuery's CSV reader has no escape character: a table that sets one (other than its quote) is refused, never loaded with it ignored. */
+    /** See {@link BigQueryTableOptions}: what BigQuery honours of each table option. */
     @Override
-    public Optional<String> refuses(TableSpec spec) {
-        String quote = spec.quote().orElse("\"");
-        if (spec.escape().filter(e -> !e.isEmpty() && !e.equals(quote)).isPresent()) {
-            return Optional.of("escape has value '" + spec.escape().get() + "', but BigQuery's CSV reader has no escape character (a quote inside"
-                    + " a quoted value is written twice); expected auto or none for warehouse bigquery, or load such files with warehouse duckdb or postgres");
-        }
-        if (spec.encoding() == TableSpec.Encoding.UTF_16) {
-            return Optional.of("encoding has value 'utf-16', but BigQuery reads UTF-16 only with a fixed byte order (UTF-16BE or UTF-16LE), not from"
-                    + " the file's byte order mark; expected utf-8 or latin-1 for warehouse bigquery, or load such files with warehouse duckdb or postgres");
-        }
-        return Optional.empty();
+    public List<UnsupportedOption> unsupported(TableSpec spec) {
+        return BigQueryTableOptions.unsupported(spec);
     }
 
     private int skipLeadingRows(TableSpec spec, LoadFile f) {
@@ -593,7 +585,7 @@ public final class BigQueryWarehouse implements Warehouse {
     }
 
     /**
-     * BigQuery's name for the encoding of a CSV load. UTF-16 is refused before any load ({@link #refuses}):
+     * BigQuery's name for the encoding of a CSV load. UTF-16 is refused before any load ({@link #unsupported}):
      * BigQuery reads only UTF-16BE or UTF-16LE, while Chute's utf-16 finds the byte order in the file's mark.
      */
     private static String loadEncoding(TableSpec.Encoding encoding) {

@@ -20,6 +20,7 @@ import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
 import dev.chute.spi.ThroughputBucket;
 import dev.chute.spi.UndoResult;
+import dev.chute.spi.UnsupportedOption;
 import dev.chute.spi.Warehouse;
 import dev.chute.spi.WarehouseFactory;
 import java.nio.file.Path;
@@ -121,22 +122,21 @@ public final class Chute implements AutoCloseable {
 
     /**
      * Checks the configured tables and routes with the warehouse before anything loads: a table option
-     * it cannot honour, or a column type it does not know ({@link Warehouse#rejectsType}, asked of the
+     * it cannot honour ({@link Warehouse#unsupported}), or a column type it does not know ({@link Warehouse#rejectsType}, asked of the
      * warehouse itself), stops the start with a {@link ErrorCode#CONFIGURATION} error naming the key
      * path of each, rather than failing every file at load time. {@link #open} calls it for every
      * command (and so for {@code chute doctor}); other hosts of a {@link Pipeline} call it before
      * starting one. {@code warehouseName} is the {@code warehouse.type} the messages name.
      */
     public static void checkTables(ChuteConfig config, Warehouse warehouse, String warehouseName) {
-        refuseUnsupportedOptions(config, warehouse);
         List<String> problems = new ArrayList<>();
         for (Map.Entry<TableId, TableSpec> e : config.tables().entrySet()) {
-            problems.addAll(typeProblems("tables." + e.getKey(), e.getValue(), warehouse, warehouseName));
+            problems.addAll(tableProblems("tables." + e.getKey(), e.getValue(), warehouse, warehouseName));
         }
         List<ChuteConfig.Route> routes = config.routes();
         for (int i = 0; i < routes.size(); i++) {
             if (routes.get(i).spec().isPresent()) {
-                problems.addAll(typeProblems("routes[" + i + "]", routes.get(i).spec().get(), warehouse, warehouseName));
+                problems.addAll(tableProblems("routes[" + i + "]", routes.get(i).spec().get(), warehouse, warehouseName));
             }
         }
         if (!problems.isEmpty()) {
@@ -144,27 +144,16 @@ public final class Chute implements AutoCloseable {
         }
     }
 
-    private static List<String> typeProblems(String where, TableSpec spec, Warehouse warehouse, String warehouseName) {
+    private static List<String> tableProblems(String where, TableSpec spec, Warehouse warehouse, String warehouseName) {
         List<String> problems = new ArrayList<>();
+        // parity, never silence: an option the warehouse cannot honour is named, never loaded without it
+        for (UnsupportedOption option : warehouse.unsupported(spec)) {
+            problems.add("configuration key '" + where + "." + option.key() + "': '" + option.value() + "' is not supported on warehouse "
+                    + warehouseName + " (supported: " + String.join(", ", option.supported()) + "): " + option.why());
+        }
         spec.columnTypes().forEach((column, type) -> warehouse.rejectsType(type).ifPresent(why -> problems.add("configuration key '" + where
                 + ".columns." + column + "' has value '" + type + "', which is not a type the " + warehouseName + " warehouse knows: " + why)));
         return problems;
-    }
-
-    /** A table option the warehouse cannot honour stops the start, naming the key: nothing is silently ignored. */
-    private static void refuseUnsupportedOptions(ChuteConfig config, Warehouse warehouse) {
-        for (Map.Entry<TableId, TableSpec> e : config.tables().entrySet()) {
-            warehouse.refuses(e.getValue()).ifPresent(why -> {
-                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'tables." + e.getKey() + "': " + why);
-            });
-        }
-        List<ChuteConfig.Route> routes = config.routes();
-        for (int i = 0; i < routes.size(); i++) {
-            int index = i;
-            routes.get(i).spec().flatMap(warehouse::refuses).ifPresent(why -> {
-                throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'routes[" + index + "]': " + why);
-            });
-        }
     }
 
     /** The HTTP event intake, when {@code events:} has an entry of type {@code http}. */

@@ -34,12 +34,16 @@ public interface Warehouse extends AutoCloseable {
     Map<ObjectVersion, LedgerEntry> committed(Collection<ObjectVersion> versions);
 
     /**
-     * Why this warehouse cannot honour a table's options, naming the option and what it allows; empty
-     * when it can. The engine asks once per configured table at start and refuses to start on an
-     * answer, so that no option is silently ignored.
+     * The options of a table this warehouse cannot honour, each with the values it does honour; empty
+     * when it honours them all (the default). Every table option either works on a warehouse or is
+     * listed here: the engine calls it once per configured table and route whenever it opens the
+     * warehouse (as it calls {@link #rejectsType}), from the opening thread and before any load, and
+     * does not start when any is listed, naming option, table and warehouse. A warehouse may also
+     * fail a file whose spec it would list, for specs that reach a load some other way. Must not
+     * call the warehouse.
      */
-    default Optional<String> refuses(TableSpec spec) {
-        return Optional.empty();
+    default List<UnsupportedOption> unsupported(TableSpec spec) {
+        return List.of();
     }
 
     /**
