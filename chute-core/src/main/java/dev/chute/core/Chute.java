@@ -122,8 +122,8 @@ public final class Chute implements AutoCloseable {
 
     /**
      * Checks the configured tables and routes with the warehouse before anything loads: a table option
-     * it cannot honour ({@link Warehouse#unsupported}), or a column type it does not know ({@link Warehouse#rejectsType}, asked of the
-     * warehouse itself), stops the start with a {@link ErrorCode#CONFIGURATION} error naming the key
+     * it cannot honour ({@link Warehouse#unsupported}), or a column type it does not know
+     * ({@link Warehouse#rejectsType}, asked of the warehouse itself), stops the start with a {@link ErrorCode#CONFIGURATION} error naming the key
      * path of each, rather than failing every file at load time. {@link #open} calls it for every
      * command (and so for {@code chute doctor}); other hosts of a {@link Pipeline} call it before
      * starting one. {@code warehouseName} is the {@code warehouse.type} the messages name.
