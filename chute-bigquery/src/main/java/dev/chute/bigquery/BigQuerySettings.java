@@ -47,7 +47,6 @@ public record BigQuerySettings(Optional<String> project, String location, String
 
     private static final Pattern PROJECT = Pattern.compile("([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
     private static final Pattern PARTITION = Pattern.compile("(DAY|HOUR|MONTH|YEAR)(?:\\(([A-Za-z_][A-Za-z0-9_]*)?\\))?");
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(B|KB|MB|GB|TB)?", Pattern.CASE_INSENSITIVE);
 
     /** Time partitioning of one table; an empty column means ingestion-time partitioning. */
     public record Partitioning(String type, Optional<String> column) {
@@ -87,7 +86,7 @@ public record BigQuerySettings(Optional<String> project, String location, String
         Optional<URI> endpoint = context.setting("endpoint").map(String::trim).filter(e -> !e.isEmpty()).map(e -> endpoint("endpoint", e));
         Optional<URI> storageEndpoint = context.setting("storage_endpoint").map(String::trim).filter(e -> !e.isEmpty()).map(e -> endpoint("storage_endpoint", e));
         Optional<Path> credentials = context.setting("credentials_file").map(String::trim).filter(e -> !e.isEmpty()).map(f -> context.home().resolve(f));
-        long maxBytes = context.setting("max_bytes_billed").map(v -> size("max_bytes_billed", v)).orElse(10L << 30);
+        long maxBytes = context.bytes("warehouse", "max_bytes_billed", 10L << 30, 1, Long.MAX_VALUE);
         Duration timeout = context.duration("warehouse", "job_timeout", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(6));
         int maxFiles = context.integer("warehouse", "max_files_per_job", 1000, 1, MAX_URIS_PER_LOAD_JOB);
         Map<TableId, Partitioning> partitioning = new HashMap<>();
@@ -141,26 +140,6 @@ public record BigQuerySettings(Optional<String> project, String location, String
             out.put(table, part.substring(eq + 1).trim());
         }
         return out;
-    }
-
-    private static long size(String key, String value) {
-        Matcher m = SIZE.matcher(value.trim());
-        if (!m.matches()) {
-            throw ConnectorContext.invalid("warehouse", key, value, "a size such as 500MB, 10GB or 1TB");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
-        int shift = switch (unit) {
-            case "KB" -> 10;
-            case "MB" -> 20;
-            case "GB" -> 30;
-            case "TB" -> 40;
-            default -> 0;
-        };
-        if (n > (Long.MAX_VALUE >> shift) || n == 0) {
-            throw ConnectorContext.invalid("warehouse", key, value, "a size from 1B to 8EB such as 500MB, 10GB or 1TB");
-        }
-        return n << shift;
     }
 
     private static URI endpoint(String key, String value) {

@@ -6,16 +6,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a connector factory gets to build its connector: Chute's home directory (for local state)
  * and its own section of {@code chute.yaml}, flattened to string values.
  */
 public record ConnectorContext(Path home, Map<String, String> settings) {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
-
     public ConnectorContext {
         requireNonNull(home, "home is null");
         settings = Map.copyOf(requireNonNull(settings, "settings is null"));
@@ -54,28 +53,30 @@ public record ConnectorContext(Path home, Map<String, String> settings) {
         throw invalid(section, key, text.get(), "an integer from " + min + " to " + max);
     }
 
-    /** A duration such as {@code 30s}, {@code 5m}, {@code 1h} (a bare number means milliseconds) from {@code min} to {@code max}. */
+    /** A duration in {@link ConfigValues}' grammar ({@code 30s}, {@code 5m}, {@code 7d}; a bare number means milliseconds) from {@code min} to {@code max}. */
     public Duration duration(String section, String key, Duration fallback, Duration min, Duration max) {
         Optional<String> text = setting(key).map(String::trim);
         if (text.isEmpty()) {
             return fallback;
         }
-        Matcher m = DURATION.matcher(text.get());
-        String expected = "a duration from " + min.toSeconds() + "s to " + max.toSeconds() + "s such as 30s, 5m, 1h (a bare number means milliseconds)";
-        if (!m.matches()) {
-            throw invalid(section, key, text.get(), expected);
+        Optional<Duration> value = ConfigValues.duration(text.get());
+        if (value.isEmpty() || value.get().compareTo(min) < 0 || value.get().compareTo(max) > 0) {
+            throw invalid(section, key, text.get(), ConfigValues.DURATION_FORMS + ", from " + ConfigValues.format(min) + " to " + ConfigValues.format(max));
         }
-        long n = Long.parseLong(m.group(1));
-        Duration value = switch (m.group(2) == null ? "ms" : m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofMillis(n);
-        };
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw invalid(section, key, text.get(), expected);
+        return value.get();
+    }
+
+    /** A size in {@link ConfigValues}' grammar ({@code 512}, {@code 64MB}, {@code 1TB}) from {@code min} to {@code max} bytes. */
+    public long bytes(String section, String key, long fallback, long min, long max) {
+        Optional<String> text = setting(key).map(String::trim);
+        if (text.isEmpty()) {
+            return fallback;
         }
-        return value;
+        OptionalLong value = ConfigValues.bytes(text.get());
+        if (value.isEmpty() || value.getAsLong() < min || value.getAsLong() > max) {
+            throw invalid(section, key, text.get(), ConfigValues.SIZE_FORMS + ", from " + min + " to " + max + " bytes");
+        }
+        return value.getAsLong();
     }
 
     /** The error for a setting with a bad value, naming the key, the value and what is allowed. */
@@ -85,13 +86,13 @@ public record ConnectorContext(Path home, Map<String, String> settings) {
 
     /**
      * Fails with a message naming the key if a setting is not one of {@code known} ({@code type} is
-     * always allowed).
+     * always allowed), listing the known keys and the closest one.
      */
-    public void requireKnown(String section, java.util.Set<String> known) {
-        for (String key : settings.keySet()) {
+    public void requireKnown(String section, Set<String> known) {
+        for (String key : new TreeSet<>(settings.keySet())) {
             if (!key.equals("type") && !known.contains(key)) {
                 throw new ChuteException(ErrorCode.CONFIGURATION, "unknown configuration key '" + section + "." + key + "'; known keys: type, "
-                        + String.join(", ", new java.util.TreeSet<>(known)));
+                        + String.join(", ", new TreeSet<>(known)) + ConfigValues.didYouMean(key, known));
             }
         }
     }
