@@ -12,6 +12,9 @@ import java.nio.file.Path;
  * takes of the machine ({@link DuckDbLimits}).
  */
 public final class DuckDbWarehouseFactory implements WarehouseFactory {
+    /** The keys of the section besides {@code type}. */
+    static final java.util.Set<String> KEYS = java.util.Set.of("path", "read_only", "memory_limit", "threads", "max_temp_directory_size");
+
     /** Where staged copies of objects live while they load; the only directory DuckDB may read. */
     public static Path stageRoot(Path home) {
         return home.resolve(".chute").resolve("stage");
@@ -23,8 +26,13 @@ public final class DuckDbWarehouseFactory implements WarehouseFactory {
     }
 
     @Override
+    public java.util.Set<String> keys() {
+        return KEYS;
+    }
+
+    @Override
     public Warehouse create(ConnectorContext context) {
-        context.requireKnown("warehouse", java.util.Set.of("path", "read_only", "memory_limit", "threads", "max_temp_directory_size"));
+        context.requireKnown("warehouse", KEYS);
         Path file = context.home().resolve(context.setting("path").orElse("warehouse.duckdb"));
         // "yes" or "1" is refused, never read as false
         boolean readOnly = context.bool("warehouse", "read_only", false);

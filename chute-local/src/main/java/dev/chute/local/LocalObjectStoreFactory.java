@@ -14,14 +14,22 @@ import java.util.Optional;
  * {@code watch}: whether to watch landing for changes (default true).
  */
 public final class LocalObjectStoreFactory implements ObjectStoreFactory {
+    /** The keys of the section besides {@code type}. */
+    static final java.util.Set<String> KEYS = java.util.Set.of("landing", "archive", "failed", "watch");
+
     @Override
     public String name() {
         return "local";
     }
 
     @Override
+    public java.util.Set<String> keys() {
+        return KEYS;
+    }
+
+    @Override
     public ObjectStore create(ConnectorContext context) {
-        context.requireKnown("store", java.util.Set.of("landing", "archive", "failed", "watch"));
+        context.requireKnown("store", KEYS);
         // checked here too, so that every command (not only chute up) refuses a bad value
         context.bool("store", "watch", true);
         Path home = context.home();
