@@ -24,6 +24,32 @@ public record ConnectorContext(Path home, Map<String, String> settings) {
         return Optional.ofNullable(settings.get(name));
     }
 
+    /**
+     * The value of a declared key: its setting read by the key's parser, else its default; empty
+     * when neither is there. A value the parser refuses fails naming the key, the value and the
+     * key's type.
+     */
+    public <T> Optional<T> value(String section, ConnectorKey<T> key) {
+        Optional<String> text = setting(key.name()).map(String::trim).or(key::defaultText);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(key.parser().apply(text.get()));
+        } catch (ChuteException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the parsers' own words (NumberFormatException's "For input string") are not for users: the type says what is allowed
+            throw invalid(section, key.name(), text.get(), key.type());
+        }
+    }
+
+    /** The value of a declared key that has a default (or is known to be set). */
+    public <T> T require(String section, ConnectorKey<T> key) {
+        return value(section, key).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
+                "configuration key '" + section + "." + key.name() + "' is missing; expected " + key.type() + ": " + key.doc()));
+    }
+
     /** {@code true} or {@code false} (any case); {@code fallback} when absent. */
     public boolean bool(String section, String key, boolean fallback) {
         Optional<String> text = setting(key).map(String::trim);
