@@ -44,13 +44,13 @@ public record DuckDbLimits(long memoryLimit, int threads, Path tempDirectory, lo
 
     /** From {@code warehouse.memory_limit}, {@code warehouse.threads} and {@code warehouse.max_temp_directory_size}. */
     static DuckDbLimits of(ConnectorContext context, Path tempDirectory) {
-        long memory = context.setting("memory_limit").map(text -> size("memory_limit", text, DuckDbLimits::percentOfMemory))
+        long memory = context.value("warehouse", DuckDbWarehouseFactory.MEMORY_LIMIT).map(text -> size("memory_limit", text, DuckDbLimits::percentOfMemory))
                 .orElseGet(() -> percentOfMemory(DEFAULT_MEMORY_PERCENT));
         if (memory < MIN_MEMORY) {
             throw ConnectorContext.invalid("warehouse", "memory_limit", context.setting("memory_limit").orElseThrow(), "at least 128MB");
         }
-        int threads = context.integer("warehouse", "threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
-        long temp = context.setting("max_temp_directory_size")
+        int threads = context.require("warehouse", DuckDbWarehouseFactory.THREADS);
+        long temp = context.value("warehouse", DuckDbWarehouseFactory.MAX_TEMP_DIRECTORY_SIZE)
                 .map(text -> size("max_temp_directory_size", text, percent -> percentOfFreeDisk(tempDirectory, percent)))
                 .orElseGet(() -> percentOfFreeDisk(tempDirectory, DEFAULT_TEMP_PERCENT));
         return new DuckDbLimits(memory, threads, tempDirectory, temp);
