@@ -3,6 +3,7 @@ package dev.chute.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.ConnectorKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,8 @@ class ConfigGrammarTest {
     void coreAndConnectorsReadTheSameDurations() {
         for (String text : List.of("250ms", "10s", "5m", "2h", "7d", "1500")) {
             Duration core = ChuteConfig.RETRY_MAX.parse(text);
-            Duration connector = new ConnectorContext(HOME, Map.of("k", text)).duration("s", "k", Duration.ZERO, Duration.ZERO, Duration.ofDays(365));
+            Duration connector = new ConnectorContext(HOME, Map.of("k", text))
+                    .require("s", ConnectorKey.duration("k", "0", Duration.ZERO, Duration.ofDays(365), "a duration"));
             assertThat(connector).as(text).isEqualTo(core);
         }
     }
@@ -26,7 +28,8 @@ class ConfigGrammarTest {
     void coreAndConnectorsReadTheSameSizes() {
         for (String text : List.of("64MB", "1TB", "512kb", "100")) {
             long core = ChuteConfig.SERVER_MAX_UPLOAD.parse(text);
-            long connector = new ConnectorContext(HOME, Map.of("k", text)).bytes("s", "k", 0, 0, Long.MAX_VALUE);
+            long connector = new ConnectorContext(HOME, Map.of("k", text))
+                    .require("s", ConnectorKey.bytes("k", "0", 0, Long.MAX_VALUE, "a size"));
             assertThat(connector).as(text).isEqualTo(core);
         }
     }

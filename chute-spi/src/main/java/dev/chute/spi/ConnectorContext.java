@@ -3,16 +3,16 @@ package dev.chute.spi;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * What a connector factory gets to build its connector: Chute's home directory (for local state)
- * and its own section of {@code chute.yaml}, flattened to string values.
+ * and its own section of {@code chute.yaml}, flattened to string values. A connector declares each
+ * of its keys once as a {@link ConnectorKey} and reads it with {@link #value} or {@link #require};
+ * {@link #requireKnown} refuses any other key.
  */
 public record ConnectorContext(Path home, Map<String, String> settings) {
     public ConnectorContext {
@@ -48,61 +48,6 @@ public record ConnectorContext(Path home, Map<String, String> settings) {
     public <T> T require(String section, ConnectorKey<T> key) {
         return value(section, key).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
                 "configuration key '" + section + "." + key.name() + "' is missing; expected " + key.type() + ": " + key.doc()));
-    }
-
-    /** {@code true} or {@code false} (any case); {@code fallback} when absent. */
-    public boolean bool(String section, String key, boolean fallback) {
-        Optional<String> text = setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        if (!text.get().equalsIgnoreCase("true") && !text.get().equalsIgnoreCase("false")) {
-            throw invalid(section, key, text.get(), "true or false");
-        }
-        return Boolean.parseBoolean(text.get());
-    }
-
-    /** An integer from {@code min} to {@code max}; {@code fallback} when absent. */
-    public int integer(String section, String key, int fallback, int min, int max) {
-        Optional<String> text = setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(text.get());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid(section, key, text.get(), "an integer from " + min + " to " + max);
-    }
-
-    /** A duration in {@link ConfigValues}' grammar ({@code 30s}, {@code 5m}, {@code 7d}; a bare number means milliseconds) from {@code min} to {@code max}. */
-    public Duration duration(String section, String key, Duration fallback, Duration min, Duration max) {
-        Optional<String> text = setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        Optional<Duration> value = ConfigValues.duration(text.get());
-        if (value.isEmpty() || value.get().compareTo(min) < 0 || value.get().compareTo(max) > 0) {
-            throw invalid(section, key, text.get(), ConfigValues.DURATION_FORMS + ", from " + ConfigValues.format(min) + " to " + ConfigValues.format(max));
-        }
-        return value.get();
-    }
-
-    /** A size in {@link ConfigValues}' grammar ({@code 512}, {@code 64MB}, {@code 1TB}) from {@code min} to {@code max} bytes. */
-    public long bytes(String section, String key, long fallback, long min, long max) {
-        Optional<String> text = setting(key).map(String::trim);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        OptionalLong value = ConfigValues.bytes(text.get());
-        if (value.isEmpty() || value.getAsLong() < min || value.getAsLong() > max) {
-            throw invalid(section, key, text.get(), ConfigValues.SIZE_FORMS + ", from " + min + " to " + max + " bytes");
-        }
-        return value.getAsLong();
     }
 
     /** The error for a setting with a bad value, naming the key, the value and what is allowed. */
