@@ -13,6 +13,11 @@ public final class AmqpEventSourceFactory implements EventSourceFactory {
     }
 
     @Override
+    public java.util.Set<String> keys() {
+        return AmqpSettings.KEYS;
+    }
+
+    @Override
     public EventSource create(ConnectorContext context, ObjectStore store) {
         return new AmqpEventSource(AmqpSettings.from(context), store);
     }

@@ -4,9 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.ConnectorKey;
 import dev.chute.spi.ErrorCode;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -31,7 +33,21 @@ import java.util.regex.Pattern;
 public record AmqpSettings(String uri, String queue, boolean declare, Optional<String> exchange, String routingKey, int prefetch,
                            Duration maxHold) {
     static final String SECTION = "events.amqp";
-    static final Set<String> KEYS = Set.of("uri", "queue", "declare", "exchange", "routing_key", "prefetch", "max_hold");
+    static final ConnectorKey<String> URI_KEY = ConnectorKey.text("uri", "a URI such as amqp://user:password@127.0.0.1:5672/%2F",
+            Optional.of("amqp://guest:guest@127.0.0.1:5672/%2F"), "broker URI with credentials and virtual host");
+    static final ConnectorKey<String> QUEUE = ConnectorKey.text("queue", "the name of the queue holding the notifications", Optional.empty(),
+            "the queue holding the notifications (required)");
+    static final ConnectorKey<Boolean> DECLARE = ConnectorKey.bool("declare", false, "declare the queue (durable) if it does not exist");
+    static final ConnectorKey<String> EXCHANGE = ConnectorKey.text("exchange", "an exchange name without spaces", Optional.empty(),
+            "bind the queue to this existing exchange");
+    static final ConnectorKey<String> ROUTING_KEY = ConnectorKey.string("routing_key", "", "the binding's routing key");
+    static final ConnectorKey<Integer> PREFETCH = ConnectorKey.integer("prefetch", 100, 1, 65_535,
+            "unacknowledged deliveries at most on this worker's channel");
+    static final ConnectorKey<Duration> MAX_HOLD = ConnectorKey.duration("max_hold", "15m", Duration.ofSeconds(1), Duration.ofDays(7),
+            "how long a delivery is held unacknowledged waiting for its objects before it is requeued");
+    /** Every key of the entry besides {@code type}, declared once. */
+    static final List<ConnectorKey<?>> DECLARED = List.of(URI_KEY, QUEUE, DECLARE, EXCHANGE, ROUTING_KEY, PREFETCH, MAX_HOLD);
+    static final Set<String> KEYS = ConnectorKey.names(DECLARED);
     private static final Pattern NAME = Pattern.compile("[^\\s]{1,255}");
 
     public AmqpSettings {
@@ -45,7 +61,7 @@ public record AmqpSettings(String uri, String queue, boolean declare, Optional<S
     /** Reads and validates the settings; a bad one fails with {@link ErrorCode#CONFIGURATION} naming the key. */
     public static AmqpSettings from(ConnectorContext context) {
         context.requireKnown(SECTION, KEYS);
-        String uri = context.setting("uri").map(String::trim).orElse("amqp://guest:guest@127.0.0.1:5672/%2F");
+        String uri = context.require(SECTION, URI_KEY);
         try {
             String scheme = URI.create(uri).getScheme();
             if (scheme == null || !Set.of("amqp", "amqps").contains(scheme.toLowerCase(Locale.ROOT))) {
@@ -54,21 +70,21 @@ public record AmqpSettings(String uri, String queue, boolean declare, Optional<S
         } catch (IllegalArgumentException e) {
             throw invalid("uri", redact(uri), "a URI such as amqp://user:password@127.0.0.1:5672/%2F");
         }
-        String queue = context.setting("queue").map(String::trim)
+        String queue = context.value(SECTION, QUEUE)
                 .orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + ".queue' is missing; expected the name of the queue holding the notifications"));
         requireName("queue", queue);
-        boolean declare = context.bool(SECTION, "declare", false);
-        Optional<String> exchange = context.setting("exchange").map(String::trim);
+        boolean declare = context.require(SECTION, DECLARE);
+        Optional<String> exchange = context.value(SECTION, EXCHANGE);
         exchange.ifPresent(e -> requireName("exchange", e));
-        String routingKey = context.setting("routing_key").map(String::trim).orElse("");
+        String routingKey = context.require(SECTION, ROUTING_KEY);
         if (routingKey.length() > 255) {
             throw invalid("routing_key", routingKey, "at most 255 characters");
         }
         if (!routingKey.isEmpty() && exchange.isEmpty()) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key '" + SECTION + ".routing_key' needs '" + SECTION + ".exchange', the exchange to bind the queue to");
         }
-        int prefetch = context.integer(SECTION, "prefetch", 100, 1, 65_535);
-        Duration maxHold = context.duration(SECTION, "max_hold", Duration.ofMinutes(15), Duration.ofSeconds(1), Duration.ofDays(7));
+        int prefetch = context.require(SECTION, PREFETCH);
+        Duration maxHold = context.require(SECTION, MAX_HOLD);
         return new AmqpSettings(uri, queue, declare, exchange, routingKey, prefetch, maxHold);
     }
 

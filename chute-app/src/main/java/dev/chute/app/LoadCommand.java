@@ -2,6 +2,7 @@ package dev.chute.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chute.core.Pipeline;
+import dev.chute.spi.ConfigValues;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.LoadError;
 import dev.chute.spi.TableId;
@@ -15,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,8 +26,6 @@ import picocli.CommandLine.Spec;
         "Shows files done of the total, rows, MB/s and an ETA: on a terminal in one updating line, otherwise as a line every --progress-every.",
         "Exit code 1 when a file failed (each is listed with the reason), 2 on a usage or configuration error."})
 final class LoadCommand implements Callable<Integer> {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,7})(ms|s|m)");
-
     @Mixin
     HomeOptions options;
 
@@ -114,17 +111,8 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     private Duration interval() {
-        Matcher m = DURATION.matcher(progressEvery.trim());
-        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--progress-every has value '" + progressEvery + "'; expected a duration such as 500ms, 5s or 1m");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            default -> Duration.ofMinutes(n);
-        };
+        return ConfigValues.duration(progressEvery).filter(d -> d.isPositive()).orElseThrow(() -> new picocli.CommandLine.ParameterException(
+                spec.commandLine(), "--progress-every has value '" + progressEvery + "'; expected a duration such as 500ms, 5s or 1m"));
     }
 
     private record Row(String file, String status, long rows, String code, String reason) {

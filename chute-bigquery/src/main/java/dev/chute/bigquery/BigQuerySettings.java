@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.ConnectorKey;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.TableId;
 import java.net.URI;
@@ -38,16 +39,38 @@ import java.util.regex.Pattern;
 public record BigQuerySettings(Optional<String> project, String location, String stagingDataset, Optional<URI> endpoint, Optional<Path> credentialsFile,
                                long maxBytesBilled, Duration jobTimeout, int maxFilesPerJob, Map<TableId, Partitioning> partitioning,
                                Map<TableId, List<String>> clustering, Optional<URI> storageEndpoint) {
-    /** The keys of the section besides {@code type}. */
-    public static final Set<String> KEYS = Set.of("project", "location", "staging_dataset", "endpoint", "credentials_file", "max_bytes_billed",
-            "job_timeout", "max_files_per_job", "time_partitioning", "clustering", "storage_endpoint");
-
     /** BigQuery's documented limit of source URIs in one load job. */
     public static final int MAX_URIS_PER_LOAD_JOB = 10_000;
 
+    private static final String SECTION = "warehouse";
+    static final ConnectorKey<String> PROJECT_KEY = ConnectorKey.text("project", "a project id", Optional.empty(),
+            "the project that runs the jobs and holds the datasets; by default the credentials' or the environment's");
+    static final ConnectorKey<String> LOCATION = ConnectorKey.string("location", "US", "the location of the datasets and jobs");
+    static final ConnectorKey<String> STAGING_DATASET = ConnectorKey.string("staging_dataset", "_chute_staging", "the dataset of the per-batch staging tables");
+    static final ConnectorKey<String> ENDPOINT = ConnectorKey.text("endpoint", "http://host:port or https://host[:port]", Optional.empty(),
+            "root URL instead of https://bigquery.googleapis.com");
+    static final ConnectorKey<String> CREDENTIALS_FILE = ConnectorKey.text("credentials_file", "a file in the home", Optional.empty(),
+            "a service account key file instead of Application Default Credentials");
+    static final ConnectorKey<Long> MAX_BYTES_BILLED = ConnectorKey.bytes("max_bytes_billed", "10GB", 1, Long.MAX_VALUE,
+            "the most bytes one console query may bill");
+    static final ConnectorKey<Duration> JOB_TIMEOUT = ConnectorKey.duration("job_timeout", "5m", Duration.ofSeconds(1), Duration.ofHours(6),
+            "how long one load or commit waits for its job before giving up for now");
+    static final ConnectorKey<Integer> MAX_FILES_PER_JOB = ConnectorKey.integer("max_files_per_job", 1000, 1, MAX_URIS_PER_LOAD_JOB,
+            "most source URIs in one load job");
+    static final ConnectorKey<String> TIME_PARTITIONING = ConnectorKey.text("time_partitioning", "entries 'dataset.table=DAY(column)' separated by ';'",
+            Optional.empty(), "time partitioning per table");
+    static final ConnectorKey<String> CLUSTERING = ConnectorKey.text("clustering", "entries 'dataset.table=col1,col2' separated by ';'",
+            Optional.empty(), "clustering columns per table (at most four)");
+    static final ConnectorKey<String> STORAGE_ENDPOINT = ConnectorKey.text("storage_endpoint", "http://host:port or https://host[:port]",
+            Optional.empty(), "root URL instead of https://storage.googleapis.com for reading the first line of CSV objects");
+    /** Every key of the section besides {@code type}, declared once. */
+    static final List<ConnectorKey<?>> DECLARED = List.of(PROJECT_KEY, LOCATION, STAGING_DATASET, ENDPOINT, CREDENTIALS_FILE, MAX_BYTES_BILLED,
+            JOB_TIMEOUT, MAX_FILES_PER_JOB, TIME_PARTITIONING, CLUSTERING, STORAGE_ENDPOINT);
+    /** The keys of the section besides {@code type}. */
+    public static final Set<String> KEYS = ConnectorKey.names(DECLARED);
+
     private static final Pattern PROJECT = Pattern.compile("([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
     private static final Pattern PARTITION = Pattern.compile("(DAY|HOUR|MONTH|YEAR)(?:\\(([A-Za-z_][A-Za-z0-9_]*)?\\))?");
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(B|KB|MB|GB|TB)?", Pattern.CASE_INSENSITIVE);
 
     /** Time partitioning of one table; an empty column means ingestion-time partitioning. */
     public record Partitioning(String type, Optional<String> column) {
@@ -72,26 +95,26 @@ public record BigQuerySettings(Optional<String> project, String location, String
     /** Reads and validates the section; errors name the key, the value and what is allowed. */
     public static BigQuerySettings from(ConnectorContext context) {
         context.requireKnown("warehouse", KEYS);
-        Optional<String> project = context.setting("project").map(String::trim).filter(p -> !p.isEmpty());
+        Optional<String> project = context.value(SECTION, PROJECT_KEY).filter(p -> !p.isEmpty());
         if (project.isPresent() && !PROJECT.matcher(project.get()).matches()) {
             throw ConnectorContext.invalid("warehouse", "project", project.get(), "a project id: 6-30 lower-case letters, digits and hyphens, starting with a letter");
         }
-        String location = context.setting("location").map(String::trim).orElse("US");
+        String location = context.require(SECTION, LOCATION);
         if (!location.matches("[A-Za-z0-9-]{2,40}")) {
             throw ConnectorContext.invalid("warehouse", "location", location, "a BigQuery location such as US, EU or europe-west1");
         }
-        String staging = context.setting("staging_dataset").map(String::trim).orElse("_chute_staging");
+        String staging = context.require(SECTION, STAGING_DATASET);
         if (!TableId.isIdentifier(staging) || staging.equals(TableId.RESERVED_DATASET)) {
             throw ConnectorContext.invalid("warehouse", "staging_dataset", staging, "a dataset name [A-Za-z_][A-Za-z0-9_]* other than _chute");
         }
-        Optional<URI> endpoint = context.setting("endpoint").map(String::trim).filter(e -> !e.isEmpty()).map(e -> endpoint("endpoint", e));
-        Optional<URI> storageEndpoint = context.setting("storage_endpoint").map(String::trim).filter(e -> !e.isEmpty()).map(e -> endpoint("storage_endpoint", e));
-        Optional<Path> credentials = context.setting("credentials_file").map(String::trim).filter(e -> !e.isEmpty()).map(f -> context.home().resolve(f));
-        long maxBytes = context.setting("max_bytes_billed").map(v -> size("max_bytes_billed", v)).orElse(10L << 30);
-        Duration timeout = context.duration("warehouse", "job_timeout", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(6));
-        int maxFiles = context.integer("warehouse", "max_files_per_job", 1000, 1, MAX_URIS_PER_LOAD_JOB);
+        Optional<URI> endpoint = context.value(SECTION, ENDPOINT).filter(e -> !e.isEmpty()).map(e -> endpoint("endpoint", e));
+        Optional<URI> storageEndpoint = context.value(SECTION, STORAGE_ENDPOINT).filter(e -> !e.isEmpty()).map(e -> endpoint("storage_endpoint", e));
+        Optional<Path> credentials = context.value(SECTION, CREDENTIALS_FILE).filter(e -> !e.isEmpty()).map(f -> context.home().resolve(f));
+        long maxBytes = context.require(SECTION, MAX_BYTES_BILLED);
+        Duration timeout = context.require(SECTION, JOB_TIMEOUT);
+        int maxFiles = context.require(SECTION, MAX_FILES_PER_JOB);
         Map<TableId, Partitioning> partitioning = new HashMap<>();
-        perTable(context, "time_partitioning").forEach((table, value) -> {
+        perTable(context, TIME_PARTITIONING.name()).forEach((table, value) -> {
             Matcher m = PARTITION.matcher(value);
             if (!m.matches()) {
                 throw ConnectorContext.invalid("warehouse", "time_partitioning", value, "DAY, HOUR, MONTH or YEAR with an optional column, such as DAY(action_time)");
@@ -99,7 +122,7 @@ public record BigQuerySettings(Optional<String> project, String location, String
             partitioning.put(table, new Partitioning(m.group(1), Optional.ofNullable(m.group(2))));
         });
         Map<TableId, List<String>> clustering = new HashMap<>();
-        perTable(context, "clustering").forEach((table, value) -> {
+        perTable(context, CLUSTERING.name()).forEach((table, value) -> {
             List<String> columns = List.of(value.split(","));
             columns = columns.stream().map(String::trim).toList();
             if (columns.isEmpty() || columns.size() > 4 || !columns.stream().allMatch(TableId::isIdentifier)) {
@@ -141,26 +164,6 @@ public record BigQuerySettings(Optional<String> project, String location, String
             out.put(table, part.substring(eq + 1).trim());
         }
         return out;
-    }
-
-    private static long size(String key, String value) {
-        Matcher m = SIZE.matcher(value.trim());
-        if (!m.matches()) {
-            throw ConnectorContext.invalid("warehouse", key, value, "a size such as 500MB, 10GB or 1TB");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
-        int shift = switch (unit) {
-            case "KB" -> 10;
-            case "MB" -> 20;
-            case "GB" -> 30;
-            case "TB" -> 40;
-            default -> 0;
-        };
-        if (n > (Long.MAX_VALUE >> shift) || n == 0) {
-            throw ConnectorContext.invalid("warehouse", key, value, "a size from 1B to 8EB such as 500MB, 10GB or 1TB");
-        }
-        return n << shift;
     }
 
     private static URI endpoint(String key, String value) {

@@ -32,6 +32,11 @@ public final class BigQueryWarehouseFactory implements WarehouseFactory {
     }
 
     @Override
+    public java.util.Set<String> keys() {
+        return BigQuerySettings.KEYS;
+    }
+
+    @Override
     public Warehouse create(ConnectorContext context) {
         BigQuerySettings settings = BigQuerySettings.from(context);
         BigQuery bigquery = client(settings);

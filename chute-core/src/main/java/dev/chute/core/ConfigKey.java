@@ -3,14 +3,12 @@ package dev.chute.core;
 import static java.util.Objects.requireNonNull;
 
 import dev.chute.spi.ChuteException;
+import dev.chute.spi.ConfigValues;
 import dev.chute.spi.ErrorCode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /**
  * One scalar configuration key, declared once: its dotted name, type, default, documentation and
@@ -18,8 +16,6 @@ import org.apache.commons.text.similarity.LevenshteinDistance;
  * against them by a test.
  */
 public record ConfigKey<T>(String name, String type, String defaultText, String doc, Function<String, T> parser) {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
-
     public ConfigKey {
         requireNonNull(name, "name is null");
         requireNonNull(type, "type is null");
@@ -60,12 +56,11 @@ public record ConfigKey<T>(String name, String type, String defaultText, String 
     }
 
     public static ConfigKey<Long> bytes(String name, String defaultValue, String doc) {
-        return new ConfigKey<>(name, "a size in bytes (suffix KB, MB, GB allowed)", defaultValue, doc, ConfigKey::parseBytes);
+        return new ConfigKey<>(name, ConfigValues.SIZE_FORMS, defaultValue, doc, ConfigKey::parseBytes);
     }
 
     public static ConfigKey<Duration> duration(String name, String defaultValue, String doc) {
-        return new ConfigKey<>(name, "a duration such as 250ms, 10s, 5m, 2h, 30d (a bare number means milliseconds)", defaultValue, doc,
-                ConfigKey::parseDuration);
+        return new ConfigKey<>(name, ConfigValues.DURATION_FORMS, defaultValue, doc, ConfigKey::parseDuration);
     }
 
     public static ConfigKey<String> string(String name, String defaultValue, String doc) {
@@ -92,19 +87,7 @@ public record ConfigKey<T>(String name, String type, String defaultText, String 
     }
 
     static long parseBytes(String text) {
-        Matcher m = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE).matcher(text.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a size");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-        // multiplyExact: a size past what a long holds is refused, never wrapped around to a small or negative one
-        return switch (unit) {
-            case "KB" -> Math.multiplyExact(n, 1L << 10);
-            case "MB" -> Math.multiplyExact(n, 1L << 20);
-            case "GB" -> Math.multiplyExact(n, 1L << 30);
-            default -> n;
-        };
+        return ConfigValues.bytes(text).orElseThrow(() -> new IllegalArgumentException("not a size"));
     }
 
     /**
@@ -112,32 +95,10 @@ public record ConfigKey<T>(String name, String type, String defaultText, String 
      * {@code unknown} (two edits apart, or a third of its letters for long ones), or nothing when none is that close.
      */
     public static String didYouMean(String unknown, java.util.Collection<String> known) {
-        LevenshteinDistance distance = new LevenshteinDistance(Math.max(2, unknown.length() / 3));
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String k : known) {
-            int d = distance.apply(unknown.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
-            if (d >= 0 && d < bestDistance) {
-                best = k;
-                bestDistance = d;
-            }
-        }
-        return best == null ? "" : "; did you mean '" + best + "'?";
+        return ConfigValues.didYouMean(unknown, known);
     }
 
     static Duration parseDuration(String text) {
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a duration");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "ms" : m.group(2);
-        return switch (unit) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            case "d" -> Duration.ofDays(n);
-            default -> Duration.ofMillis(n);
-        };
+        return ConfigValues.duration(text).orElseThrow(() -> new IllegalArgumentException("not a duration"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.chute.core;
 
+import dev.chute.spi.ConnectorKey;
 import dev.chute.spi.EventSource;
 import dev.chute.spi.ObjectEvent;
 import java.util.List;
@@ -13,9 +14,18 @@ import java.util.function.Consumer;
  * still in landing, and the reconciling listing finds it even if Chute stops before loading it.
  */
 public final class PushEventSource implements EventSource {
-    /** The keys of an {@code events:} entry of type {@code http}; the HTTP server reads them. */
-    public static final java.util.Set<String> KEYS = java.util.Set.of("oidc_audience", "oidc_issuer", "oidc_jwks", "oidc_email",
-            "sns_topics", "sns_certificates", "sns_hosts");
+    /** The keys of an {@code events:} entry of type {@code http}, declared once; the HTTP server reads them. */
+    public static final java.util.List<ConnectorKey<?>> DECLARED = java.util.List.of(
+            ConnectorKey.text("oidc_audience", "a URL", java.util.Optional.empty(), "the audience Google OIDC tokens must name: the URL Eventarc or Pub/Sub push calls"),
+            ConnectorKey.text("oidc_issuer", "a URL", java.util.Optional.empty(), "the issuer the tokens must name; Google's by default"),
+            ConnectorKey.text("oidc_jwks", "a URL or a JWKS file in the home", java.util.Optional.empty(),
+                    "where the token signing keys come from; Google's by default"),
+            ConnectorKey.text("oidc_email", "an e-mail address", java.util.Optional.empty(), "the service account the tokens must be for (required with oidc_audience)"),
+            ConnectorKey.text("sns_topics", "comma-separated topic ARNs", java.util.Optional.empty(), "the SNS topics whose messages are accepted"),
+            ConnectorKey.text("sns_certificates", "a PEM file in the home", java.util.Optional.empty(), "pinned SNS signing certificates instead of fetched ones"),
+            ConnectorKey.text("sns_hosts", "comma-separated host names", java.util.Optional.empty(),
+                    "hosts besides sns.<region>.amazonaws.com that may serve SNS certificates"));
+    public static final java.util.Set<String> KEYS = ConnectorKey.names(DECLARED);
 
     private final java.util.Map<String, String> settings;
     private volatile Consumer<ObjectEvent> sink;

@@ -32,10 +32,10 @@ class ConfigMessagesTest {
     @Test
     void sizeTooLargeForALongIsRefusedNotWrappedAround() {
         refused("batch:\n  max_bytes: 99999999999GB\n",
-                "configuration key 'batch.max_bytes' has value '99999999999GB'; expected a size in bytes (suffix KB, MB, GB allowed)");
+                "configuration key 'batch.max_bytes' has value '99999999999GB'; expected a size in bytes (suffix KB, MB, GB, TB allowed)");
         refused("batch:\n  max_bytes: 99999999999999999999\n",
-                "configuration key 'batch.max_bytes' has value '99999999999999999999'; expected a size in bytes (suffix KB, MB, GB allowed)");
-        refused("batch:\n  max_bytes: much\n", "configuration key 'batch.max_bytes' has value 'much'; expected a size in bytes (suffix KB, MB, GB allowed)");
+                "configuration key 'batch.max_bytes' has value '99999999999999999999'; expected a size in bytes (suffix KB, MB, GB, TB allowed)");
+        refused("batch:\n  max_bytes: much\n", "configuration key 'batch.max_bytes' has value 'much'; expected a size in bytes (suffix KB, MB, GB, TB allowed)");
     }
 
     @Test

@@ -2,14 +2,13 @@ package dev.chute.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.chute.spi.ConfigValues;
 import dev.chute.spi.ConnectorContext;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.OptionalLong;
 
 /**
  * What the embedded database may take of the machine. DuckDB's {@code memory_limit} and
@@ -29,7 +28,6 @@ public record DuckDbLimits(long memoryLimit, int threads, Path tempDirectory, lo
     /** A quarter of the free disk space where spilled data goes. */
     static final int DEFAULT_TEMP_PERCENT = 25;
     private static final long MIN_MEMORY = 128L << 20;
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(B|KB|MB|GB|TB|%)?", Pattern.CASE_INSENSITIVE);
 
     public DuckDbLimits {
         requireNonNull(tempDirectory, "tempDirectory is null");
@@ -46,37 +44,30 @@ public record DuckDbLimits(long memoryLimit, int threads, Path tempDirectory, lo
 
     /** From {@code warehouse.memory_limit}, {@code warehouse.threads} and {@code warehouse.max_temp_directory_size}. */
     static DuckDbLimits of(ConnectorContext context, Path tempDirectory) {
-        long memory = context.setting("memory_limit").map(text -> size("memory_limit", text, DuckDbLimits::percentOfMemory))
+        long memory = context.value("warehouse", DuckDbWarehouseFactory.MEMORY_LIMIT).map(text -> size("memory_limit", text, DuckDbLimits::percentOfMemory))
                 .orElseGet(() -> percentOfMemory(DEFAULT_MEMORY_PERCENT));
         if (memory < MIN_MEMORY) {
             throw ConnectorContext.invalid("warehouse", "memory_limit", context.setting("memory_limit").orElseThrow(), "at least 128MB");
         }
-        int threads = context.integer("warehouse", "threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
-        long temp = context.setting("max_temp_directory_size")
+        int threads = context.require("warehouse", DuckDbWarehouseFactory.THREADS);
+        long temp = context.value("warehouse", DuckDbWarehouseFactory.MAX_TEMP_DIRECTORY_SIZE)
                 .map(text -> size("max_temp_directory_size", text, percent -> percentOfFreeDisk(tempDirectory, percent)))
                 .orElseGet(() -> percentOfFreeDisk(tempDirectory, DEFAULT_TEMP_PERCENT));
         return new DuckDbLimits(memory, threads, tempDirectory, temp);
     }
 
+    /** A size in the one grammar of {@link ConfigValues}, or a percentage from 1% to 100% of what {@code percent} measures. */
     private static long size(String key, String text, java.util.function.IntToLongFunction percent) {
-        Matcher m = SIZE.matcher(text.trim());
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-            if (!unit.equals("%") || n >= 1 && n <= 100) {
-                // multiplyExact: a size past what a long holds is refused below, never wrapped around
-                try {
-                    return switch (unit) {
-                        case "%" -> percent.applyAsLong((int) n);
-                        case "KB" -> Math.multiplyExact(n, 1L << 10);
-                        case "MB" -> Math.multiplyExact(n, 1L << 20);
-                        case "GB" -> Math.multiplyExact(n, 1L << 30);
-                        case "TB" -> Math.multiplyExact(n, 1L << 40);
-                        default -> n;
-                    };
-                } catch (ArithmeticException tooLarge) {
-                    // reported below
-                }
+        String trimmed = text.trim();
+        if (trimmed.endsWith("%")) {
+            String number = trimmed.substring(0, trimmed.length() - 1).trim();
+            if (number.matches("\\d{1,3}") && Integer.parseInt(number) >= 1 && Integer.parseInt(number) <= 100) {
+                return percent.applyAsLong(Integer.parseInt(number));
+            }
+        } else {
+            OptionalLong bytes = ConfigValues.bytes(trimmed);
+            if (bytes.isPresent()) {
+                return bytes.getAsLong();
             }
         }
         throw ConnectorContext.invalid("warehouse", key, text, "a size such as 512MB or 2GB, or a percentage from 1% to 100%");

@@ -29,6 +29,11 @@ public final class GcsObjectStoreFactory implements ObjectStoreFactory {
     }
 
     @Override
+    public java.util.Set<String> keys() {
+        return GcsStoreSettings.KEYS;
+    }
+
+    @Override
     public ObjectStore create(ConnectorContext context) {
         GcsStoreSettings settings = GcsStoreSettings.from(context);
         return new GcsObjectStore(client(settings), settings.landing(), settings.archive(), settings.failed());

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.ConnectorKey;
 import dev.chute.spi.ErrorCode;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -31,7 +32,18 @@ import java.util.regex.Pattern;
  */
 public record GcsStoreSettings(GcsLocation landing, GcsLocation archive, GcsLocation failed, Optional<String> project, Optional<URI> endpoint) {
     /** The keys of the section besides {@code type}. */
-    public static final Set<String> KEYS = Set.of("landing", "archive", "failed", "project", "endpoint");
+    static final ConnectorKey<String> LANDING = ConnectorKey.text("landing", "gs://bucket/prefix/", Optional.empty(), "where producers upload (required)");
+    static final ConnectorKey<String> ARCHIVE = ConnectorKey.text("archive", "gs://bucket/prefix/", Optional.empty(),
+            "where loaded objects go; by default archive/ beside the landing prefix");
+    static final ConnectorKey<String> FAILED = ConnectorKey.text("failed", "gs://bucket/prefix/", Optional.empty(),
+            "where failed objects go; by default failed/ beside the landing prefix");
+    static final ConnectorKey<String> PROJECT_KEY = ConnectorKey.text("project", "a project id", Optional.empty(),
+            "the Google Cloud project to bill and report against; by default the credentials' or the environment's");
+    static final ConnectorKey<String> ENDPOINT = ConnectorKey.text("endpoint", "http://host:port or https://host[:port] without a path", Optional.empty(),
+            "scheme://host[:port] instead of https://storage.googleapis.com");
+    /** Every key of the section besides {@code type}, declared once. */
+    static final List<ConnectorKey<?>> DECLARED = List.of(LANDING, ARCHIVE, FAILED, PROJECT_KEY, ENDPOINT);
+    public static final Set<String> KEYS = ConnectorKey.names(DECLARED);
 
     // project ids: 6-30 characters; older projects may carry a domain prefix ("example.com:my-project")
     private static final Pattern PROJECT = Pattern.compile("([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
@@ -57,19 +69,19 @@ public record GcsStoreSettings(GcsLocation landing, GcsLocation archive, GcsLoca
     /** Reads and validates the section; errors name the key, the value and what is allowed. */
     public static GcsStoreSettings from(ConnectorContext context) {
         context.requireKnown("store", KEYS);
-        GcsLocation landing = GcsLocation.parse("store.landing", context.setting("landing").orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
+        GcsLocation landing = GcsLocation.parse("store.landing", context.value("store", LANDING).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
                 "configuration key 'store.landing' is missing; store.type gcs needs the landing area as gs://bucket/prefix/")));
         String parent = parentPrefix(landing.prefix());
-        GcsLocation archive = context.setting("archive").map(v -> GcsLocation.parse("store.archive", v))
+        GcsLocation archive = context.value("store", ARCHIVE).map(v -> GcsLocation.parse("store.archive", v))
                 .orElse(new GcsLocation(landing.bucket(), parent + "archive/"));
-        GcsLocation failed = context.setting("failed").map(v -> GcsLocation.parse("store.failed", v))
+        GcsLocation failed = context.value("store", FAILED).map(v -> GcsLocation.parse("store.failed", v))
                 .orElse(new GcsLocation(landing.bucket(), parent + "failed/"));
-        Optional<String> project = context.setting("project").map(String::trim).filter(p -> !p.isEmpty());
+        Optional<String> project = context.value("store", PROJECT_KEY).filter(p -> !p.isEmpty());
         if (project.isPresent() && !PROJECT.matcher(project.get()).matches()) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'store.project' has value '" + project.get()
                     + "'; expected a project id: 6-30 lower-case letters, digits and hyphens, starting with a letter");
         }
-        Optional<URI> endpoint = context.setting("endpoint").map(String::trim).filter(e -> !e.isEmpty()).map(GcsStoreSettings::endpoint);
+        Optional<URI> endpoint = context.value("store", ENDPOINT).filter(e -> !e.isEmpty()).map(GcsStoreSettings::endpoint);
         return new GcsStoreSettings(landing, archive, failed, project, endpoint);
     }
 

@@ -13,6 +13,11 @@ public final class NatsEventSourceFactory implements EventSourceFactory {
     }
 
     @Override
+    public java.util.Set<String> keys() {
+        return NatsSettings.KEYS;
+    }
+
+    @Override
     public EventSource create(ConnectorContext context, ObjectStore store) {
         return new NatsEventSource(NatsSettings.from(context), store);
     }

@@ -12,6 +12,11 @@ public final class PostgresWarehouseFactory implements WarehouseFactory {
     }
 
     @Override
+    public java.util.Set<String> keys() {
+        return PostgresSettings.KEYS;
+    }
+
+    @Override
     public Warehouse create(ConnectorContext context) {
         PostgresSettings settings = PostgresSettings.from(context);
         // the engine stages files under <home>/.chute/stage; DuckDB (the JSON/Parquet reader) may read only there

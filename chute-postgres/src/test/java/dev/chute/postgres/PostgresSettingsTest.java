@@ -50,6 +50,20 @@ class PostgresSettingsTest {
                 .hasMessageContaining("warehouse.query_temp_file_limit");
     }
 
+    /** Issue 14: PostgreSQL's sizes take the one size grammar of every key and are written in PostgreSQL's units for SET. */
+    @Test
+    void querySizesUseTheOneSizeGrammar() {
+        PostgresSettings s = PostgresSettings.from(new ConnectorContext(home, Map.of("url", "jdbc:postgresql://h/db", "query_work_mem", "64mb",
+                "query_temp_file_limit", "1TB", "query_timeout", "2m")));
+        assertThat(s.queryWorkMem()).isEqualTo("64MB");
+        assertThat(s.queryTempFileLimit()).isEqualTo("1024GB");
+        assertThat(s.queryTimeout()).hasMinutes(2);
+        assertThat(PostgresSettings.from(new ConnectorContext(home, Map.of("url", "jdbc:postgresql://h/db", "query_work_mem", "1536KB"))).queryWorkMem())
+                .isEqualTo("1536kB");
+        assertThatThrownBy(() -> PostgresSettings.from(new ConnectorContext(home, Map.of("url", "jdbc:postgresql://h/db", "query_work_mem", "100"))))
+                .hasMessageContaining("'warehouse.query_work_mem' has value '100'").hasMessageContaining("whole kilobytes");
+    }
+
     @Test
     void unreachableDatabaseIsRetryable() {
         PostgresSettings s = PostgresSettings.from(new ConnectorContext(home, Map.of("url", "jdbc:postgresql://127.0.0.1:1/none?connectTimeout=2")));

@@ -18,6 +18,11 @@ public final class S3ObjectStoreFactory implements ObjectStoreFactory {
     }
 
     @Override
+    public java.util.Set<String> keys() {
+        return S3Settings.KEYS;
+    }
+
+    @Override
     public ObjectStore create(ConnectorContext context) {
         return S3ObjectStore.open(S3Settings.from(context));
     }

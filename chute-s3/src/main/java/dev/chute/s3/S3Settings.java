@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.chute.spi.ChuteException;
 import dev.chute.spi.ConnectorContext;
+import dev.chute.spi.ConnectorKey;
 import dev.chute.spi.ErrorCode;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -43,7 +44,21 @@ import java.util.Set;
  */
 public record S3Settings(S3Location landing, S3Location archive, S3Location failed, Optional<URI> endpoint, String region,
                          boolean pathStyle, Checksums checksums, boolean etagChecksums) {
-    public static final Set<String> KEYS = Set.of("landing", "archive", "failed", "endpoint", "region", "path_style", "checksums", "etag_checksums");
+    static final ConnectorKey<String> LANDING = ConnectorKey.text("landing", "s3://bucket/prefix/", Optional.empty(), "where producers put files (required)");
+    static final ConnectorKey<String> ARCHIVE = ConnectorKey.text("archive", "s3://bucket/prefix/", Optional.empty(),
+            "where loaded files go; by default archive/ beside the landing prefix");
+    static final ConnectorKey<String> FAILED = ConnectorKey.text("failed", "s3://bucket/prefix/", Optional.empty(),
+            "where failed files go; by default failed/ beside the landing prefix");
+    static final ConnectorKey<String> ENDPOINT = ConnectorKey.text("endpoint", "the store's http(s) URL, such as http://127.0.0.1:9000", Optional.empty(),
+            "the S3 API's base URL for S3-compatible stores; empty for AWS S3");
+    static final ConnectorKey<String> REGION = ConnectorKey.string("region", "us-east-1", "the signing region");
+    static final ConnectorKey<Boolean> PATH_STYLE = ConnectorKey.bool("path_style", false, "true for https://host/bucket/key URLs (MinIO, most self-hosted stores)");
+    static final ConnectorKey<Checksums> CHECKSUMS = new ConnectorKey<>("checksums", "when_supported or when_required", Optional.of("when_supported"),
+            "when the SDK computes request checksums and validates response checksums", text -> Checksums.valueOf(text.toUpperCase(Locale.ROOT)));
+    static final ConnectorKey<Boolean> ETAG_CHECKSUMS = ConnectorKey.bool("etag_checksums", true, "take a single-part upload's ETag as its MD5");
+    /** Every key of the section besides {@code type}, declared once. */
+    static final List<ConnectorKey<?>> DECLARED = List.of(LANDING, ARCHIVE, FAILED, ENDPOINT, REGION, PATH_STYLE, CHECKSUMS, ETAG_CHECKSUMS);
+    public static final Set<String> KEYS = ConnectorKey.names(DECLARED);
 
     /** When the SDK computes request checksums and validates response checksums. */
     public enum Checksums {
@@ -78,28 +93,22 @@ public record S3Settings(S3Location landing, S3Location archive, S3Location fail
     /** Reads and validates the section; errors name the key, the value and what is allowed. */
     public static S3Settings from(ConnectorContext context) {
         context.requireKnown("store", KEYS);
-        S3Location landing = S3Location.parse("store.landing", context.setting("landing").orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
+        S3Location landing = S3Location.parse("store.landing", context.value("store", LANDING).orElseThrow(() -> new ChuteException(ErrorCode.CONFIGURATION,
                 "configuration key 'store.landing' is missing; expected s3://bucket/prefix/ where producers put files")));
         S3Location archive = area(context, "archive", landing);
         S3Location failed = area(context, "failed", landing);
-        Optional<URI> endpoint = context.setting("endpoint").filter(s -> !s.isBlank()).map(S3Settings::endpoint);
-        String region = context.setting("region").orElse("us-east-1");
+        Optional<URI> endpoint = context.value("store", ENDPOINT).filter(s -> !s.isBlank()).map(S3Settings::endpoint);
+        String region = context.require("store", REGION);
         if (region.isBlank() || !region.matches("[a-z0-9-]+")) {
             throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'store.region' has value '" + region + "'; expected a region name such as us-east-1");
         }
-        boolean pathStyle = context.bool("store", "path_style", false);
-        String checksumsText = context.setting("checksums").orElse("when_supported");
-        Checksums checksums = switch (checksumsText.toLowerCase(Locale.ROOT)) {
-            case "when_supported" -> Checksums.WHEN_SUPPORTED;
-            case "when_required" -> Checksums.WHEN_REQUIRED;
-            default -> throw new ChuteException(ErrorCode.CONFIGURATION, "configuration key 'store.checksums' has value '" + checksumsText
-                    + "'; expected when_supported or when_required");
-        };
-        return new S3Settings(landing, archive, failed, endpoint, region, pathStyle, checksums, context.bool("store", "etag_checksums", true));
+        boolean pathStyle = context.require("store", PATH_STYLE);
+        Checksums checksums = context.require("store", CHECKSUMS);
+        return new S3Settings(landing, archive, failed, endpoint, region, pathStyle, checksums, context.require("store", ETAG_CHECKSUMS));
     }
 
     private static S3Location area(ConnectorContext context, String name, S3Location landing) {
-        Optional<String> text = context.setting(name);
+        Optional<String> text = context.value("store", name.equals("archive") ? ARCHIVE : FAILED);
         if (text.isPresent()) {
             return S3Location.parse("store." + name, text.get());
         }

@@ -12,6 +12,14 @@ public interface EventSourceFactory {
     String name();
 
     /**
+     * The keys its {@code events:} section may hold besides {@code type}: what
+     * {@link ConnectorContext#requireKnown} accepts, and what the docs are checked to describe.
+     */
+    default java.util.Set<String> keys() {
+        return java.util.Set.of();
+    }
+
+    /**
      * Creates the source (not started yet). {@code context.settings()} holds the entry's keys
      * other than {@code type}; an unknown key or a bad value fails with
      * {@link ErrorCode#CONFIGURATION} naming it ({@link ConnectorContext#requireKnown}).

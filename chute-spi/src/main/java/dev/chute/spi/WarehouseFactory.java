@@ -8,5 +8,13 @@ public interface WarehouseFactory {
     /** The name used in configuration: {@code duckdb}, {@code postgres}, {@code bigquery}. */
     String name();
 
+    /**
+     * The keys its {@code warehouse:} section may hold besides {@code type}: what
+     * {@link ConnectorContext#requireKnown} accepts, and what the docs are checked to describe.
+     */
+    default java.util.Set<String> keys() {
+        return java.util.Set.of();
+    }
+
     Warehouse create(ConnectorContext context);
 }

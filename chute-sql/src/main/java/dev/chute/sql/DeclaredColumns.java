@@ -1,6 +1,7 @@
 package dev.chute.sql;
 
 import dev.chute.spi.ChuteException;
+import dev.chute.spi.ConfigValues;
 import dev.chute.spi.ErrorCode;
 import dev.chute.spi.TableId;
 import dev.chute.spi.TableSpec;
@@ -8,7 +9,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /**
  * A column of a table's {@code columns} that a file does not have and the table does not have
@@ -42,12 +42,11 @@ public final class DeclaredColumns {
 
     /** The file's column that differs from {@code declared} only in up to two letters (or in separators such as _ and spaces). */
     private static String closest(String declared, List<String> fileColumns) {
-        LevenshteinDistance distance = new LevenshteinDistance(2);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String c : fileColumns) {
-            int d = distance.apply(normal(declared), normal(c));
-            if (d >= 0 && d < bestDistance) {
+            int d = ConfigValues.editDistance(normal(declared), normal(c));
+            if (d <= 2 && d < bestDistance) {
                 best = c;
                 bestDistance = d;
             }

@@ -13,6 +13,11 @@ public final class SqsEventSourceFactory implements EventSourceFactory {
     }
 
     @Override
+    public java.util.Set<String> keys() {
+        return SqsSettings.KEYS;
+    }
+
+    @Override
     public EventSource create(ConnectorContext context, ObjectStore store) {
         return new SqsEventSource(SqsSettings.from(context), store);
     }
