@@ -20,6 +20,7 @@ import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.CsvRecords;
 import dev.chute.sql.DeclaredColumns;
 import dev.chute.sql.DuckDbReading;
+import dev.chute.sql.JsonTypes;
 import dev.chute.sql.HeaderGuess;
 import dev.chute.sql.TextHead;
 import java.io.IOException;
@@ -544,7 +545,8 @@ final class DuckDbLoad {
             case JSON -> {
                 String options = "format = 'auto'" + (fullSniff ? ", sample_size = -1" : "")
                         + (first.format().compression() == FileFormat.Compression.NONE ? "" : compression(first));
-                yield new Shape(options, describe("read_json(" + path + ", " + options + ")"));
+                String relation = "read_json(" + path + ", " + options + ")";
+                yield new Shape(options, likeCsv(relation, describe(relation)));
             }
             case PARQUET -> new Shape("", describe("read_parquet(" + path + ")"));
             case AVRO -> throw new IllegalStateException("Avro files are refused before sniffing: " + first.version().key());
@@ -691,6 +693,17 @@ final class DuckDbLoad {
             while (rs.next()) {
                 columns.add(new Column(rs.getString(1), rs.getString(2)));
             }
+        }
+        return columns;
+    }
+
+    /** A JSON file's columns typed as the same values in a CSV file would be (issue 14 item 1). */
+    private List<Column> likeCsv(String relation, List<Column> described) throws SQLException {
+        List<String> types = JsonTypes.likeCsv(sniffer(), relation, described.stream().map(Column::name).toList(),
+                described.stream().map(Column::type).toList(), fullSniff);
+        List<Column> columns = new ArrayList<>();
+        for (int i = 0; i < described.size(); i++) {
+            columns.add(new Column(described.get(i).name(), types.get(i)));
         }
         return columns;
     }

@@ -67,7 +67,9 @@ public abstract class FormatTypesContract extends WarehouseContract {
                 + "\"d\":\"2022-08-19\",\"i\":42,\"amount\":12345678901234.567890123,\"b\":true,\"s\":\"hello\"}\n"
                 + "{\"ts_z\":\"2022-08-20T01:02:03Z\",\"ts_offset\":\"2022-08-20T01:02:03-05:30\",\"ts_plain\":\"2022-08-20 01:02:03\","
                 + "\"d\":\"2022-08-20\",\"i\":-7,\"amount\":0.5,\"b\":false,\"s\":\"wörld\"}\n";
-        List<List<String>> types = loadThree("fmt_mixed", csv, ndjson, "SELECT * FROM read_csv(%s)");
+        // a Parquet DOUBLE would already have lost the amount's digits: the file says DECIMAL
+        List<List<String>> types = loadThree("fmt_mixed", csv, ndjson,
+                "SELECT * REPLACE (CAST(amount AS DECIMAL(38,9)) AS amount) FROM read_csv(%s, types = {'amount': 'VARCHAR'})");
         assertThat(types.get(1)).as("NDJSON's column types against CSV's").isEqualTo(types.get(0));
         assertThat(types.get(2)).as("Parquet's column types against CSV's").isEqualTo(types.get(0));
     }
