@@ -755,7 +755,9 @@ final class DuckDbLoad {
         List<String> selects = new ArrayList<>();
         for (Column col : fileColumns) {
             Column target = existing.get(col.name.toLowerCase(Locale.ROOT));
-            boolean guarded = guarded(target.type) && isDelimited(group.get(0));
+            // JSON numbers too: a DOUBLE column is read as the numbers' text and checked, as in CSV (issue 14 item 1)
+            boolean guarded = guarded(target.type) && (isDelimited(group.get(0))
+                    || group.get(0).format().kind() == FileFormat.Kind.JSON && target.type.equals(DOUBLE));
             readColumns.add(Sql.literal(col.name) + ": " + Sql.literal(guarded ? "VARCHAR" : target.type));
             targets.add(Sql.ident(target.name));
             String ref = "r." + Sql.ident(col.name);
