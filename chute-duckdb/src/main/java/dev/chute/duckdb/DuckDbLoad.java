@@ -20,8 +20,9 @@ import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.CsvRecords;
 import dev.chute.sql.DeclaredColumns;
 import dev.chute.sql.DuckDbReading;
-import dev.chute.sql.JsonTypes;
 import dev.chute.sql.HeaderGuess;
+import dev.chute.sql.JsonNumbers;
+import dev.chute.sql.JsonTypes;
 import dev.chute.sql.TextHead;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -178,7 +179,8 @@ final class DuckDbLoad {
                 decided.put(f, FileOutcome.failed(f, avroRefused(f)));
                 continue;
             }
-            Optional<LoadError> wide = f.format().kind() == FileFormat.Kind.PARQUET ? wideDecimal(f) : Optional.empty();
+            Optional<LoadError> wide = f.format().kind() == FileFormat.Kind.PARQUET ? wideDecimal(f)
+                    : f.format().kind() == FileFormat.Kind.JSON ? roundedJsonNumber(f) : Optional.empty();
             if (wide.isPresent()) {
                 decided.put(f, FileOutcome.failed(f, wide.get()));
                 continue;
@@ -695,6 +697,15 @@ final class DuckDbLoad {
             }
         }
         return columns;
+    }
+
+    /** A JSON number the JSON reader would round: the file fails naming it (issue 14 item 1). */
+    private static Optional<LoadError> roundedJsonNumber(LoadFile f) {
+        try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+            return JsonNumbers.first(in).map(r -> JsonNumbers.error(f.version().key(), r));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /** A JSON file's columns typed as the same values in a CSV file would be (issue 14 item 1). */

@@ -98,6 +98,31 @@ public abstract class FormatTypesContract extends WarehouseContract {
         }
     }
 
+    /**
+     * A JSON number with more digits than a DOUBLE keeps, such as {@code 12345678901234.567890123},
+     * fails its file naming the line, column and value: the JSON reader reads it as a DOUBLE before
+     * any column type applies, and it used to load rounded ({@code 12345678901234.568}). Written as
+     * a JSON string it loads as text, every digit kept.
+     */
+    @Test
+    void jsonNumberWithMoreDigitsThanADoubleKeepsFailsTheFileInsteadOfRounding() {
+        ChuteHome h = start();
+        h.drop("fmt_round/t/a.ndjson", "{\"id\":1,\"amount\":0.5}\n{\"id\":2,\"amount\":12345678901234.567890123}\n");
+        com.fasterxml.jackson.databind.JsonNode error = h.awaitFailed("fmt_round/t/a.ndjson");
+        assertThat(error.get("line").asLong()).isEqualTo(2);
+        assertThat(error.get("column").asText()).isEqualTo("amount");
+        assertThat(error.get("value").asText()).isEqualTo("12345678901234.567890123");
+        assertThat(error.get("reason").asText()).contains("JSON string");
+        assertThat(h.ledgerRows("fmt_round/t/a.ndjson")).isEqualTo(-1);
+        h.drop("fmt_round/t/b.ndjson", "{\"id\":3,\"amount\":\"12345678901234.567890123\"}\n");
+        h.awaitArchived("fmt_round/t/b.ndjson");
+        assertThat(h.column("SELECT CAST(amount AS VARCHAR) FROM fmt_round.t")).containsExactly("12345678901234.567890123");
+        // 17 digits that a DOUBLE reads back exactly load as a number
+        h.drop("fmt_round/u/c.ndjson", "{\"x\":0.30000000000000004}\n");
+        h.awaitArchived("fmt_round/u/c.ndjson");
+        assertThat(h.column("SELECT CAST(x AS VARCHAR) FROM fmt_round.u")).containsExactly("0.30000000000000004");
+    }
+
     /** The warehouse's name of the type of a time with a zone, as {@link #columnTypes} gives it. */
     protected abstract String timestampTz();
 
