@@ -21,6 +21,8 @@ import dev.chute.sql.CsvRecords;
 import dev.chute.sql.DeclaredColumns;
 import dev.chute.sql.DuckDbReading;
 import dev.chute.sql.HeaderGuess;
+import dev.chute.sql.JsonNumbers;
+import dev.chute.sql.JsonTypes;
 import dev.chute.sql.TextHead;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -177,7 +179,8 @@ final class DuckDbLoad {
                 decided.put(f, FileOutcome.failed(f, avroRefused(f)));
                 continue;
             }
-            Optional<LoadError> wide = f.format().kind() == FileFormat.Kind.PARQUET ? wideDecimal(f) : Optional.empty();
+            Optional<LoadError> wide = f.format().kind() == FileFormat.Kind.PARQUET ? wideDecimal(f)
+                    : f.format().kind() == FileFormat.Kind.JSON ? roundedJsonNumber(f) : Optional.empty();
             if (wide.isPresent()) {
                 decided.put(f, FileOutcome.failed(f, wide.get()));
                 continue;
@@ -544,7 +547,8 @@ final class DuckDbLoad {
             case JSON -> {
                 String options = "format = 'auto'" + (fullSniff ? ", sample_size = -1" : "")
                         + (first.format().compression() == FileFormat.Compression.NONE ? "" : compression(first));
-                yield new Shape(options, describe("read_json(" + path + ", " + options + ")"));
+                String relation = "read_json(" + path + ", " + options + ")";
+                yield new Shape(options, likeCsv(relation, describe(relation)));
             }
             case PARQUET -> new Shape("", describe("read_parquet(" + path + ")"));
             case AVRO -> throw new IllegalStateException("Avro files are refused before sniffing: " + first.version().key());
@@ -695,6 +699,26 @@ final class DuckDbLoad {
         return columns;
     }
 
+    /** A JSON number the JSON reader would round: the file fails naming it (issue 14 item 1). */
+    private static Optional<LoadError> roundedJsonNumber(LoadFile f) {
+        try (java.io.InputStream in = FilePeek.open(f.path(), f.format().compression())) {
+            return JsonNumbers.first(in).map(r -> JsonNumbers.error(f.version().key(), r));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A JSON file's columns typed as the same values in a CSV file would be (issue 14 item 1). */
+    private List<Column> likeCsv(String relation, List<Column> described) throws SQLException {
+        List<String> types = JsonTypes.likeCsv(sniffer(), relation, described.stream().map(Column::name).toList(),
+                described.stream().map(Column::type).toList(), fullSniff);
+        List<Column> columns = new ArrayList<>();
+        for (int i = 0; i < described.size(); i++) {
+            columns.add(new Column(described.get(i).name(), types.get(i)));
+        }
+        return columns;
+    }
+
     private void loadGroup(List<LoadFile> group, String loadId) throws SQLException {
         Shape shape = sniff(group.get(0));
         if (fullSniff && group.size() > 1) {
@@ -742,7 +766,9 @@ final class DuckDbLoad {
         List<String> selects = new ArrayList<>();
         for (Column col : fileColumns) {
             Column target = existing.get(col.name.toLowerCase(Locale.ROOT));
-            boolean guarded = guarded(target.type) && isDelimited(group.get(0));
+            // JSON numbers too: a DOUBLE column is read as the numbers' text and checked, as in CSV (issue 14 item 1)
+            boolean guarded = guarded(target.type) && (isDelimited(group.get(0))
+                    || group.get(0).format().kind() == FileFormat.Kind.JSON && target.type.equals(DOUBLE));
             readColumns.add(Sql.literal(col.name) + ": " + Sql.literal(guarded ? "VARCHAR" : target.type));
             targets.add(Sql.ident(target.name));
             String ref = "r." + Sql.ident(col.name);

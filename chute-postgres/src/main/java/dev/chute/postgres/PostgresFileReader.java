@@ -10,6 +10,7 @@ import dev.chute.sql.CsvLine;
 import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.DuckDbReading;
 import dev.chute.sql.HeaderGuess;
+import dev.chute.sql.JsonTypes;
 import dev.chute.sql.TextHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -83,7 +84,10 @@ final class PostgresFileReader implements AutoCloseable {
         String path = Pg.literal(f.path().toAbsolutePath().toString());
         return switch (f.format().kind()) {
             case CSV, TSV -> sniffCsv(f, spec, full, head, path);
-            case JSON -> new Shape(unreadable(() -> describe("read_json(" + path + ", " + jsonOptions(f, full) + ")")), Optional.empty());
+            case JSON -> {
+                String relation = "read_json(" + path + ", " + jsonOptions(f, full) + ")";
+                yield new Shape(unreadable(() -> likeCsv(relation, describe(relation), full)), Optional.empty());
+            }
             case PARQUET -> new Shape(unreadable(() -> describe("read_parquet(" + path + ")")), Optional.empty());
             case AVRO -> throw new IllegalStateException("Avro files are refused before reading: " + f.version().key());
         };
@@ -152,6 +156,17 @@ final class PostgresFileReader implements AutoCloseable {
 
     private static String compression(LoadFile f) {
         return DuckDbReading.compressionOption(f.format().compression());
+    }
+
+    /** A JSON file's columns typed as the same values in a CSV file would be (issue 14 item 1). */
+    private List<Column> likeCsv(String relation, List<Column> described, boolean full) throws SQLException {
+        List<String> types = JsonTypes.likeCsv(duck, relation, described.stream().map(Column::name).toList(),
+                described.stream().map(Column::duckType).toList(), full);
+        List<Column> columns = new ArrayList<>();
+        for (int i = 0; i < described.size(); i++) {
+            columns.add(new Column(described.get(i).name(), types.get(i)));
+        }
+        return columns;
     }
 
     private List<Column> describe(String relation) throws SQLException {

@@ -16,6 +16,7 @@ import dev.chute.sql.CsvQuoting;
 import dev.chute.sql.CsvRecordEnds;
 import dev.chute.sql.CsvRecords;
 import dev.chute.sql.DuckDbReading;
+import dev.chute.sql.JsonNumbers;
 import dev.chute.sql.TextHead;
 import dev.chute.sql.Utf16Detector;
 import java.io.IOException;
@@ -415,6 +416,13 @@ final class PostgresLoad {
                         return FileResult.failed(wideDecimal(key, wide.get()));
                     }
                 }
+                if (f.format().kind() == FileFormat.Kind.JSON) {
+                    Optional<LoadError> rounded = roundedJsonNumber(key, source(f));
+                    if (rounded.isPresent()) {
+                        exec(c, "ROLLBACK TO SAVEPOINT chute_file");
+                        return FileResult.failed(rounded.get());
+                    }
+                }
                 Table target = ensureTable(c, shape);
                 created = target.created;
                 columns = target.columns;
@@ -728,6 +736,15 @@ final class PostgresLoad {
     }
 
     private static final java.util.regex.Pattern PARQUET_CODEC = java.util.regex.Pattern.compile("[Uu]nsupported compression codec \"?([A-Za-z0-9_]+)");
+
+    /** A JSON number the JSON reader would round: the file fails naming it (issue 14 item 1). */
+    private static Optional<LoadError> roundedJsonNumber(String key, LoadFile s) {
+        try (InputStream in = PostgresFiles.open(s.path(), s.format().compression())) {
+            return JsonNumbers.first(in).map(r -> JsonNumbers.error(key, r));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
 
     /** A Parquet column that could only be read rounded: the file fails, naming it (issue 11 item 5). */
     private static LoadError wideDecimal(String key, PostgresFileReader.WideDecimal wide) {
