@@ -1,35 +1,21 @@
 package dev.chute.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.microsoft.playwright.Locator;
-import com.microsoft.playwright.Page;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the charts of the SQL page and of dashboard tiles draw, read back from the chart itself (the
  * ECharts instance in a real Chromium, against a real {@code chute up}): which value sits at which
  * category or time, on what kind of axis, in which colour.
  */
-class ChartsBrowserTest {
-    private static final Duration WAIT = Duration.ofSeconds(60);
+class ChartsBrowserTest extends ConsoleBrowserTestBase {
 
     /**
      * The chart's series as drawn: name, colour and points (x as the axis shows it: a category, an
@@ -52,45 +38,6 @@ class ChartsBrowserTest {
                 return {name: s.name, axis: axis ? axis.type : 'none', color: s.type === 'pie' ? '' : style[data.getVisual('drawType')] || style.fill, points};
               });
             }""";
-
-    private static ConsoleBrowser browser;
-
-    @TempDir
-    Path home;
-
-    private ChuteProcesses chute;
-    private ConsoleBrowser.Tab tab;
-    private Page page;
-
-    @BeforeAll
-    static void launchBrowser() {
-        assertThat(ConsoleBrowser.available()).as("no Chromium at " + ConsoleBrowser.CHROMIUM
-                + ": install it with apt-get install -y chromium (./run-tests does); the console's browser tests need it").isTrue();
-        browser = ConsoleBrowser.launch();
-    }
-
-    @AfterAll
-    static void closeBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-    }
-
-    @BeforeEach
-    void setUp(TestInfo test) {
-        chute = ChuteProcesses.forTest(test);
-        tab = browser.open();
-        page = tab.page();
-    }
-
-    @AfterEach
-    void tearDown() {
-        try {
-            tab.close();
-        } finally {
-            chute.close();
-        }
-    }
 
     /**
      * Issue 13, item 1: with x repeating and no series, the chart took distinct x values as
@@ -278,28 +225,5 @@ class ChartsBrowserTest {
         awaitUi("run " + runs + " finished", () -> String.valueOf(runs).equals(attribute(page.getByTestId("sql-status"), "data-runs")));
         assertThat(page.getByTestId("sql-error").count()).as("no error for " + sql).isZero();
         awaitUi("the chart of run " + runs + " drawn", () -> "true".equals(attribute(page.getByTestId("sql-chart"), "data-rendered")));
-    }
-
-    private ChuteProcess signedIn(ChuteProcess up) {
-        page.navigate(up.signInLink());
-        awaitUi("signed in with the link chute up printed", () -> page.getByTestId("session-role").textContent().contains("admin"));
-        return up;
-    }
-
-    private Locator tile(String title) {
-        return page.locator(".tile[data-title=\"" + title + "\"] .tile-chart");
-    }
-
-    private static String attribute(Locator locator, String name) {
-        return locator.count() == 0 ? null : locator.first().getAttribute(name);
-    }
-
-    private void awaitUi(String what, Callable<Boolean> condition) {
-        try {
-            await(what).atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(condition);
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError(e.getMessage() + "\nscript problems: " + tab.problems() + "\npage text:\n"
-                    + Optional.ofNullable(page.locator("#main").innerText()).orElse(""), e);
-        }
     }
 }

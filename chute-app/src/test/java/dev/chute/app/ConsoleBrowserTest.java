@@ -10,76 +10,24 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The web console in a real browser (Debian's Chromium, headless, through Playwright) against a real
  * {@code chute up} process: the pages are the ones the server jar serves, under its
  * Content-Security-Policy, talking to the real API.
  */
-class ConsoleBrowserTest {
-    private static final Duration WAIT = Duration.ofSeconds(60);
+class ConsoleBrowserTest extends ConsoleBrowserTestBase {
     private static final Path SAMPLE = repositoryRoot().resolve("samples").resolve("order_events_001.csv");
     /** The README walkthrough's sample set: every samples/order_events_*.csv (issue 13, item 6). */
     private static final List<Path> SAMPLES = sampleSet();
-
-    private static ConsoleBrowser browser;
-
-    @TempDir
-    Path home;
-
-    private ChuteProcesses chute;
-    private ConsoleBrowser.Tab tab;
-    private Page page;
-
-    @BeforeAll
-    static void launchBrowser() {
-        // a test that cannot run here fails, it never skips: ./run-tests installs Chromium (scripts/install-test-tools.sh)
-        assertThat(ConsoleBrowser.available()).as("no Chromium at " + ConsoleBrowser.CHROMIUM
-                + ": install it with apt-get install -y chromium (./run-tests does); the console's browser tests need it").isTrue();
-        browser = ConsoleBrowser.launch();
-    }
-
-    @AfterAll
-    static void closeBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-    }
-
-    @BeforeEach
-    void setUp(TestInfo test) {
-        chute = ChuteProcesses.forTest(test);
-        tab = browser.open();
-        page = tab.page();
-    }
-
-    @AfterEach
-    void tearDown() {
-        try {
-            tab.close();
-        } finally {
-            chute.close();
-        }
-    }
 
     /** Issue 13, item 6: the dashboard of the README, from exactly the sample set the walkthrough copies. */
     @Test
@@ -387,7 +335,7 @@ class ConsoleBrowserTest {
                 .hasValueSatisfying(c -> assertThat(c.httpOnly).isTrue());
         assertThat(tab.problems()).isEmpty();
 
-        try (ConsoleBrowser.Tab other = browser.open()) {
+        try (ConsoleBrowser.Tab other = otherTab()) {
             com.microsoft.playwright.Response again = other.page().navigate(link);
             assertThat(again.status()).as("the same link in another browser").isEqualTo(401);
             assertThat(other.page().textContent("body")).contains("used already");
@@ -431,42 +379,6 @@ class ConsoleBrowserTest {
     }
 
     // ---- helpers
-
-    /** Opens the one-time sign-in link {@code chute up} printed, as its owner does, and waits for the console. */
-    private ChuteProcess signedIn(ChuteProcess up) {
-        page.navigate(up.signInLink());
-        awaitUi("signed in with the link chute up printed", () -> page.getByTestId("session-role").textContent().contains("admin"));
-        return up;
-    }
-
-    /** The chart container of the dashboard tile with this title. */
-    private Locator tile(String title) {
-        return page.locator(".tile[data-title=\"" + title + "\"] .tile-chart");
-    }
-
-    /** An attribute of the first match, or null while nothing matches (never waits). */
-    private static String attribute(Locator locator, String name) {
-        return locator.count() == 0 ? null : locator.first().getAttribute(name);
-    }
-
-    private void awaitUi(String what, Callable<Boolean> condition) {
-        ConditionFactory wait = await(what).atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions();
-        try {
-            wait.until(condition);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError(e.getMessage() + "\nscript problems: " + tab.problems() + "\npage text:\n"
-                    + Optional.ofNullable(page.locator("#main").innerText()).orElse(""), e);
-        }
-    }
-
-    /** Writes a file into landing the way a producer does: to a temporary name, then moved into place. */
-    private void land(String key, byte[] content) throws IOException {
-        Path target = home.resolve("landing").resolve(key);
-        Files.createDirectories(target.getParent());
-        Path temp = Files.createTempFile(home, "incoming", ".part");
-        Files.write(temp, content);
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-    }
 
     /** Lands every file of the sample set, as the walkthrough's cp does, and waits until all are archived. */
     private void landSampleSet() throws IOException {

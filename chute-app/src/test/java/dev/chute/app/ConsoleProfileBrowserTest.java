@@ -1,73 +1,22 @@
 package dev.chute.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.microsoft.playwright.Locator;
-import com.microsoft.playwright.Page;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13 item 3: the tables page shows a distinct count as a count only when it is one. DuckDB's
  * estimate (809,343 for 1,000,000 unique ids) was shown as if it were counted.
  */
-class ConsoleProfileBrowserTest {
-    private static final Duration WAIT = Duration.ofSeconds(60);
+class ConsoleProfileBrowserTest extends ConsoleBrowserTestBase {
     /** More values (rows times columns) than DuckDB's profile counts exactly: its distinct counts are estimates. */
     private static final int WIDE_COLUMNS = 21;
-
-    private static ConsoleBrowser browser;
-
-    @TempDir
-    Path home;
-
-    private ChuteProcesses chute;
-    private ConsoleBrowser.Tab tab;
-    private Page page;
-
-    @BeforeAll
-    static void launchBrowser() {
-        assertThat(ConsoleBrowser.available()).as("no Chromium at " + ConsoleBrowser.CHROMIUM
-                + ": install it with apt-get install -y chromium (./run-tests does); the console's browser tests need it").isTrue();
-        browser = ConsoleBrowser.launch();
-    }
-
-    @AfterAll
-    static void closeBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-    }
-
-    @BeforeEach
-    void setUp(TestInfo test) {
-        chute = ChuteProcesses.forTest(test);
-        tab = browser.open();
-        page = tab.page();
-    }
-
-    @AfterEach
-    void tearDown() {
-        try {
-            tab.close();
-        } finally {
-            chute.close();
-        }
-    }
 
     @Test
     void distinctCountsAreCountsOrShownAsEstimates() throws Exception {
@@ -78,9 +27,7 @@ class ConsoleProfileBrowserTest {
             s.execute("CREATE TABLE s.ids AS SELECT range AS id FROM range(1000000)");
             s.execute("CREATE TABLE s.wide AS SELECT " + wide + " FROM range(1000000)");
         }
-        ChuteProcess up = chute.up(home);
-        page.navigate(up.signInLink());
-        awaitUi("signed in with the link chute up printed", () -> page.getByTestId("session-role").textContent().contains("admin"));
+        ChuteProcess up = signedIn(chute.up(home));
 
         page.navigate(up.url() + "/#/tables/s.ids");
         Locator id = page.locator("[data-testid=\"profile-table\"] tr[data-column=\"id\"] td[data-col=\"distinct\"]");
@@ -97,13 +44,5 @@ class ConsoleProfileBrowserTest {
         assertThat(c0.textContent()).startsWith("≈ ").endsWith("(estimate, ±13% standard error)");
         assertThat(page.getByTestId("distinct-estimate").count()).isEqualTo(WIDE_COLUMNS);
         assertThat(tab.problems()).isEmpty();
-    }
-
-    private void awaitUi(String what, Callable<Boolean> condition) {
-        try {
-            await(what).atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(condition);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError(e.getMessage() + "\nscript problems: " + tab.problems() + "\npage text:\n" + page.locator("#main").innerText(), e);
-        }
     }
 }

@@ -4,24 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.microsoft.playwright.Locator;
-import com.microsoft.playwright.Page;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13 (items 5, 10 and 11) in a real browser against a real {@code chute up}: what the console
@@ -30,48 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * error in the query, not a refusal; a timestamp without time zone has no zone on the page and a
  * struct is JSON; lineage comes a page at a time with where the page is in the total.
  */
-class ConsoleTrustBrowserTest {
-    private static final Duration WAIT = Duration.ofSeconds(60);
-
-    private static ConsoleBrowser browser;
-
-    @TempDir
-    Path home;
-
-    private ChuteProcesses chute;
-    private ConsoleBrowser.Tab tab;
-    private Page page;
-
-    @BeforeAll
-    static void launchBrowser() {
-        // a test that cannot run here fails, it never skips: ./run-tests installs Chromium
-        assertThat(ConsoleBrowser.available()).as("no Chromium at " + ConsoleBrowser.CHROMIUM
-                + ": install it with apt-get install -y chromium (./run-tests does); the console's browser tests need it").isTrue();
-        browser = ConsoleBrowser.launch();
-    }
-
-    @AfterAll
-    static void closeBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-    }
-
-    @BeforeEach
-    void setUp(TestInfo test) {
-        chute = ChuteProcesses.forTest(test);
-        tab = browser.open();
-        page = tab.page();
-    }
-
-    @AfterEach
-    void tearDown() {
-        try {
-            tab.close();
-        } finally {
-            chute.close();
-        }
-    }
+class ConsoleTrustBrowserTest extends ConsoleBrowserTestBase {
 
     /**
      * Items 5, 10 and 11: every health card was green "OK" while a file sat in failed/; the failed
@@ -144,36 +89,5 @@ class ConsoleTrustBrowserTest {
         page.getByTestId("lineage-prev").click();
         awaitUi("back on the first page", () -> range.textContent().equals("1–50 of 51"));
         assertThat(tab.problems()).isEmpty();
-    }
-
-    // ---- helpers (the small pattern of ConsoleBrowserTest)
-
-    private ChuteProcess signedIn(ChuteProcess up) {
-        page.navigate(up.signInLink());
-        awaitUi("signed in with the link chute up printed", () -> page.getByTestId("session-role").textContent().contains("admin"));
-        return up;
-    }
-
-    private static String attribute(Locator locator, String name) {
-        return locator.count() == 0 ? null : locator.first().getAttribute(name);
-    }
-
-    private void awaitUi(String what, Callable<Boolean> condition) {
-        ConditionFactory wait = await(what).atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions();
-        try {
-            wait.until(condition);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError(e.getMessage() + "\nscript problems: " + tab.problems() + "\npage text:\n"
-                    + Optional.ofNullable(page.locator("#main").innerText()).orElse(""), e);
-        }
-    }
-
-    /** Writes a file into landing the way a producer does: to a temporary name, then moved into place. */
-    private void land(String key, String content) throws IOException {
-        Path target = home.resolve("landing").resolve(key);
-        Files.createDirectories(target.getParent());
-        Path temp = Files.createTempFile(home, "incoming", ".part");
-        Files.writeString(temp, content);
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
     }
 }
